@@ -1,0 +1,15 @@
+.PHONY: demo test lint bench
+
+# Run the platform: install, migrate, load demo data, serve on http://127.0.0.1:8000/
+demo:
+	scripts/setup.sh
+	.venv/bin/aifhub serve --demo
+
+# Run the whole test suite
+test:
+	scripts/test.sh
+
+lint:
+	.venv/bin/ruff check src tests bench
+	.venv/bin/ruff format --check src tests bench
+	.venv/bin/mypy src

@@ -1,0 +1,3 @@
+from aifhub.cli import main
+
+main()

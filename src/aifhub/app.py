@@ -1,0 +1,100 @@
+"""create_app(): the FastAPI application with every router and page mounted."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from aifhub import __version__
+from aifhub.core import context
+from aifhub.core.config import Settings, get_settings
+from aifhub.core.db import make_engine, make_sessionmaker
+from aifhub.core.errors import install_error_handlers
+from aifhub.core.metrics import install_metrics
+from aifhub.core.migrate import check_migrated
+from aifhub.identity.api import router as identity_router
+
+API_PREFIX = "/api/v1"
+
+
+def api_routers() -> list[APIRouter]:
+    """Every domain's REST router (each domain adds its own here)."""
+    return [identity_router]
+
+
+def page_routers() -> list[APIRouter]:
+    """Every domain's web pages."""
+    from aifhub.web.pages import routers as web_routers
+
+    return web_routers()
+
+
+def create_app(settings: Settings | None = None, *, check_schema: bool = True) -> FastAPI:
+    """Build the application for these settings."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings.resolved_database_url(), echo=settings.log_sql)
+        app.state.engine = engine
+        app.state.sessionmaker = make_sessionmaker(engine)
+        if check_schema:
+            await check_migrated(engine)
+        app.state.started_at = time.time()
+        worker_task = None
+        if settings.run_worker_in_process:
+            from aifhub.worker import Worker
+
+            worker = Worker(app.state.sessionmaker, settings)
+            worker_task = asyncio.create_task(worker.run())
+        try:
+            yield
+        finally:
+            if worker_task is not None:
+                worker.stop()
+                await worker_task
+            await engine.dispose()
+
+    app = FastAPI(
+        title="aifhub",
+        version=__version__,
+        summary="The one-stop platform of an AI Factory",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.site = settings.load_site()
+    install_error_handlers(app)
+    install_metrics(app)
+
+    @app.middleware("http")
+    async def _request_context(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        context.begin(request.client.host if request.client else None)
+        return await call_next(request)
+
+    for router in api_routers():
+        app.include_router(router, prefix=API_PREFIX)
+    for router in page_routers():
+        app.include_router(router)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz(request: Request) -> Any:
+        try:
+            async with request.app.state.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except Exception as exc:  # the probe reports, it does not crash
+            return JSONResponse({"status": "fail", "database": str(exc)}, status_code=503)
+        return {"status": "ok", "version": __version__}
+
+    return app

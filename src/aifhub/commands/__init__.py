@@ -1,0 +1,1 @@
+"""The `aifhub` command's sub-commands, one module per area, each with `register(app)`."""

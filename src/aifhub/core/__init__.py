@@ -1,0 +1,1 @@
+"""Infrastructure shared by every domain; it imports no domain."""

@@ -1,0 +1,117 @@
+"""One configuration: AIFHUB_* environment variables plus a TOML site file."""
+
+from __future__ import annotations
+
+import secrets
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class OIDCProvider(BaseModel):
+    """A federated identity provider (Keycloak, MyAccessID/eduGAIN...)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,30}$")
+    label: str = "Federated sign-in"
+    issuer: str
+    client_id: str
+    client_secret: str = ""
+    scopes: str = "openid email profile"
+    # Claim names mapped onto the user: a federation may call them differently.
+    email_claim: str = "email"
+    name_claim: str = "name"
+    # Claims whose value grants a staff role, e.g. {"groups": {"aifhub-admins": "admin"}}.
+    role_claims: dict[str, dict[str, str]] = {}
+    verify_tls: bool = True
+
+
+class MailConfig(BaseModel):
+    """Outgoing mail; with no host, messages are written to the log."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    host: str | None = None
+    port: int = 25
+    username: str | None = None
+    password: str | None = None
+    starttls: bool = False
+    sender: str = "aifhub <no-reply@aifhub.local>"
+
+
+class SiteConfig(BaseModel):
+    """What the site file declares. Each domain reads its own section."""
+
+    model_config = ConfigDict(extra="allow")
+
+    factory_name: str = "AI Factory"
+    oidc: list[OIDCProvider] = []
+    mail: MailConfig = MailConfig()
+
+    def section(self, name: str) -> Any:
+        """Return a raw section a domain parses itself (None when absent)."""
+        return (self.model_extra or {}).get(name)
+
+
+class Settings(BaseSettings):
+    """Process settings from AIFHUB_* variables; the site file is named by AIFHUB_SITE_FILE."""
+
+    model_config = SettingsConfigDict(env_prefix="AIFHUB_", extra="ignore")
+
+    var_dir: Path = Path("var")
+    database_url: str = ""
+    site_file: Path | None = None
+    secret_key: str = ""
+    base_url: str = "http://127.0.0.1:8000"
+    secure_cookies: bool = False
+    session_hours: int = 12
+    login_max_failures: int = 5
+    login_window_s: int = 900
+    default_locale: str = "en"
+    log_sql: bool = False
+    run_worker_in_process: bool = True
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        # Users write the URL they know; the app needs the async driver.
+        if value.startswith("postgresql://") or value.startswith("postgres://"):
+            return "postgresql+asyncpg://" + value.split("://", 1)[1]
+        if value.startswith("sqlite:///"):
+            return "sqlite+aiosqlite:///" + value.removeprefix("sqlite:///")
+        return value
+
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to the embedded SQLite file under var_dir."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.var_dir / 'aifhub.db').as_posix()}"
+
+    def resolved_secret_key(self) -> str:
+        """The signing key; generated once and kept under var_dir when not configured."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.var_dir / "secret_key"
+        if not path.exists():
+            self.var_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+    def load_site(self) -> SiteConfig:
+        """Parse the site file (TOML); defaults when none is configured."""
+        if self.site_file is None:
+            return SiteConfig()
+        with self.site_file.open("rb") as fh:
+            return SiteConfig.model_validate(tomllib.load(fh))
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings (read once)."""
+    return Settings()

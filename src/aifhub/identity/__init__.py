@@ -1,0 +1,1 @@
+"""Users, organisations, memberships, projects, project roles, API tokens, OIDC."""

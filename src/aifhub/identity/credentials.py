@@ -1,0 +1,255 @@
+"""Credentials: passwords with rate limiting, API tokens, browser sessions, federated users."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from aifhub.core import audit
+from aifhub.core.config import OIDCProvider
+from aifhub.core.db import utcnow
+from aifhub.core.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, TooManyRequests
+from aifhub.core.security import new_token, token_digest, verify_password
+from aifhub.identity import schemas
+from aifhub.identity.models import (
+    ApiToken,
+    ExternalIdentity,
+    LoginAttempt,
+    StaffRole,
+    StaffRoleGrant,
+    User,
+    WebSession,
+)
+from aifhub.identity.service import create_user, get_user_by_email
+
+TOKEN_PREFIX = "aifh_"
+
+
+@dataclass
+class Principal:
+    """Who is calling, and with what rights (scopes of the token; all for a browser session)."""
+
+    user: User
+    via: str  # "token" or "session"
+    scopes: frozenset[str] = field(default_factory=lambda: frozenset({"read", "write", "admin"}))
+    csrf_token: str | None = None
+
+
+async def authenticate(
+    session: AsyncSession,
+    *,
+    email: str,
+    password: str,
+    client_addr: str | None,
+    max_failures: int,
+    window_s: int,
+) -> User | None:
+    """Check a password; records the attempt and refuses when too many failed recently.
+
+    Returns None on a wrong password: the caller commits the recorded attempt, then fails.
+    """
+    email = email.strip().lower()
+    since = utcnow() - timedelta(seconds=window_s)
+    conditions = [LoginAttempt.email == email]
+    if client_addr:
+        conditions.append(LoginAttempt.client_addr == client_addr)
+    failures = await session.scalar(
+        select(func.count()).where(
+            or_(*conditions), LoginAttempt.success.is_(False), LoginAttempt.at > since
+        )
+    )
+    if (failures or 0) >= max_failures:
+        raise TooManyRequests(
+            f"Too many failed sign-in attempts; wait {window_s // 60} minutes and try again.",
+            retry_after_s=window_s,
+        )
+    user = await get_user_by_email(session, email)
+    ok = verify_password(user.password_hash if user else None, password)
+    ok = ok and user is not None and user.is_active
+    session.add(LoginAttempt(email=email, client_addr=client_addr, success=ok, at=utcnow()))
+    if not ok or user is None:
+        return None
+    return user
+
+
+# ---------------------------------------------------------------- API tokens
+
+
+async def create_token(
+    session: AsyncSession, user: User, *, data: schemas.TokenCreate
+) -> tuple[ApiToken, str]:
+    """Create a personal API token; the secret is returned once and stored hashed."""
+    secret = new_token(TOKEN_PREFIX)
+    expires = utcnow() + timedelta(days=data.expires_in_days) if data.expires_in_days else None
+    token = ApiToken(
+        user_id=user.id,
+        name=data.name,
+        prefix=secret[: len(TOKEN_PREFIX) + 6],
+        digest=token_digest(secret),
+        scopes=sorted(set(data.scopes)),
+        expires_at=expires,
+    )
+    session.add(token)
+    await session.flush()
+    await audit.record(
+        session, "token.create", "api_token", token.id, name=token.name, scopes=token.scopes
+    )
+    return token, secret
+
+
+async def list_tokens(session: AsyncSession, user: User) -> list[ApiToken]:
+    """The user's own tokens, newest first."""
+    rows = await session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
+    )
+    return list(rows)
+
+
+async def revoke_token(session: AsyncSession, user: User, token_id: int) -> ApiToken:
+    """Revoke one of the user's tokens."""
+    token = await session.scalar(
+        select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user.id)
+    )
+    if token is None:
+        raise NotFound(f"No token {token_id} of yours.")
+    if token.revoked_at:
+        raise Conflict(f"Token {token_id} is already revoked.")
+    token.revoked_at = utcnow()
+    await audit.record(session, "token.revoke", "api_token", token.id)
+    return token
+
+
+async def resolve_token(session: AsyncSession, secret: str) -> Principal:
+    """The principal behind a bearer token, or a 401 saying what is wrong with it."""
+    row = await session.execute(
+        select(ApiToken, User)
+        .join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.digest == token_digest(secret))
+    )
+    found = row.first()
+    if found is None:
+        raise NotAuthenticated("Unknown API token; create one with `aifhub login`.")
+    token, user = found
+    now = utcnow()
+    if token.revoked_at:
+        raise NotAuthenticated("This API token was revoked; create a new one.")
+    if token.expires_at and token.expires_at <= now:
+        raise NotAuthenticated("This API token has expired; create a new one.")
+    if not user.is_active:
+        raise NotAuthenticated("This account is disabled.")
+    # Touch at most once a minute: a token used by a busy client must not write on every call.
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        token.last_used_at = now
+    return Principal(user=user, via="token", scopes=frozenset(token.scopes))
+
+
+# ---------------------------------------------------------------- browser sessions
+
+
+async def open_web_session(
+    session: AsyncSession,
+    user: User,
+    *,
+    hours: int,
+    client_addr: str | None,
+    user_agent: str | None,
+) -> str:
+    """Start a browser session; returns the cookie value (stored hashed)."""
+    raw = secrets.token_urlsafe(32)
+    session.add(
+        WebSession(
+            digest=token_digest(raw),
+            user_id=user.id,
+            csrf_token=secrets.token_urlsafe(24),
+            expires_at=utcnow() + timedelta(hours=hours),
+            client_addr=client_addr,
+            user_agent=(user_agent or "")[:300],
+        )
+    )
+    await audit.record(session, "session.open", "user", user.id)
+    return raw
+
+
+async def resolve_web_session(session: AsyncSession, raw: str) -> Principal | None:
+    """The principal of a session cookie, or None when it is unknown or expired."""
+    row = await session.execute(
+        select(WebSession, User)
+        .join(User, User.id == WebSession.user_id)
+        .where(WebSession.digest == token_digest(raw), WebSession.expires_at > utcnow())
+    )
+    found = row.first()
+    if found is None or not found[1].is_active:
+        return None
+    ws, user = found
+    return Principal(user=user, via="session", csrf_token=ws.csrf_token)
+
+
+async def close_web_session(session: AsyncSession, raw: str) -> None:
+    """End a browser session (sign out)."""
+    ws = await session.scalar(select(WebSession).where(WebSession.digest == token_digest(raw)))
+    if ws is not None:
+        await session.delete(ws)
+        await audit.record(session, "session.close", "user", ws.user_id)
+
+
+# ---------------------------------------------------------------- federation
+
+
+def _claim(claims: dict[str, Any], name: str) -> Any:
+    value: Any = claims
+    for part in name.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+async def federated_login(
+    session: AsyncSession, *, provider: OIDCProvider, claims: dict[str, Any]
+) -> User:
+    """Find or create the user behind verified OIDC claims; the first login creates them."""
+    subject = str(claims.get("sub") or "")
+    if not subject:
+        raise InvalidInput("The identity provider returned no subject ('sub') claim.")
+    link = await session.scalar(
+        select(ExternalIdentity).where(
+            ExternalIdentity.provider == provider.name, ExternalIdentity.subject == subject
+        )
+    )
+    roles = _mapped_roles(provider, claims)
+    if link is not None:
+        user = await session.get(User, link.user_id)
+        assert user is not None
+    else:
+        email = _claim(claims, provider.email_claim)
+        if not email or not isinstance(email, str) or "@" not in email:
+            raise InvalidInput(
+                f"The identity provider sent no usable e-mail claim '{provider.email_claim}'."
+            )
+        name = _claim(claims, provider.name_claim) or email.split("@")[0]
+        user = await get_user_by_email(session, email)
+        if user is None:
+            user = await create_user(session, email=email, name=str(name)[:200], password=None)
+        link = ExternalIdentity(user_id=user.id, provider=provider.name, subject=subject)
+        session.add(link)
+    link.claims = {k: v for k, v in claims.items() if isinstance(v, str | int | bool | list)}
+    link.last_login_at = utcnow()
+    for role in sorted(roles - user.roles):
+        user.staff_roles.append(StaffRoleGrant(role=role))
+    await session.flush()
+    await audit.record(session, "user.federated_login", "user", user.id, provider=provider.name)
+    return user
+
+
+def _mapped_roles(provider: OIDCProvider, claims: dict[str, Any]) -> set[str]:
+    roles: set[str] = set()
+    for claim, mapping in provider.role_claims.items():
+        value = _claim(claims, claim)
+        values = value if isinstance(value, list) else [value]
+        for v in values:
+            if isinstance(v, str) and v in mapping:
+                roles.add(StaffRole(mapping[v]).value)
+    return roles

@@ -1,0 +1,10 @@
+"""Collects every domain's page router."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+
+def routers() -> list[APIRouter]:
+    """Page routers of every domain, in mount order."""
+    return []

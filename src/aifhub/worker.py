@@ -1,0 +1,112 @@
+"""The background loop: each domain's periodic tasks, run until told to stop.
+
+A task is `async def task(sessionmaker, settings) -> int` (how much work it did); domains
+list theirs in `<domain>/tasks.py` as `PERIODIC = [Periodic(...)]`. Several workers may run
+at once: tasks claim rows with `SELECT ... FOR UPDATE SKIP LOCKED` on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from aifhub.core.config import Settings
+
+log = logging.getLogger("aifhub.worker")
+DOMAINS = ("identity", "access", "compute", "catalog", "support", "ecosystem", "recommend")
+
+TaskFn = Callable[[async_sessionmaker[AsyncSession], Settings], Awaitable[int]]
+
+
+@dataclass(frozen=True)
+class Periodic:
+    """A task run every interval_s seconds (sooner when it reported work: queues drain fast)."""
+
+    name: str
+    interval_s: float
+    run: TaskFn
+
+
+def collect_tasks() -> list[Periodic]:
+    """Every domain's periodic tasks."""
+    tasks: list[Periodic] = []
+    for domain in DOMAINS:
+        try:
+            module: Any = importlib.import_module(f"aifhub.{domain}.tasks")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"aifhub.{domain}.tasks":
+                raise
+            continue
+        tasks.extend(getattr(module, "PERIODIC", []))
+    return tasks
+
+
+class Worker:
+    """Runs the periodic tasks until stop() is called; one failing task never stops the rest."""
+
+    def __init__(
+        self,
+        maker: async_sessionmaker[AsyncSession],
+        settings: Settings,
+        tasks: list[Periodic] | None = None,
+    ) -> None:
+        self.maker, self.settings = maker, settings
+        self.tasks = collect_tasks() if tasks is None else tasks
+        self._stop = asyncio.Event()
+
+    def stop(self) -> None:
+        """Ask the loop to finish its current step and return."""
+        self._stop.set()
+
+    async def run_once(self) -> dict[str, int]:
+        """Run every task once (tests and `aifhub worker --once`)."""
+        done: dict[str, int] = {}
+        for task in self.tasks:
+            done[task.name] = await self._run_task(task)
+        return done
+
+    async def _run_task(self, task: Periodic) -> int:
+        try:
+            return await task.run(self.maker, self.settings)
+        except Exception:
+            log.exception("task %s failed; it will be retried", task.name)
+            return 0
+
+    async def _loop(self, task: Periodic) -> None:
+        while not self._stop.is_set():
+            did = await self._run_task(task)
+            delay = 0.05 if did else task.interval_s
+            try:
+                await asyncio.wait_for(self._stop.wait(), timeout=delay)
+            except TimeoutError:
+                pass
+
+    async def run(self) -> None:
+        """Run every task in its own loop until stop()."""
+        log.info("worker started with %d tasks: %s", len(self.tasks), [t.name for t in self.tasks])
+        await asyncio.gather(*(self._loop(t) for t in self.tasks), self._stop.wait())
+        log.info("worker stopped")
+
+
+async def run_worker(settings: Settings) -> None:
+    """Entry point of `aifhub worker`: runs until SIGINT/SIGTERM, then stops cleanly."""
+    from aifhub.core.db import make_engine, make_sessionmaker
+    from aifhub.core.migrate import check_migrated
+
+    engine = make_engine(settings.resolved_database_url())
+    await check_migrated(engine)
+    worker = Worker(make_sessionmaker(engine), settings)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, worker.stop)
+    try:
+        await worker.run()
+    finally:
+        await engine.dispose()

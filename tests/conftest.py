@@ -1,0 +1,148 @@
+"""Test fixtures: a real SQLite file and a real PostgreSQL for every database test."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from aifhub.app import create_app
+from aifhub.core.config import Settings
+from aifhub.core.db import make_engine, make_sessionmaker
+from aifhub.core.migrate import upgrade
+from aifhub.models import metadata
+
+from .pg import PrivatePostgres
+
+DATABASES = [
+    d for d in os.environ.get("AIFHUB_TEST_DATABASES", "sqlite,postgresql").split(",") if d
+]
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A PostgreSQL server URL: AIFHUB_TEST_POSTGRES_URL if it answers, else a private one."""
+    url = os.environ.get("AIFHUB_TEST_POSTGRES_URL")
+    if url:
+        if url.startswith("postgresql://"):
+            url = "postgresql+asyncpg://" + url.split("://", 1)[1]
+        if _answers(url):
+            yield url
+            return
+    server = PrivatePostgres()
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+
+
+def _answers(url: str) -> bool:
+    async def probe() -> bool:
+        engine = make_engine(url)
+        try:
+            async with engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            return True
+        except Exception:
+            return False
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(probe())
+
+
+@pytest.fixture(scope="session", params=DATABASES)
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A fresh, migrated database of each kind (the suite runs once per kind)."""
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    else:
+        server = request.getfixturevalue("postgres_server")
+        name = f"aifhub_test_{uuid.uuid4().hex[:10]}"
+        _admin_sql(server, f'CREATE DATABASE "{name}"')
+        request.addfinalizer(lambda: _admin_sql(server, f'DROP DATABASE "{name}" WITH (FORCE)'))
+        url = server.rsplit("/", 1)[0] + "/" + name
+    upgrade(url)  # the real migrations, so a model/migration drift fails here
+    return url
+
+
+def _admin_sql(server_url: str, sql: str) -> None:
+    async def run() -> None:
+        engine = make_engine(server_url)
+        async with engine.connect() as conn:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.execute(text(sql))
+        await engine.dispose()
+
+    asyncio.run(run())
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings pointing at the test database and a temporary var folder."""
+    var = tmp_path_factory.mktemp("var")
+    return Settings(
+        database_url=database_url,
+        var_dir=var,
+        secret_key="test-secret",
+        login_max_failures=5,
+        run_worker_in_process=False,
+    )
+
+
+@pytest.fixture(scope="session")
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    """An engine on the test database."""
+    eng = make_engine(database_url)
+    yield eng
+    await eng.dispose()
+
+
+async def _wipe(engine: AsyncEngine) -> None:
+    async with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+            await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(metadata.sorted_tables):
+                await conn.execute(table.delete())
+
+
+@pytest.fixture
+async def db(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    """A session on an empty database; every table is emptied after the test."""
+    maker = make_sessionmaker(engine)
+    async with maker() as session:
+        yield session
+    await _wipe(engine)
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings) -> AsyncIterator[object]:
+    """The application, started (lifespan run) on the test database."""
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: object, db: AsyncSession) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client talking to the app in-process (the database is emptied after)."""
+    transport = httpx.ASGITransport(app=app, client=("10.1.2.3", 5555))  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    """Where tests keep what a person may want to look at (screenshots)."""
+    path = Path(os.environ.get("AIFHUB_TEST_ARTIFACTS", "test-artifacts"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
