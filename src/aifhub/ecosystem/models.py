@@ -81,9 +81,7 @@ class CourseSession(Base):
     __tablename__ = "course_sessions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    course_id: Mapped[int] = mapped_column(
-        ForeignKey("courses.id", ondelete="CASCADE"), index=True
-    )
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
     format: Mapped[str] = mapped_column(String(10))
     location: Mapped[str] = mapped_column(String(200), default="")
     language: Mapped[str] = mapped_column(String(8), default="en")
@@ -170,9 +168,7 @@ class Partner(Base):
     ticket_max_eur: Mapped[int | None]
     startups_only: Mapped[bool] = mapped_column(default=True)
     website: Mapped[str | None] = mapped_column(String(300))
-    contact_user_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL")
-    )
+    contact_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -214,9 +214,7 @@ async def post_message(
         files=checked,
         var_dir=request.app.state.settings.var_dir,
     )
-    found = await db.scalars(
-        select(TicketAttachment).where(TicketAttachment.message_id == m.id)
-    )
+    found = await db.scalars(select(TicketAttachment).where(TicketAttachment.message_id == m.id))
     return schemas.MessageRead(
         id=m.id,
         author_id=user.id,
@@ -273,9 +271,7 @@ async def assign(
 
 
 @router.get("/tickets/{ticket_id}/proposals")
-async def proposals(
-    db: DbSession, user: CurrentUser, ticket_id: int
-) -> list[schemas.ProposalRead]:
+async def proposals(db: DbSession, user: CurrentUser, ticket_id: int) -> list[schemas.ProposalRead]:
     """The best-matching available experts for a ticket, with reasons (support desk)."""
     return [
         schemas.ProposalRead(

@@ -34,7 +34,11 @@ ALLOWED: dict[str, str] = {
     ".jpeg": "image/jpeg",
 }
 # Binary formats must start with their signature, so a renamed executable is refused.
-MAGIC = {"application/pdf": b"%PDF-", "image/png": b"\x89PNG\r\n\x1a\n", "image/jpeg": b"\xff\xd8\xff"}
+MAGIC = {
+    "application/pdf": b"%PDF-",
+    "image/png": b"\x89PNG\r\n\x1a\n",
+    "image/jpeg": b"\xff\xd8\xff",
+}
 
 
 class Upload(Protocol):

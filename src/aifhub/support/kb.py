@@ -81,8 +81,6 @@ async def search_articles(
     """Published articles ranked by BM25 against what the user typed."""
     if len(q.strip()) < 3:
         return []
-    articles = list(
-        await session.scalars(select(KbArticle).where(KbArticle.published.is_(True)))
-    )
+    articles = list(await session.scalars(select(KbArticle).where(KbArticle.published.is_(True))))
     index = BM25Index([article_text(a) for a in articles])
     return [(articles[i], round(s, 3)) for i, s in index.top(q, limit)]

@@ -11,7 +11,9 @@ from aifhub.core.validation import LongText, Name, Slug
 from aifhub.identity.models import Sector
 from aifhub.support.models import Priority, TicketCategory, TicketState
 
-Lang = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z]{2}$")]
+Lang = Annotated[
+    str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z]{2}$")
+]
 Body = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
 
 
