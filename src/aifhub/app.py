@@ -19,6 +19,7 @@ from aifhub.core.db import make_engine, make_sessionmaker
 from aifhub.core.errors import install_error_handlers
 from aifhub.core.metrics import install_metrics
 from aifhub.core.migrate import check_migrated
+from aifhub.ecosystem.api import router as ecosystem_router
 from aifhub.identity.api import router as identity_router
 from aifhub.support.api import router as support_router
 
@@ -27,7 +28,7 @@ API_PREFIX = "/api/v1"
 
 def api_routers() -> list[APIRouter]:
     """Every domain's REST router (each domain adds its own here)."""
-    return [identity_router, support_router]
+    return [identity_router, support_router, ecosystem_router]
 
 
 def page_routers() -> list[APIRouter]:
