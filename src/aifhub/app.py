@@ -21,6 +21,7 @@ from aifhub.core.metrics import install_metrics
 from aifhub.core.migrate import check_migrated
 from aifhub.ecosystem.api import router as ecosystem_router
 from aifhub.identity.api import router as identity_router
+from aifhub.recommend.api import router as recommend_router
 from aifhub.support.api import router as support_router
 
 API_PREFIX = "/api/v1"
@@ -28,7 +29,7 @@ API_PREFIX = "/api/v1"
 
 def api_routers() -> list[APIRouter]:
     """Every domain's REST router (each domain adds its own here)."""
-    return [identity_router, support_router, ecosystem_router]
+    return [identity_router, support_router, ecosystem_router, recommend_router]
 
 
 def page_routers() -> list[APIRouter]:

@@ -1,0 +1,211 @@
+"""Rankings of candidates for a project, each result with the reasons it was proposed.
+
+- "bm25": text only (the project's texts against the candidate's).
+- "bm25+rules": text, plus sector match and per-kind rules (partition sizes for the workload,
+  expert load, course seats, partner eligibility). The default: transparent and measured.
+- "embeddings": cosine similarity of sentence embeddings, plus the same rules; only when the
+  optional `[embeddings]` extra is installed (see embeddings.py).
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from aifhub.recommend.bm25 import BM25Index
+from aifhub.recommend.candidates import Candidate
+from aifhub.recommend.profile import ProjectProfile
+
+METHODS = ("bm25", "bm25+rules", "embeddings")
+SECTOR_BONUS = 0.35
+EXCLUDED = float("-inf")
+MODERN = {"H100", "A100", "MI250", "MI250X", "MI300A", "MI300", "MI430X", "H200", "L40S"}
+AMD_ACC = {"MI250", "MI250X", "MI300A", "MI300", "MI430X"}
+
+
+@dataclass
+class Recommendation:
+    """A candidate, its score and why it was proposed."""
+
+    candidate: Candidate
+    score: float
+    reasons: list[str] = field(default_factory=list)
+
+
+Rule = Callable[[ProjectProfile, Candidate], tuple[float, list[str]]]
+
+
+def partition_rule(profile: ProjectProfile, c: Candidate) -> tuple[float, list[str]]:
+    """Does the partition fit the workload's size and vendor?"""
+    w, m = profile.workload, c.meta
+    acc = (m.get("accelerator") or "").upper() or None
+    total = int(m.get("gpus_per_node") or 0) * int(m.get("nodes") or 1)
+    factor = Decimal(str(m.get("charge_factor") or "1"))
+    score, reasons = 0.0, []
+    why = f" ({', '.join(w.evidence[:3])})" if w.evidence else ""
+    if w.gpu_need == "none":
+        if acc is None:
+            score, reasons = 1.0, [f"CPU partition for a CPU workload{why}"]
+        else:
+            score, reasons = -0.5, ["GPU partition, but the workload looks CPU-bound"]
+    elif acc is None:
+        return -1.0, ["CPU only; the project needs GPUs"]
+    elif w.gpu_need == "large":
+        if total >= 32:
+            score += 1.0
+            reasons.append(f"{total} {acc} GPUs for a large workload{why}")
+        else:
+            score += 0.2
+            reasons.append(f"only {total} GPUs for a large workload")
+        if acc in MODERN:
+            score += 0.5
+            reasons.append(f"{acc} has the memory large models need")
+    elif w.gpu_need == "medium":
+        score += 1.0
+        reasons.append(f"{acc} GPUs for training{why}")
+        if acc in MODERN:
+            score += 0.3
+            reasons.append(f"{acc} is a current-generation GPU")
+    else:
+        score += 0.7
+        reasons.append(f"{acc} GPUs for a small workload")
+        if factor <= 1:
+            score += 0.3
+            reasons.append(f"charge factor {factor}: cheapest hours")
+    if w.vendor and acc:
+        amd = acc in AMD_ACC
+        if (w.vendor == "amd") == amd:
+            score += 0.5
+            reasons.append(f"{'AMD ROCm' if amd else 'NVIDIA CUDA'} matches the code base")
+        else:
+            score -= 0.5
+            reasons.append(f"code targets {w.vendor.upper()}, this is {acc}")
+    return score, reasons
+
+
+def expert_rule(profile: ProjectProfile, c: Candidate) -> tuple[float, list[str]]:
+    """Prefer experts with room for one more ticket."""
+    load, cap = int(c.meta.get("load", 0)), int(c.meta.get("capacity", 0))
+    if cap and load >= cap:
+        return -0.5, [f"at full capacity ({load}/{cap})"]
+    return 0.1 * (1 - load / cap if cap else 0), [f"available (load {load}/{cap})"]
+
+
+def course_rule(profile: ProjectProfile, c: Candidate) -> tuple[float, list[str]]:
+    """Prefer courses with a session that still has seats."""
+    nxt = c.meta.get("next_session")
+    if nxt:
+        return 0.15, [f"seats left on {nxt[:10]}"]
+    if "next_session" in c.meta:
+        return -0.1, ["no upcoming session with free seats"]
+    return 0.0, []
+
+
+def partner_rule(profile: ProjectProfile, c: Candidate) -> tuple[float, list[str]]:
+    """Partners that take only startups are excluded for other organisations."""
+    if c.meta.get("startups_only") and profile.org_kind and profile.org_kind != "startup":
+        return EXCLUDED, [f"takes startups only; the organisation is {profile.org_kind}"]
+    score, reasons = 0.0, []
+    countries = c.meta.get("countries") or []
+    if profile.org_country and countries:
+        if profile.org_country in countries:
+            score += 0.1
+            reasons.append(f"invests in {profile.org_country}")
+        else:
+            score -= 0.2
+            reasons.append(f"not active in {profile.org_country}")
+    return score, reasons
+
+
+RULES: dict[str, Rule] = {
+    "partition": partition_rule,
+    "expert": expert_rule,
+    "course": course_rule,
+    "incubator": partner_rule,
+    "fund": partner_rule,
+}
+
+
+def register_rule(kind: str, rule: Rule) -> None:
+    """Add or replace the rule of a kind (the catalogue may add licence or size rules)."""
+    RULES[kind] = rule
+
+
+def _text_scores(
+    profile: ProjectProfile, candidates: Sequence[Candidate], index: BM25Index | None
+) -> tuple[BM25Index, dict[int, float]]:
+    index = index or BM25Index([c.text for c in candidates])
+    raw = index.scores(profile.text)
+    top = max(raw.values(), default=0.0)
+    return index, {i: s / top for i, s in raw.items()} if top else {}
+
+
+def rank(
+    profile: ProjectProfile,
+    candidates: Sequence[Candidate],
+    *,
+    method: str = "bm25+rules",
+    limit: int = 5,
+    index: BM25Index | None = None,
+    similarity: Callable[[str, Sequence[Candidate]], list[float]] | None = None,
+) -> list[Recommendation]:
+    """The best candidates for a project, best first, each with its reasons.
+
+    `index` may be a prebuilt BM25Index over these candidates' texts (same order): large
+    catalogues build it once and reuse it. `similarity` is the embedding scorer.
+    """
+    if method not in METHODS:
+        raise ValueError(f"unknown ranking '{method}'; choose one of {', '.join(METHODS)}")
+    if method == "embeddings":
+        if similarity is None:
+            raise ValueError("the embeddings ranking needs the [embeddings] extra installed")
+        sims = similarity(profile.text, candidates)
+        text = {i: s for i, s in enumerate(sims) if s > 0}
+        idx = None
+    else:
+        idx, text = _text_scores(profile, candidates, index)
+    rules = method != "bm25"
+    # Rules alone can lift a candidate with no shared word (partitions have little text).
+    pool = range(len(candidates)) if rules else text.keys()
+    scored: list[tuple[float, int, list[str]]] = []
+    for i in pool:
+        c = candidates[i]
+        score = text.get(i, 0.0)
+        why: list[str] = []
+        if rules:
+            if profile.sector and profile.sector in c.sectors:
+                score += SECTOR_BONUS
+                why.append(f"same sector: {profile.sector}")
+            rule = RULES.get(c.kind)
+            if rule:
+                delta, more = rule(profile, c)
+                if delta == EXCLUDED:
+                    continue
+                score += delta
+                why += more
+            if score <= 0:
+                continue
+        scored.append((score, i, why))
+    best = heapq.nsmallest(
+        limit, scored, key=lambda t: (-t[0], candidates[t[1]].kind, candidates[t[1]].id)
+    )
+    out: list[Recommendation] = []
+    for score, i, why in best:
+        c = candidates[i]
+        reasons: list[str] = []
+        if text.get(i, 0.0) > 0:
+            if idx is not None:
+                terms = idx.matched_terms(profile.text, c.text)[:4]
+                if terms:
+                    reasons.append("matches " + ", ".join(f"'{t}'" for t in terms))
+            else:
+                reasons.append(f"similar meaning (cosine {text[i]:.2f})")
+        out.append(Recommendation(c, round(score, 4), reasons + why))
+    return out
+
+
+def precision_at_k(ranked_ids: Sequence[str], relevant: set[str], k: int = 5) -> float:
+    """Share of the first k results that are relevant (k counts even if fewer came back)."""
+    return sum(1 for i in ranked_ids[:k] if i in relevant) / k
