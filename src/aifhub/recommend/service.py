@@ -47,11 +47,12 @@ async def recommend_for_project(
     profile = await build_profile(session, project)
     by_kind = await fetch_all(session, set(KIND_ORDER))
     sim = embeddings.similarity if method == "embeddings" else None
-    groups = {
-        kind: rank(profile, by_kind[kind], method=method, limit=limit, similarity=sim)
-        for kind in KIND_ORDER
-        if by_kind.get(kind)
-    }
+    groups = {}
+    for kind in KIND_ORDER:
+        if ranked := rank(
+            profile, by_kind.get(kind, []), method=method, limit=limit, similarity=sim
+        ):
+            groups[kind] = ranked
     return ProjectRecommendations(profile, method, groups)
 
 
