@@ -10,6 +10,7 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from functools import lru_cache
 
 _WORD = re.compile(r"[a-z0-9][a-z0-9+\-]*[a-z0-9+]|[a-z0-9]")
 
@@ -27,6 +28,7 @@ def _fold(text: str) -> str:
     return "".join(c for c in nfkd if not unicodedata.combining(c))
 
 
+@lru_cache(maxsize=200_000)
 def _stem(word: str) -> str:
     # A light plural/verb folding; enough for "models"~"model", "forecasting"~"forecast".
     for suffix in ("ations", "ation", "ings", "ing", "ies", "es", "s"):
@@ -37,7 +39,10 @@ def _stem(word: str) -> str:
 
 def tokenize(text: str) -> list[str]:
     """Lower-cased, accent-folded, stemmed word tokens without stop words."""
-    return [_stem(w) for w in _WORD.findall(_fold(text)) if w not in STOPWORDS]
+    low = text.lower()
+    if not low.isascii():
+        low = _fold(low)
+    return [_stem(w) for w in _WORD.findall(low) if w not in STOPWORDS]
 
 
 class BM25Index:
@@ -54,6 +59,9 @@ class BM25Index:
             for term, tf in counts.items():
                 self.postings[term].append((i, tf))
         self.avg_len = (sum(self.lengths) / self.n) if self.n else 0.0
+        avg = self.avg_len or 1.0
+        # Per-document length normalisation, computed once: queries only add.
+        self.norms = [k1 * (1 - b + b * length / avg) for length in self.lengths]
 
     def idf(self, term: str) -> float:
         """Inverse document frequency (the non-negative variant)."""
@@ -65,15 +73,14 @@ class BM25Index:
         out: dict[int, float] = defaultdict(float)
         if not self.n:
             return out
-        k1, b, avg = self.k1, self.b, self.avg_len or 1.0
+        norms, k1p1 = self.norms, self.k1 + 1
         for term in set(tokenize(query)):
             plist = self.postings.get(term)
             if not plist:
                 continue
-            idf = self.idf(term)
+            idf = self.idf(term) * k1p1
             for doc, tf in plist:
-                norm = k1 * (1 - b + b * self.lengths[doc] / avg)
-                out[doc] += idf * tf * (k1 + 1) / (tf + norm)
+                out[doc] += idf * tf / (tf + norms[doc])
         return out
 
     def matched_terms(self, query: str, doc_text: str) -> list[str]:

@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -167,24 +167,28 @@ def rank(
     else:
         idx, text = _text_scores(profile, candidates, index)
     rules = method != "bm25"
-    # Rules alone can lift a candidate with no shared word (partitions have little text).
-    pool = range(len(candidates)) if rules else text.keys()
-    scored: list[tuple[float, int, list[str]]] = []
+    sector = profile.sector
+    # Rules alone can lift a candidate with no shared word (partitions have little text);
+    # kinds without a rule (datasets, models: possibly 100,000s) need a text match.
+    has_rule = bool(candidates) and candidates[0].kind in RULES
+    pool: Iterable[int] = (
+        range(len(candidates)) if rules and (has_rule or len(candidates) <= 5000) else text.keys()
+    )
+    scored: list[tuple[float, int, list[str] | None]] = []
+    get = text.get
     for i in pool:
         c = candidates[i]
-        score = text.get(i, 0.0)
-        why: list[str] = []
+        score = get(i, 0.0)
+        why: list[str] | None = None  # reasons are spelt out for the winners only
         if rules:
-            if profile.sector and profile.sector in c.sectors:
+            if sector and sector in c.sectors:
                 score += SECTOR_BONUS
-                why.append(f"same sector: {profile.sector}")
             rule = RULES.get(c.kind)
             if rule:
-                delta, more = rule(profile, c)
+                delta, why = rule(profile, c)
                 if delta == EXCLUDED:
                     continue
                 score += delta
-                why += more
             if score <= 0:
                 continue
         scored.append((score, i, why))
@@ -195,14 +199,16 @@ def rank(
     for score, i, why in best:
         c = candidates[i]
         reasons: list[str] = []
-        if text.get(i, 0.0) > 0:
+        if get(i, 0.0) > 0:
             if idx is not None:
                 terms = idx.matched_terms(profile.text, c.text)[:4]
                 if terms:
                     reasons.append("matches " + ", ".join(f"'{t}'" for t in terms))
             else:
                 reasons.append(f"similar meaning (cosine {text[i]:.2f})")
-        out.append(Recommendation(c, round(score, 4), reasons + why))
+        if rules and sector and sector in c.sectors:
+            reasons.append(f"same sector: {sector}")
+        out.append(Recommendation(c, round(score, 4), reasons + (why or [])))
     return out
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +18,24 @@ from aifhub.recommend.ranking import METHODS, Recommendation, rank
 
 # What a project is shown, in this order (the catalogue's kinds appear once it registers).
 KIND_ORDER = ("partition", "dataset", "model", "expert", "course", "incubator", "fund")
+
+
+_INDEXES: OrderedDict[tuple[str, int], BM25Index] = OrderedDict()
+_MAX_INDEXES = 16
+
+
+def index_for(kind: str, candidates: list[Candidate]) -> BM25Index:
+    """A BM25 index over these candidates, reused while their ids and texts are unchanged."""
+    key = (kind, hash(tuple((c.id, c.text) for c in candidates)))
+    index = _INDEXES.get(key)
+    if index is None:
+        index = BM25Index([c.text for c in candidates])
+        _INDEXES[key] = index
+        while len(_INDEXES) > _MAX_INDEXES:
+            _INDEXES.popitem(last=False)
+    else:
+        _INDEXES.move_to_end(key)
+    return index
 
 
 @dataclass
@@ -66,7 +85,7 @@ async def search_all(
     for kind, cands in (await fetch_all(session, kinds)).items():
         if kind == "partition":
             continue  # partitions are picked by rules, not searched by words
-        index = BM25Index([c.text for c in cands])
+        index = index_for(kind, cands)
         hits = index.top(q, limit)
         if hits:
             out[kind] = [
