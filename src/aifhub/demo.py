@@ -7,6 +7,7 @@ from sqlalchemy import select
 from aifhub.core import context
 from aifhub.core.config import Settings
 from aifhub.core.db import make_engine, make_sessionmaker
+from aifhub.ecosystem.demo_data import load_ecosystem_demo
 from aifhub.identity import projects as project_service
 from aifhub.identity import schemas, service
 from aifhub.identity.models import OrgKind, Sector, User
@@ -169,6 +170,7 @@ async def load_demo(settings: Settings) -> bool:
                         await project_service.add_project_member(
                             session, owner_user, p_slug, email=email, role="member"
                         )
+            await load_ecosystem_demo(session, admin_email=STAFF[0][0])
             await session.commit()
             return True
     finally:
