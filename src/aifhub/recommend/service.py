@@ -68,9 +68,11 @@ async def recommend_for_project(
     sim = embeddings.similarity if method == "embeddings" else None
     groups = {}
     for kind in KIND_ORDER:
-        if ranked := rank(
-            profile, by_kind.get(kind, []), method=method, limit=limit, similarity=sim
-        ):
+        cands = by_kind.get(kind, [])
+        if not cands:
+            continue
+        index = None if sim else index_for(kind, cands)
+        if ranked := rank(profile, cands, method=method, limit=limit, index=index, similarity=sim):
             groups[kind] = ranked
     return ProjectRecommendations(profile, method, groups)
 
