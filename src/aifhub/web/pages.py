@@ -7,4 +7,6 @@ from fastapi import APIRouter
 
 def routers() -> list[APIRouter]:
     """Page routers of every domain, in mount order."""
-    return []
+    from aifhub.web.common import router as common_router
+
+    return [common_router]
