@@ -43,6 +43,7 @@ STAFF_ROLES = {
     "expert": N_("Expert"),
     "support": N_("Support"),
 }
+PROJECT_STATUSES = (N_("active"), N_("closed"), N_("suspended"))
 TOKEN_SCOPES = {"read": N_("read"), "write": N_("write"), "admin": N_("admin")}
 
 

@@ -19,6 +19,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 
 from aifhub.core import i18n
+from aifhub.core.i18n import N_
 from aifhub.web.nav import visible_nav
 
 WEB_DIR = Path(__file__).resolve().parent
@@ -32,6 +33,18 @@ templates = Jinja2Templates(
 templates.env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
 
 FLASH_COOKIE = "aifhub_flash"
+# Titles of core/errors.py and of HTTP errors, translated on the error page.
+ERROR_TITLES = (
+    N_("Bad request"),
+    N_("Invalid input"),
+    N_("Not authenticated"),
+    N_("Permission denied"),
+    N_("Not found"),
+    N_("Conflict"),
+    N_("Too many requests"),
+    N_("Payload too large"),
+    N_("Service unavailable"),
+)
 ANON_CSRF_COOKIE = "aifhub_csrf"
 
 
