@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import quote
 
@@ -35,11 +36,35 @@ def safe_next(value: str | None) -> str:
     return value
 
 
+@dataclass(frozen=True)
+class UserView:
+    """What the layout shows of the signed-in user, readable after the session has closed
+    (error pages are rendered after the request's database session rolled back)."""
+
+    id: int
+    name: str
+    email: str
+    locale: str
+    roles: frozenset[str]
+
+    @property
+    def is_staff(self) -> bool:
+        return bool(self.roles)
+
+    def has_role(self, *roles: str) -> bool:
+        """True when the user holds any of these staff roles (admin holds all)."""
+        return "admin" in self.roles or any(r in self.roles for r in roles)
+
+
 async def page_principal(
     request: Request, principal: Annotated[Principal | None, Depends(optional_principal)]
 ) -> Principal | None:
     """The browser session's principal; API tokens do not open pages."""
-    return principal if principal is not None and principal.via == "session" else None
+    if principal is None or principal.via != "session":
+        return None
+    u = principal.user
+    request.state.user_view = UserView(u.id, u.name, u.email, u.locale, frozenset(u.roles))
+    return principal
 
 
 async def optional_page_user(

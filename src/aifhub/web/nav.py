@@ -9,6 +9,7 @@ from aifhub.core.i18n import N_
 
 if TYPE_CHECKING:
     from aifhub.identity.models import User
+    from aifhub.web.deps import UserView
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ NAV: list[NavItem] = [
 ]
 
 
-def visible_nav(user: User | None) -> list[NavItem]:
+def visible_nav(user: User | UserView | None) -> list[NavItem]:
     """The entries this user may see, in order."""
     items = []
     for item in NAV:

@@ -56,10 +56,10 @@ def page_locale(request: Request) -> str:
     cached = getattr(request.state, "locale", None)
     if cached:
         return str(cached)
-    principal = getattr(request.state, "principal", None)
+    view = getattr(request.state, "user_view", None)
     locale = i18n.negotiate(
         cookie=request.cookies.get(i18n.LANG_COOKIE),
-        user_locale=principal.user.locale if principal else None,
+        user_locale=view.locale if view else None,
         accept_language=request.headers.get("accept-language"),
         default=request.app.state.settings.default_locale,
     )
@@ -174,10 +174,11 @@ def anonymous_csrf_token(request: Request) -> str:
 def render(request: Request, name: str, status_code: int = 200, **ctx: Any) -> HTMLResponse:
     """Render a page with the common context (user, CSRF token, language, nav, flashes)."""
     principal = getattr(request.state, "principal", None)
-    user = principal.user if principal else None
+    if principal is not None and principal.via != "session":
+        principal = None
+    ctx.setdefault("user", principal.user if principal else None)
     locale = page_locale(request)
     _gettext, _ngettext = _template_gettext(locale)
-    ctx.setdefault("user", user)
     if principal is not None and principal.csrf_token:
         ctx.setdefault("csrf_token", principal.csrf_token)
     else:
@@ -188,7 +189,7 @@ def render(request: Request, name: str, status_code: int = 200, **ctx: Any) -> H
         languages=i18n.LANGUAGE_NAMES,
         gettext=_gettext,
         ngettext=_ngettext,
-        nav=visible_nav(user),
+        nav=visible_nav(ctx["user"]),
         flashes=_read_flashes(request),
         current_path=request.url.path,
         htmx=request.headers.get("hx-request") == "true",
@@ -209,6 +210,14 @@ def render(request: Request, name: str, status_code: int = 200, **ctx: Any) -> H
 
 def render_error(request: Request, status_code: int, title: str, detail: str) -> HTMLResponse:
     """An error page that says what went wrong and what to do."""
+    # The request's database session is closed: the layout shows a snapshot of the user.
+    user = getattr(request.state, "user_view", None)
     return render(
-        request, "error.html", status_code=status_code, title=title, detail=detail, code=status_code
+        request,
+        "error.html",
+        status_code=status_code,
+        title=title,
+        detail=detail,
+        code=status_code,
+        user=user,
     )
