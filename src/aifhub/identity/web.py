@@ -142,14 +142,15 @@ async def register(request: Request, db: DbSession, form: AnonCsrfForm) -> Respo
 async def dashboard(request: Request, db: DbSession, user: PageUser) -> Response:
     """My organisations, my projects with roles, pending invitations, and the domains' cards."""
     orgs, _ = await service.list_orgs(db, user, limit=200, offset=0)
-    projects, n_projects = await project_service.list_projects(db, user, limit=50, offset=0)
+    projects, _ = await project_service.list_projects(db, user, limit=100, offset=0)
+    # Staff see every project; their dashboard keeps the ones they take part in.
+    projects = [row for row in projects if row[2] or not user.is_staff]
     invitations = await service.list_my_invitations(db, user)
     return page(
         request,
         "identity/dashboard.html",
         orgs=[(o, r) for o, r in orgs if r],
         projects=projects,
-        n_projects=n_projects,
         invitations=invitations,
         cards=await dashboard_cards(db, user, request),
     )
@@ -200,7 +201,13 @@ async def update_profile(
     await service.update_user(db, user, data=data)
     request.state.locale = user.locale
     response = redirect(request, "/account", gettext(request, "Your profile is saved."))
-    response.set_cookie(i18n.LANG_COOKIE, user.locale, max_age=365 * 24 * 3600, samesite="lax")
+    response.set_cookie(
+        i18n.LANG_COOKIE,
+        user.locale,
+        max_age=365 * 24 * 3600,
+        samesite="lax",
+        secure=request.app.state.settings.secure_cookies,
+    )
     return response
 
 
