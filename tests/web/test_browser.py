@@ -115,6 +115,12 @@ def test_user_journey_in_the_browser(live_server, browser, artifacts_dir):
     page.goto(f"{url}/")
     assert "Mes projets" in page.content()
     _shot(page, artifacts_dir, "dashboard-fr")
+    page.goto(f"{url}/projects/battery-ml")
+    assert "Porteur de projet" in page.content()
+    _shot(page, artifacts_dir, "project-fr")
+    page.goto(f"{url}/projects/crop-yield")  # another organisation's project
+    assert "Introuvable" in page.locator("h1").inner_text()
+    _shot(page, artifacts_dir, "error-404-fr")
 
     # API token: create, see the secret once, revoke (HTMX, with confirmation)
     page.goto(f"{url}/account")
