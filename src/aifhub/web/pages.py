@@ -7,7 +7,10 @@ from fastapi import APIRouter
 
 def routers() -> list[APIRouter]:
     """Page routers of every domain, in mount order."""
+    from aifhub.ecosystem.web import router as ecosystem_router
     from aifhub.identity.web import router as identity_router
+    from aifhub.recommend.web import router as recommend_router
+    from aifhub.support.web import router as support_router
     from aifhub.web.common import router as common_router
 
-    return [common_router, identity_router]
+    return [common_router, identity_router, support_router, ecosystem_router, recommend_router]

@@ -1,0 +1,38 @@
+"""Recommendation and search pages."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from aifhub.core.db import DbSession
+from aifhub.core.errors import AppError
+from aifhub.core.i18n import N_
+from aifhub.recommend import service
+from aifhub.web.deps import PageUser
+from aifhub.web.nav import NAV, NavItem
+from aifhub.web.render import render
+
+router = APIRouter(include_in_schema=False)
+NAV.append(NavItem(N_("Search"), "/search", order=80))
+
+
+@router.get("/projects/{slug}/recommendations")
+async def recommendations_page(
+    request: Request, db: DbSession, user: PageUser, slug: str
+) -> Response:
+    """What the factory proposes to a project, and why."""
+    rec = await service.recommend_for_project(db, user, slug)
+    return render(request, "recommend/recommendations.html", rec=rec)
+
+
+@router.get("/search")
+async def search_page(request: Request, db: DbSession, user: PageUser, q: str = "") -> Response:
+    """One search box across experts, courses, partners, articles (and the catalogue)."""
+    groups, error = {}, None
+    if q:
+        try:
+            groups = await service.search_all(db, q=q)
+        except AppError as exc:
+            error = exc.detail
+    return render(request, "recommend/search.html", q=q, groups=groups, error=error)
