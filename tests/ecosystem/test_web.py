@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from aifhub.ecosystem.models import CourseSession
+from aifhub.identity.models import User
 
 from ..factories import make_org, make_user, token_for
 from ..web.helpers import HTML, login
@@ -57,13 +58,7 @@ async def test_enrol_waitlist_certificate_and_partners(client, db):
         )
     )
     await db.commit()
-    ann = await db.scalar(
-        __import__("sqlalchemy")
-        .select(__import__("aifhub.identity.models", fromlist=["User"]).User.id)
-        .where(
-            __import__("aifhub.identity.models", fromlist=["User"]).User.email == "ann@ex.example"
-        )
-    )
+    ann = await db.scalar(select(User.id).where(User.email == "ann@ex.example"))
     r = await client.post(
         f"/api/v1/training/sessions/{sid}/attendance", json={"user_ids": [ann]}, headers=staff
     )
