@@ -6,6 +6,7 @@ Names of programmes and funds are fictional. Called by `aifhub.demo.load_demo`.
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -167,7 +168,7 @@ COURSES = [
     ),
 ]
 
-PARTNERS = [
+PARTNERS: list[dict[str, Any]] = [
     {
         "slug": "halle-numerique",
         "name": "Halle Numérique Founders Programme",

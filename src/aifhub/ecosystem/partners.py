@@ -115,7 +115,7 @@ async def request_introduction(
     return intro
 
 
-def visible_introductions(actor: User) -> Select[tuple[Introduction]]:
+def visible_introductions(actor: User) -> Select[Introduction]:
     """Introductions the actor may see: their organisations', their partner's, all for staff."""
     query = select(Introduction)
     if _is_staff(actor):

@@ -38,7 +38,7 @@ class Adapter(Protocol):
 class ExpertAdapter:
     """Experts with their skills, sectors, languages and current load."""
 
-    kinds = ("expert",)
+    kinds: tuple[str, ...] = ("expert",)
 
     async def fetch(self, session: AsyncSession) -> list[Candidate]:
         from aifhub.support.experts import list_experts
@@ -69,7 +69,7 @@ class ExpertAdapter:
 class CourseAdapter:
     """Courses with their next session that still has seats."""
 
-    kinds = ("course",)
+    kinds: tuple[str, ...] = ("course",)
 
     async def fetch(self, session: AsyncSession) -> list[Candidate]:
         from aifhub.ecosystem.training import list_courses, seat_counts
@@ -103,7 +103,7 @@ class CourseAdapter:
 class PartnerAdapter:
     """Incubators and funds of the directory."""
 
-    kinds = ("incubator", "fund")
+    kinds: tuple[str, ...] = ("incubator", "fund")
 
     async def fetch(self, session: AsyncSession) -> list[Candidate]:
         from aifhub.ecosystem.partners import list_partners
@@ -131,7 +131,7 @@ class PartnerAdapter:
 class ArticleAdapter:
     """Published knowledge-base articles (for the search box)."""
 
-    kinds = ("article",)
+    kinds: tuple[str, ...] = ("article",)
 
     async def fetch(self, session: AsyncSession) -> list[Candidate]:
         from aifhub.support.kb import article_text
@@ -147,7 +147,7 @@ class ArticleAdapter:
 class PartitionAdapter:
     """The site's enabled partitions, with the sizes the workload rules read."""
 
-    kinds = ("partition",)
+    kinds: tuple[str, ...] = ("partition",)
 
     async def fetch(self, session: AsyncSession) -> list[Candidate]:
         from aifhub.compute.models import Partition

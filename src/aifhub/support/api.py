@@ -41,7 +41,7 @@ async def ticket_read(
     """The read model of a ticket, with its SLA status and the moves open to this user."""
     if project_slug is None:
         project_slug = await db.scalar(select(Project.slug).where(Project.id == t.project_id))
-    member = await tickets._is_member(db, user, t.project_id)
+    member = await tickets.is_member(db, user, t.project_id)
     sla = tickets.sla_status(t)
     return schemas.TicketRead(
         id=t.id,

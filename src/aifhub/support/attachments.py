@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -67,7 +68,7 @@ def _safe_name(name: str) -> str:
     return base[:200] or "file"
 
 
-async def check_uploads(files: list[Upload], *, max_bytes: int) -> list[CheckedFile]:
+async def check_uploads(files: Sequence[Upload], *, max_bytes: int) -> list[CheckedFile]:
     """Read and check uploads: 415 for a type not allowed, 413 above the size limit."""
     if len(files) > MAX_FILES:
         raise InvalidInput(f"Attach at most {MAX_FILES} files to one message.")

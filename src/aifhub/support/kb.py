@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aifhub.core import audit
@@ -50,7 +50,7 @@ async def update_article(
     return article
 
 
-def _visible(actor: User | None):  # type: ignore[no-untyped-def]
+def _visible(actor: User | None) -> Select[KbArticle]:
     query = select(KbArticle)
     if actor is None or not is_desk(actor):
         query = query.where(KbArticle.published.is_(True))

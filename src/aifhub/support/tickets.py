@@ -6,6 +6,7 @@ expert the tickets assigned to them, the support desk (and admins) every ticket.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -48,7 +49,7 @@ def is_desk(user: User) -> bool:
     return user.has_role(StaffRole.SUPPORT)
 
 
-def visible_tickets(actor: User) -> Select[tuple[Ticket]]:
+def visible_tickets(actor: User) -> Select[Ticket]:
     """Tickets the actor may see."""
     query = select(Ticket)
     if is_desk(actor):
@@ -82,7 +83,8 @@ def sla_status(ticket: Ticket, now: datetime | None = None) -> SlaStatus:
     )
 
 
-async def _is_member(session: AsyncSession, user: User, project_id: int) -> bool:
+async def is_member(session: AsyncSession, user: User, project_id: int) -> bool:
+    """True when the user is a member of the project (the ticket's requester side)."""
     return bool(
         await session.scalar(
             select(ProjectMember.id).where(
@@ -102,7 +104,7 @@ async def open_ticket(
     category: str,
     priority: str,
     policy: SlaPolicy,
-    files: list[attachments.CheckedFile] = (),  # type: ignore[assignment]
+    files: Sequence[attachments.CheckedFile] = (),
     var_dir: Path | None = None,
 ) -> Ticket:
     """Open a ticket on a project the actor is a member of; SLA deadlines are set now."""
@@ -136,7 +138,7 @@ async def _add_message(
     ticket: Ticket,
     author: User,
     body: str,
-    files: list[attachments.CheckedFile],
+    files: Sequence[attachments.CheckedFile],
     var_dir: Path | None,
 ) -> TicketMessage:
     if files and var_dir is None:
@@ -229,14 +231,14 @@ async def post_message(
     ticket_id: int,
     *,
     body: str,
-    files: list[attachments.CheckedFile] = (),  # type: ignore[assignment]
+    files: Sequence[attachments.CheckedFile] = (),
     var_dir: Path | None = None,
 ) -> TicketMessage:
     """Add a message; the first answer from the expert side stops the first-response clock."""
     ticket = await get_ticket(session, actor, ticket_id)
     if ticket.state == S.CLOSED:
         raise Conflict(f"Ticket #{ticket.id} is closed; open a new ticket instead.")
-    member = await _is_member(session, actor, ticket.project_id)
+    member = await is_member(session, actor, ticket.project_id)
     expert_side = not member or ticket.assignee_id == actor.id
     msg = await _add_message(session, ticket, actor, body, files, var_dir)
     now = utcnow()
@@ -285,7 +287,7 @@ async def transition(session: AsyncSession, actor: User, ticket_id: int, *, to: 
             f"{', '.join(legal) or 'nothing (final state)'}.",
             allowed=legal,
         )
-    member = await _is_member(session, actor, ticket.project_id)
+    member = await is_member(session, actor, ticket.project_id)
     mine = allowed_for(actor, ticket, is_member=member)
     if to not in mine:
         if to == S.ASSIGNED and ticket.assignee_id is None:
@@ -376,7 +378,7 @@ async def rate(
 ) -> Ticket:
     """Rate the help received (1-5), by a member of the ticket's project, once resolved."""
     ticket = await get_ticket(session, actor, ticket_id)
-    if not await _is_member(session, actor, ticket.project_id):
+    if not await is_member(session, actor, ticket.project_id):
         raise PermissionDenied("Only members of the ticket's project can rate it.")
     if ticket.state not in (S.RESOLVED, S.CLOSED):
         raise Conflict(f"Ticket #{ticket.id} is '{ticket.state}'; rate it once it is resolved.")

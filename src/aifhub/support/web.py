@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.datastructures import UploadFile
@@ -103,7 +105,7 @@ async def _detail(
     error: str | None = None,
 ) -> Response:
     t, msgs = await tickets.thread(db, user, ticket_id)
-    member = await tickets._is_member(db, user, t.project_id)
+    member = await tickets.is_member(db, user, t.project_id)
     proposals = []
     if tickets.is_desk(user) and t.state in ("new", "assigned", "waiting_on_user"):
         proposals = await experts.propose_experts(db, user, t.id)
@@ -127,7 +129,13 @@ async def ticket_page(request: Request, db: DbSession, user: PageUser, ticket_id
     return await _detail(request, db, user, ticket_id)
 
 
-async def _act(request: Request, db: DbSession, user: PageUser, ticket_id: int, work) -> Response:  # type: ignore[no-untyped-def]
+async def _act(
+    request: Request,
+    db: DbSession,
+    user: PageUser,
+    ticket_id: int,
+    work: Callable[[], Awaitable[object]],
+) -> Response:
     try:
         await work()
     except AppError as exc:
