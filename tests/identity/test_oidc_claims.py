@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import time
+import tomllib
+from pathlib import Path
 
 import pytest
 from joserfc import jwt
@@ -12,11 +15,11 @@ from starlette.requests import Request
 
 from aifhub.app import create_app
 from aifhub.core.audit import AuditEvent
-from aifhub.core.config import OIDCProvider, Settings
+from aifhub.core.config import OIDCProvider, Settings, SiteConfig
 from aifhub.core.errors import Conflict, InvalidInput, NotAuthenticated, ServiceUnavailable
 from aifhub.identity import oidc_client
 from aifhub.identity.credentials import claim_value, federated_login
-from aifhub.identity.models import ExternalIdentity, StaffRoleGrant, User
+from aifhub.identity.models import ExternalIdentity, StaffRole, StaffRoleGrant, User
 from aifhub.identity.oidc import oidc_providers
 from aifhub.identity.oidc_client import FederatedSignInFailed, ProviderMetadata, verify_id_token
 
@@ -92,6 +95,13 @@ async def test_existing_account_is_linked_only_with_a_verified_email(db):
     await db.rollback()
     assert await db.scalar(select(func.count()).select_from(ExternalIdentity)) == 0
     user = await federated_login(db, provider=FEDERATION, claims=claims(email_verified="true"))
+    assert user.id == local.id
+
+
+async def test_a_trusted_federation_links_by_email(db):
+    local = await make_user(db, "grace@uni.example")
+    trusted = FEDERATION.model_copy(update={"trust_email": True})
+    user = await federated_login(db, provider=trusted, claims=claims())
     assert user.id == local.id
 
 
@@ -211,3 +221,16 @@ async def test_unsigned_id_token_is_refused():
     body = id_token().split(".")[1]
     with pytest.raises(FederatedSignInFailed, match="not valid"):
         await verify(f"{header}.{body}.")
+
+
+def test_the_site_file_examples_of_the_operator_doc_are_valid():
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "oidc.md").read_text()
+    blocks = re.findall(r"```toml\n(.*?)```", doc, flags=re.S)
+    names = []
+    for block in blocks:
+        site = SiteConfig.model_validate(tomllib.loads(block))
+        for provider in site.oidc:
+            names.append(provider.name)
+            for mapping in provider.role_claims.values():
+                assert set(mapping.values()) <= {r.value for r in StaffRole}
+    assert names == ["keycloak", "myaccessid"]

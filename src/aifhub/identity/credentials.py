@@ -258,7 +258,7 @@ async def federated_login(
             user = await create_user(session, email=email, name=str(name)[:200], password=None)
         else:
             _check_active(user)
-            if not _truthy(claims.get("email_verified")):
+            if not (provider.trust_email or _truthy(claims.get("email_verified"))):
                 raise Conflict(
                     f"An account with e-mail {user.email} already exists and "
                     f"'{provider.label}' does not say this e-mail is verified: sign in with "
