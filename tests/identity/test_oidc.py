@@ -31,7 +31,8 @@ from ..conftest import DATABASES
 pytestmark = pytest.mark.slow
 
 PROVIDER_DIR = Path(__file__).resolve().parents[1] / "oidc"
-CLIENT_ID, CLIENT_SECRET = "aifhub-test", "aifhub-test-secret"
+# The secret has characters that client_secret_basic must form-encode (RFC 6749 §2.3.1).
+CLIENT_ID, CLIENT_SECRET = "aifhub-test", "s3cret:with/odd+chars%"
 ACCOUNTS = {
     "ada": {
         "email": "Ada@Example.eu",

@@ -59,7 +59,7 @@ def oidc_providers(request: Request, next_path: str = "/") -> list[ProviderLink]
 def _provider(request: Request, name: str) -> OIDCProvider:
     for provider in request.app.state.site.oidc:
         if provider.name == name:
-            return provider  # type: ignore[no-any-return]
+            return provider
     raise NotFound(
         f"No identity provider '{name}' on this site; the known ones are: "
         + (", ".join(p.name for p in request.app.state.site.oidc) or "none")
@@ -68,7 +68,7 @@ def _provider(request: Request, name: str) -> OIDCProvider:
 
 
 def _settings(request: Request) -> Settings:
-    return request.app.state.settings  # type: ignore[no-any-return]
+    return request.app.state.settings
 
 
 def _serializer(settings: Settings) -> URLSafeTimedSerializer:
@@ -191,7 +191,7 @@ async def oidc_callback(
         await db.rollback()  # nothing of a failed sign-in is kept
         response = await request.app.exception_handlers[AppError](request, exc)
         response.delete_cookie(STATE_COOKIE, path=STATE_COOKIE_PATH)
-        return response  # type: ignore[no-any-return]
+        return response
     response = RedirectResponse(_safe_next(pending.get("next")), status_code=303)
     response.delete_cookie(STATE_COOKIE, path=STATE_COOKIE_PATH)
     response.set_cookie(
