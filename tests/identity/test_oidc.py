@@ -20,6 +20,7 @@ from urllib.parse import parse_qs, urlencode, urljoin, urlsplit, urlunsplit
 import httpx
 import pytest
 import uvicorn
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
 from aifhub.app import create_app
@@ -364,3 +365,23 @@ async def test_next_cannot_leave_the_site(aifhub_url, db):
         assert str(response.url) == f"{aifhub_url}/"
     finally:
         await browser.close()
+
+
+async def test_expired_or_forged_sign_in_cookie_is_refused(aifhub_url, db):
+    class LongAgo(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(time.time()) - 11 * 60
+
+    pending = {"p": "testidp", "s": "st", "n": "no", "v": "ve", "next": "/"}
+    old = URLSafeTimedSerializer("oidc-test-secret", salt="aifhub.oidc.state", signer=LongAgo)
+    forged = URLSafeTimedSerializer("not-the-secret", salt="aifhub.oidc.state")
+    for cookie, message in [
+        (old.dumps(pending), "took more than 10 minutes"),
+        (forged.dumps(pending), "cookie is not valid"),
+    ]:
+        async with httpx.AsyncClient(cookies={"aifhub_oidc": cookie}) as http:
+            r = await http.get(
+                f"{aifhub_url}/auth/oidc/testidp/callback", params={"code": "c", "state": "st"}
+            )
+        assert r.status_code == 400 and message in r.json()["detail"]
+    assert await counts(db) == (0, 0, 0)

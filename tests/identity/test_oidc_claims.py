@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+import socket
 import time
 import tomllib
 from pathlib import Path
 
+import httpx
 import pytest
 from joserfc import jwt
 from joserfc.jwk import RSAKey
@@ -142,8 +144,8 @@ def test_oidc_providers_for_the_login_page(tmp_path):
         "Institution",
         "/auth/oidc/keycloak/login",
     )
-    [link] = oidc_providers(request, next_path="/projects/x")
-    assert link.url == "/auth/oidc/keycloak/login?next=/projects/x"
+    [link] = oidc_providers(request, next_path="/projects/x?tab=jobs&page=2")
+    assert link.url == "/auth/oidc/keycloak/login?next=%2Fprojects%2Fx%3Ftab%3Djobs%26page%3D2"
     [link] = oidc_providers(request, next_path="https://evil.example/")
     assert link.url == "/auth/oidc/keycloak/login"
 
@@ -234,3 +236,21 @@ def test_the_site_file_examples_of_the_operator_doc_are_valid():
             for mapping in provider.role_claims.values():
                 assert set(mapping.values()) <= {r.value for r in StaffRole}
     assert names == ["keycloak", "myaccessid"]
+
+
+async def test_unreachable_provider_is_a_502_that_says_so(tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again: nothing listens there
+    site = tmp_path / "site.toml"
+    site.write_text(
+        f'[[oidc]]\nname = "down"\nlabel = "Down IdP"\nissuer = "http://127.0.0.1:{port}"\n'
+        'client_id = "aifhub"\n'
+    )
+    app = create_app(Settings(site_file=site, secret_key="x"), check_schema=False)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        r = await http.get("/auth/oidc/down/login")
+    assert r.status_code == 502
+    assert "'Down IdP' cannot be reached" in r.json()["detail"]
+    assert "aifhub_oidc" not in r.cookies

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
@@ -49,7 +50,8 @@ class ProviderLink:
 def oidc_providers(request: Request, next_path: str = "/") -> list[ProviderLink]:
     """The site's federated providers, with the URL that starts each sign-in (login page)."""
     site = request.app.state.site
-    suffix = "" if _safe_next(next_path) == "/" else f"?next={_safe_next(next_path)}"
+    target = _safe_next(next_path)
+    suffix = "" if target == "/" else "?" + urlencode({"next": target})
     return [
         ProviderLink(name=p.name, label=p.label, url=f"/auth/oidc/{p.name}/login{suffix}")
         for p in site.oidc
