@@ -385,3 +385,10 @@ async def test_expired_or_forged_sign_in_cookie_is_refused(aifhub_url, db):
             )
         assert r.status_code == 400 and message in r.json()["detail"]
     assert await counts(db) == (0, 0, 0)
+
+
+async def test_login_page_offers_the_configured_provider(aifhub_url):
+    async with httpx.AsyncClient(base_url=aifhub_url) as browser:
+        page = await browser.get("/login?next=/projects")
+    assert page.status_code == 200
+    assert "/auth/oidc/" in page.text and "next=%2Fprojects" in page.text

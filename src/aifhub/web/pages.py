@@ -9,4 +9,7 @@ from aifhub.identity.oidc import router as oidc_router
 
 def routers() -> list[APIRouter]:
     """Page routers of every domain, in mount order."""
-    return [oidc_router]
+    from aifhub.identity.web import router as identity_router
+    from aifhub.web.common import router as common_router
+
+    return [common_router, identity_router, oidc_router]
