@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from aifhub.identity.oidc import router as oidc_router
+
 
 def routers() -> list[APIRouter]:
     """Page routers of every domain, in mount order."""
@@ -13,4 +15,11 @@ def routers() -> list[APIRouter]:
     from aifhub.support.web import router as support_router
     from aifhub.web.common import router as common_router
 
-    return [common_router, identity_router, support_router, ecosystem_router, recommend_router]
+    return [
+        common_router,
+        identity_router,
+        oidc_router,
+        support_router,
+        ecosystem_router,
+        recommend_router,
+    ]
