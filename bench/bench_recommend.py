@@ -119,7 +119,7 @@ class SyntheticCatalogue:
         rng = random.Random(11)
         self.items = synthetic(n // 2, "dataset", rng) + synthetic(n - n // 2, "model", rng)
 
-    async def fetch(self, session: object) -> list[Candidate]:
+    async def fetch(self, session: object, actor: object) -> list[Candidate]:
         return self.items
 
 

@@ -55,7 +55,7 @@ async def search(
     limit: Annotated[int, Query(ge=1, le=20)] = 5,
 ) -> schemas.SearchRead:
     """One search box across the catalogue (when present), experts, courses, partners, articles."""
-    groups = await service.search_all(db, q=q, kinds=set(kind) if kind else None, limit=limit)
+    groups = await service.search_all(db, user, q=q, kinds=set(kind) if kind else None, limit=limit)
     return schemas.SearchRead(
         q=q,
         groups={

@@ -2,7 +2,8 @@
 
 A source (experts, courses, partners, articles, partitions, and the catalogue's datasets and
 models once it exists) plugs in by adding an adapter with `register_adapter`: an object with a
-`kinds` tuple and `async fetch(session) -> list[Candidate]`. Rankings know nothing else.
+`kinds` tuple and `async fetch(session, actor) -> list[Candidate]` returning only what the
+actor may see (authorisation in the adapter's query). Rankings know nothing else.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from aifhub.identity.models import User
 
 
 @dataclass(frozen=True)
@@ -32,7 +35,9 @@ class Adapter(Protocol):
 
     kinds: tuple[str, ...]
 
-    async def fetch(self, session: AsyncSession) -> list[Candidate]: ...
+    async def fetch(self, session: AsyncSession, actor: User | None) -> list[Candidate]:
+        """Candidates this actor may see (None: the public directory)."""
+        ...
 
 
 class ExpertAdapter:
@@ -40,7 +45,7 @@ class ExpertAdapter:
 
     kinds: tuple[str, ...] = ("expert",)
 
-    async def fetch(self, session: AsyncSession) -> list[Candidate]:
+    async def fetch(self, session: AsyncSession, actor: User | None) -> list[Candidate]:
         from aifhub.support.experts import list_experts
         from aifhub.support.taxonomy import skill_text, skills
 
@@ -71,7 +76,7 @@ class CourseAdapter:
 
     kinds: tuple[str, ...] = ("course",)
 
-    async def fetch(self, session: AsyncSession) -> list[Candidate]:
+    async def fetch(self, session: AsyncSession, actor: User | None) -> list[Candidate]:
         from aifhub.ecosystem.training import list_courses, seat_counts
 
         rows = await list_courses(session)
@@ -105,7 +110,7 @@ class PartnerAdapter:
 
     kinds: tuple[str, ...] = ("incubator", "fund")
 
-    async def fetch(self, session: AsyncSession) -> list[Candidate]:
+    async def fetch(self, session: AsyncSession, actor: User | None) -> list[Candidate]:
         from aifhub.ecosystem.partners import list_partners
 
         return [
@@ -133,7 +138,7 @@ class ArticleAdapter:
 
     kinds: tuple[str, ...] = ("article",)
 
-    async def fetch(self, session: AsyncSession) -> list[Candidate]:
+    async def fetch(self, session: AsyncSession, actor: User | None) -> list[Candidate]:
         from aifhub.support.kb import article_text
         from aifhub.support.models import KbArticle
 
@@ -149,7 +154,7 @@ class PartitionAdapter:
 
     kinds: tuple[str, ...] = ("partition",)
 
-    async def fetch(self, session: AsyncSession) -> list[Candidate]:
+    async def fetch(self, session: AsyncSession, actor: User | None) -> list[Candidate]:
         from aifhub.compute.models import Partition
 
         rows = await session.scalars(select(Partition).where(Partition.enabled.is_(True)))
@@ -193,14 +198,14 @@ def register_adapter(adapter: Adapter) -> None:
 
 
 async def fetch_all(
-    session: AsyncSession, kinds: set[str] | None = None
+    session: AsyncSession, actor: User | None, kinds: set[str] | None = None
 ) -> dict[str, list[Candidate]]:
     """Candidates of every registered source, by kind."""
     out: dict[str, list[Candidate]] = {}
     for adapter in ADAPTERS:
         if kinds is not None and not kinds & set(adapter.kinds):
             continue
-        for c in await adapter.fetch(session):
+        for c in await adapter.fetch(session, actor):
             if kinds is None or c.kind in kinds:
                 out.setdefault(c.kind, []).append(c)
     return out

@@ -64,7 +64,7 @@ async def recommend_for_project(
     _check_method(method)
     project = await get_project(session, actor, slug)
     profile = await build_profile(session, project)
-    by_kind = await fetch_all(session, set(KIND_ORDER))
+    by_kind = await fetch_all(session, actor, set(KIND_ORDER))
     sim = embeddings.similarity if method == "embeddings" else None
     groups = {}
     for kind in KIND_ORDER:
@@ -78,13 +78,18 @@ async def recommend_for_project(
 
 
 async def search_all(
-    session: AsyncSession, *, q: str, kinds: set[str] | None = None, limit: int = 5
+    session: AsyncSession,
+    actor: User,
+    *,
+    q: str,
+    kinds: set[str] | None = None,
+    limit: int = 5,
 ) -> dict[str, list[tuple[Candidate, float, list[str]]]]:
     """One search box: BM25 over every source (catalogue when present, experts, courses...)."""
     if len(q.strip()) < 2:
         raise InvalidInput("Type at least two characters to search.")
     out: dict[str, list[tuple[Candidate, float, list[str]]]] = {}
-    for kind, cands in (await fetch_all(session, kinds)).items():
+    for kind, cands in (await fetch_all(session, actor, kinds)).items():
         if kind == "partition":
             continue  # partitions are picked by rules, not searched by words
         index = index_for(kind, cands)

@@ -32,7 +32,7 @@ async def search_page(request: Request, db: DbSession, user: PageUser, q: str = 
     groups, error = {}, None
     if q:
         try:
-            groups = await service.search_all(db, q=q)
+            groups = await service.search_all(db, user, q=q)
         except AppError as exc:
             error = exc.detail
     return render(request, "recommend/search.html", q=q, groups=groups, error=error)
