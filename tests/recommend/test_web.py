@@ -25,6 +25,8 @@ async def test_recommendation_and_search_pages(client, db):
     await make_org(client, h, "neuro")
     await make_project(client, h, "mri", "neuro", description="Segmentation of brain MRI")
     await login(client, "pi@neuro.example")
+    home = await client.get("/", headers=HTML)
+    assert 'href="/projects/mri/recommendations"' in home.text
     page = await client.get("/projects/mri/recommendations", headers=HTML)
     assert page.status_code == 200
     assert "Deep learning for medical imaging" in page.text and "same sector: health" in page.text

@@ -4,17 +4,35 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from aifhub.core.db import DbSession
 from aifhub.core.errors import AppError
 from aifhub.core.i18n import N_
+from aifhub.identity.models import User
+from aifhub.identity.projects import list_projects
 from aifhub.recommend import service
+from aifhub.support import tickets
+from aifhub.web.dashboard import DASHBOARD_CARDS, Card
 from aifhub.web.deps import PageUser
 from aifhub.web.nav import NAV, NavItem
 from aifhub.web.render import render
 
 router = APIRouter(include_in_schema=False)
 NAV.append(NavItem(N_("Search"), "/search", order=80))
+
+
+async def help_card(session: AsyncSession, user: User, request: Request) -> Card | None:
+    """A dashboard card: my open tickets and each project's recommendations."""
+    rows, _ = await list_projects(session, user, limit=5, offset=0)
+    mine = [(p.slug, p.name) for p, _, role in rows if role]
+    _, open_tickets = await tickets.list_tickets(session, user, limit=1, offset=0, mine=True)
+    if not mine and not open_tickets:
+        return None
+    return Card("recommend/card.html", {"projects": mine, "open_tickets": open_tickets}, 40)
+
+
+DASHBOARD_CARDS.append(help_card)
 
 
 @router.get("/projects/{slug}/recommendations")
