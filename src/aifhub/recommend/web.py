@@ -26,10 +26,10 @@ async def help_card(session: AsyncSession, user: User, request: Request) -> Card
     """A dashboard card: my open tickets and each project's recommendations."""
     rows, _ = await list_projects(session, user, limit=5, offset=0)
     mine = [(p.slug, p.name) for p, _, role in rows if role]
-    _, open_tickets = await tickets.list_tickets(session, user, limit=1, offset=0, mine=True)
-    if not mine and not open_tickets:
+    _, n_tickets = await tickets.list_tickets(session, user, limit=1, offset=0, mine=True)
+    if not mine and not n_tickets:
         return None
-    return Card("recommend/card.html", {"projects": mine, "open_tickets": open_tickets}, 40)
+    return Card("recommend/card.html", {"projects": mine, "tickets": n_tickets}, 40)
 
 
 DASHBOARD_CARDS.append(help_card)
