@@ -23,7 +23,7 @@ NAV.append(NavItem(N_("Search"), "/search", order=80))
 
 
 async def help_card(session: AsyncSession, user: User, request: Request) -> Card | None:
-    """A dashboard card: my open tickets and each project's recommendations."""
+    """A dashboard card: my tickets and each project's recommendations."""
     rows, _ = await list_projects(session, user, limit=5, offset=0)
     mine = [(p.slug, p.name) for p, _, role in rows if role]
     _, n_tickets = await tickets.list_tickets(session, user, limit=1, offset=0, mine=True)
