@@ -71,9 +71,17 @@ async def queue_mail(
     session: AsyncSession, *, to: str, subject: str, body: str, kind: str, key: str
 ) -> MailMessage:
     """Queue an e-mail in the caller's transaction; a second call with the same key is a no-op."""
+    msg, _ = await queue_mail_once(session, to=to, subject=subject, body=body, kind=kind, key=key)
+    return msg
+
+
+async def queue_mail_once(
+    session: AsyncSession, *, to: str, subject: str, body: str, kind: str, key: str
+) -> tuple[MailMessage, bool]:
+    """Like queue_mail, also saying whether this call queued it (False: the key was known)."""
     existing = await session.scalar(select(MailMessage).where(MailMessage.key == key))
     if existing is not None:
-        return existing
+        return existing, False
     msg = MailMessage(
         recipient=to.strip().lower(),
         subject=subject[:300],
@@ -89,8 +97,8 @@ async def queue_mail(
         found = await session.scalar(select(MailMessage).where(MailMessage.key == key))
         if found is None:
             raise
-        return found
-    return msg
+        return found, False
+    return msg, True
 
 
 @dataclass(frozen=True)
