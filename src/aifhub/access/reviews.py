@@ -53,6 +53,12 @@ async def assign_reviewer(
     """Ask a staff reviewer or expert for a review; refused for the applicant's own organisation."""
     require_assessor(actor)
     app = await get_application(session, actor, app_id)
+    mode = await session.get(AccessMode, app.mode_id)
+    assert mode is not None
+    spec = spec_of(mode)
+    if not spec.has_step(step):
+        steps = ", ".join(s.step for s in spec.review_steps) or "none"
+        raise Conflict(f"{spec.name} has no {step} review; its review steps: {steps}.")
     if app.state not in ASSIGN_IN[step]:
         states = ", ".join(ASSIGN_IN[step])
         raise Conflict(
