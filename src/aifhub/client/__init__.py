@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 
 import httpx
 
+from aifhub.client.access import AccessModes, Allocations, Applications, Reviews
 from aifhub.client.base import BaseClient, Resource
 from aifhub.client.config import ClientConfig, config_path, load_config, save_config
 from aifhub.client.errors import ApiError, ClientError, ServerUnreachable
@@ -52,6 +53,8 @@ class Client(BaseClient):
         self.organisations = Organisations(self)
         self.projects = Projects(self)
         self.tokens = Tokens(self)
+        self.access_modes, self.applications = AccessModes(self), Applications(self)
+        self.reviews, self.allocations = Reviews(self), Allocations(self)
 
     @classmethod
     def from_config(cls, config: ClientConfig | None = None, *, timeout: float = 30.0) -> Client:
