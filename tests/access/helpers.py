@@ -9,7 +9,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aifhub.compute.models import Cluster, Partition
-
 from aifhub.identity.service import create_user
 
 from ..factories import make_org, make_project, token_for

@@ -19,7 +19,6 @@ from aifhub.compute.models import LedgerEntry, Partition
 from aifhub.core.db import make_sessionmaker, utcnow
 from aifhub.core.mail import MailMessage, deliver_pending
 
-from ..smtp_server import smtp_server  # noqa: F401 (fixture)
 from .helpers import api_user, create, post, review_step, world
 
 

@@ -69,7 +69,7 @@ async def _ids(client, db, w):
 async def test_dashboard_figures(client, db):
     w = await world(client, db)
     modes, pid = await _ids(client, db, w)
-    # Ten decisions taking 1..10 days: nearest-rank median = 5, p90 = 9; 7 of them after the due date.
+    # Ten decisions taking 1..10 days: nearest-rank median 5, p90 9; 7 after the due date.
     await _seed(db, pid, modes["fast-lane"], [float(d) for d in range(1, 11)], open_late=2)
     r = await client.get("/api/v1/staff/access-dashboard", headers=w.admin)
     assert r.status_code == 200, r.text

@@ -10,7 +10,7 @@ from aifhub.core.config import MailConfig
 from aifhub.core.db import make_sessionmaker, utcnow
 from aifhub.core.mail import MailMessage, deliver_pending, queue_mail
 
-from ..smtp_server import free_port, smtp_server  # noqa: F401 (fixture)
+from ..smtp_server import free_port
 
 
 async def test_single_message_and_digest(db, engine, smtp_server):

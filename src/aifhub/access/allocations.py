@@ -6,8 +6,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aifhub.access import notifications, workflow
@@ -157,7 +158,7 @@ async def find_active_allocation(
     )
 
 
-def visible_allocations(actor: User):  # type: ignore[no-untyped-def]
+def visible_allocations(actor: User) -> Select[Any]:
     """Allocations of the projects the actor may see."""
     visible = visible_projects(actor).with_only_columns(Project.id)
     return select(Allocation).where(Allocation.project_id.in_(visible))
@@ -172,7 +173,7 @@ async def list_allocations(
     project: str | None = None,
     state: str | None = None,
 ) -> tuple[list[tuple[Allocation, str, Partition, Balance]], int]:
-    """Visible allocations with project slug, partition and balance: four queries whatever the size."""
+    """Visible allocations with project slug, partition and balance (four queries, any size)."""
     query = visible_allocations(actor)
     if project:
         query = query.where(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -235,7 +236,7 @@ async def update_application(
 
 
 async def submit_application(session: AsyncSession, actor: User, app_id: int) -> Application:
-    """Submit (or resubmit after changes): checked at once; refused with the failures if ineligible."""
+    """Submit or resubmit; checked at once, refused with the failures when ineligible."""
     app = await get_application(session, actor, app_id)
     project = await _require_pi(session, actor, app)
     action = "resubmit" if app.state == S.CHANGES_REQUESTED else "submit"
@@ -289,7 +290,7 @@ async def withdraw_application(session: AsyncSession, actor: User, app_id: int) 
 
 def _filtered(
     actor: User, *, project: str | None, mode: str | None, state: str | None
-) -> Select[tuple[Application]]:
+) -> Select[Any]:
     visible = visible_projects(actor).with_only_columns(Project.id)
     query = select(Application).where(Application.project_id.in_(visible))
     if project:

@@ -8,6 +8,7 @@ compute the same way on SQLite and PostgreSQL.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Date, and_, case, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,7 +21,8 @@ from aifhub.core.errors import PermissionDenied
 from aifhub.identity.models import User
 
 
-def _exprs(dialect: str):  # type: ignore[no-untyped-def]
+def _exprs(dialect: str) -> tuple[Any, Any]:
+    decided_day: Any
     if dialect == "postgresql":
         decided_day = cast(func.timezone("UTC", Application.decided_at), Date)
         days = func.extract("epoch", Application.decided_at - Application.submitted_at) / 86400.0
@@ -37,7 +39,7 @@ async def access_dashboard(
     if not actor.is_staff:
         raise PermissionDenied("The access dashboard is for the factory's staff.")
     today = today or utcnow().date()
-    decided_day, days = _exprs(session.bind.dialect.name)
+    decided_day, days = _exprs(session.get_bind().dialect.name)
     decided = Application.decided_at.is_not(None)
     late = or_(
         and_(decided, decided_day > Application.due_date),
@@ -74,7 +76,7 @@ async def access_dashboard(
         .subquery()
     )
 
-    def at_rank(pct: int):  # type: ignore[no-untyped-def]
+    def at_rank(pct: int) -> Any:
         hit = and_(
             ranked.c.rn * 100 >= pct * ranked.c.n, (ranked.c.rn - 1) * 100 < pct * ranked.c.n
         )

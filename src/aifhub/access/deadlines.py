@@ -10,7 +10,7 @@ import holidays
 
 @lru_cache(maxsize=64)
 def _french_holidays(year: int) -> frozenset[date]:
-    return frozenset(holidays.France(years=year))  # type: ignore[attr-defined]
+    return frozenset(holidays.France(years=year))
 
 
 def is_working_day(day: date) -> bool:

@@ -114,7 +114,8 @@ async def _check_ready(session: AsyncSession, app: Application, spec: ModeSpec) 
     if app.state == S.TECHNICAL_ASSESSMENT:
         if spec.has_step("peer"):
             raise ReviewsMissing(
-                f"{spec.name} applications go to peer review before a decision; send it to peer review.",
+                f"{spec.name} applications go to peer review before a decision; "
+                "send it to peer review.",
                 needed=spec.needs("peer"),
                 submitted=0,
             )
@@ -137,13 +138,15 @@ async def _set_granted(
     unknown = sorted(set(granted) - keys)
     if unknown:
         raise InvalidInput(
-            f"Granted amounts name partitions not asked for: {', '.join(unknown)}; asked: {', '.join(sorted(keys))}."
+            f"Granted amounts name partitions not asked for: {', '.join(unknown)}; "
+            f"asked: {', '.join(sorted(keys))}."
         )
     for item, key in rows:
         amount = granted.get(key, item.requested)
         if amount <= 0 or amount > item.requested:
             raise InvalidInput(
-                f"The amount granted on {key} must be above 0 and at most the {item.requested} asked."
+                f"The amount granted on {key} must be above 0 "
+                f"and at most the {item.requested} asked."
             )
         item.granted = amount
 

@@ -39,7 +39,8 @@ async def check(
     if org.kind not in spec.org_kinds:
         kinds = ", ".join(spec.org_kinds)
         failures.append(
-            f"{spec.name} is open to these organisation kinds: {kinds}; '{org.name}' is a {org.kind}."
+            f"{spec.name} is open to these organisation kinds: {kinds}; "
+            f"'{org.name}' is a {org.kind}."
         )
     if org.country not in spec.country_codes:
         failures.append(

@@ -112,7 +112,7 @@ def modes_from_site(site: SiteConfig) -> list[ModeSpec]:
 
 
 async def sync_modes(session: AsyncSession, specs: list[ModeSpec]) -> list[AccessMode]:
-    """Make the access_modes table match the configuration; modes no longer declared are disabled."""
+    """Make the access_modes table match the configuration; undeclared modes are disabled."""
     rows = {m.slug: m for m in await session.scalars(select(AccessMode))}
     for spec in specs:
         config = spec.model_dump(mode="json")

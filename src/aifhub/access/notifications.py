@@ -53,7 +53,8 @@ async def submission_receipt(
         key=f"application.submitted:{app.id}:{app.revision}",
         subject=f"Application #{app.id} received: {app.title}",
         body=(
-            f"Your application #{app.id} '{app.title}' for project {project.slug} under {mode_name} "
+            f"Your application #{app.id} '{app.title}' for project {project.slug} "
+            f"under {mode_name} "
             f"was received and passed the eligibility check.\nA decision is due by {app.due_date}."
         ),
     )
@@ -69,7 +70,8 @@ async def changes_requested(
         kind="application.changes_requested",
         key=f"application.changes:{app.id}:{app.revision}",
         subject=f"Changes requested on application #{app.id}",
-        body=f"The reviewers ask for changes to '{app.title}':\n\n{reason}\n\nRevise it and submit it again.",
+        body=f"The reviewers ask for changes to '{app.title}':\n\n{reason}\n\n"
+        "Revise it and submit it again.",
     )
 
 
@@ -90,7 +92,8 @@ async def decision(
         kind="application.decision",
         key=f"application.decision:{app.id}",
         subject=f"Application #{app.id} {outcome}",
-        body=f"Your {mode_name} application '{app.title}' for project {project.slug} was {outcome}.\n\n{reason}",
+        body=f"Your {mode_name} application '{app.title}' for project {project.slug} "
+        f"was {outcome}.\n\n{reason}",
     )
 
 
@@ -156,6 +159,7 @@ async def usage(
         kind="allocation.usage",
         key=f"allocation.usage:{alloc.id}:{percent}",
         subject=f"Allocation #{alloc.id} on {partition.key}: {percent}% used",
-        body=f"Project {project.slug} used {balance.used} of {balance.granted} hours on {partition.key} "
+        body=f"Project {project.slug} used {balance.used} of {balance.granted} hours "
+        f"on {partition.key} "
         f"({balance.remaining} remaining). Ask for a top-up if your mode allows it.",
     )

@@ -62,7 +62,8 @@ async def assign_reviewer(
     if app.state not in ASSIGN_IN[step]:
         states = ", ".join(ASSIGN_IN[step])
         raise Conflict(
-            f"{step.title()} reviewers are assigned while the application is {states}; it is {app.state}."
+            f"{step.title()} reviewers are assigned while the application is {states}; "
+            f"it is {app.state}."
         )
     reviewer = await get_user_by_email(session, reviewer_email)
     if reviewer is None or not reviewer.has_role(*REVIEWER_ROLES):
@@ -71,7 +72,8 @@ async def assign_reviewer(
         )
     if await has_conflict(session, reviewer, app):
         raise ConflictOfInterest(
-            f"{reviewer.email} belongs to the applicant's organisation or project and cannot review it; "
+            f"{reviewer.email} belongs to the applicant's organisation or project "
+            "and cannot review it; "
             "choose another reviewer."
         )
     review = Review(

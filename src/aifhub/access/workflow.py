@@ -14,6 +14,10 @@ application stays a draft: nothing to undo, the applicant fixes it and submits a
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from aifhub.access.errors import IllegalTransition
 from aifhub.access.models import Application
 from aifhub.access.models import ApplicationState as S
@@ -76,7 +80,9 @@ def target_of(state: str, action: str) -> str:
     return str(targets[action])
 
 
-async def move(app: Application, action: str, *, session, reason: str = "", **details) -> str:  # type: ignore[no-untyped-def]
+async def move(
+    app: Application, action: str, *, session: AsyncSession, reason: str = "", **details: Any
+) -> str:
     """Apply an action to an application (state change + audit row); returns the new state."""
     before = app.state
     after = target_of(before, action)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any
@@ -148,7 +149,7 @@ class Applications(Resource):
         data = {"reviewer": reviewer, "step": step}
         return self._call("POST", f"/applications/{app_id}/reviews", ReviewRead, json=data)
 
-    def reviews(self, app_id: int) -> list[ReviewRead]:
+    def reviews(self, app_id: int) -> builtins.list[ReviewRead]:
         """Staff: the reviews of an application."""
         return self._call("GET", f"/applications/{app_id}/reviews", list[ReviewRead])
 

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from aifhub.access.schemas import AllocationRead, ApplicationRead
+from aifhub.client import Client
 from aifhub.commands.identity import JsonOpt, _client, _dump, _table, console, handles_errors
 
 apps_app = typer.Typer(
@@ -16,6 +17,13 @@ apps_app = typer.Typer(
 )
 reviews_app = typer.Typer(help="Your review queue (staff reviewers).", no_args_is_help=True)
 allocs_app = typer.Typer(help="Allocations and their balances.", no_args_is_help=True)
+
+
+def _access_client() -> Client:
+    client = _client()
+    assert isinstance(client, Client)
+    return client
+
 
 HoursOpt = Annotated[
     list[str] | None,
@@ -46,7 +54,8 @@ def _show_app(a: ApplicationRead) -> None:
         + ("  [red]late[/]" if a.late else "")
     )
     console.print(
-        f"project {a.project} ({a.organisation}), mode {a.mode}, {a.kind}, {a.duration_months} months"
+        f"project {a.project} ({a.organisation}), mode {a.mode}, {a.kind}, "
+        f"{a.duration_months} months"
     )
     for i in a.items:
         granted = f", granted {i.granted}" if i.granted is not None else ""
@@ -77,7 +86,8 @@ def _out_app(a: ApplicationRead, as_json: bool) -> None:
 @handles_errors
 def modes(as_json: JsonOpt = False) -> None:
     """The open access modes and their rules."""
-    with _client() as c:
+    c = _access_client()
+    with c:
         found = c.access_modes.list()
     if as_json:
         _dump(found)
@@ -128,7 +138,8 @@ def apply(
         raise ValueError("Give at least one --hours PARTITION=HOURS.")
     if description_file is not None:
         description = description_file.read_text()
-    with _client() as c:
+    c = _access_client()
+    with c:
         a = c.applications.create(
             project=project,
             mode=mode,
@@ -156,7 +167,8 @@ def list_applications(
     as_json: JsonOpt = False,
 ) -> None:
     """Applications you can see (all, for staff)."""
-    with _client() as c:
+    c = _access_client()
+    with c:
         found = list(c.applications.iter(project=project, mode=mode, state=state))
     if as_json:
         _dump(found)
@@ -168,7 +180,8 @@ def list_applications(
 @handles_errors
 def show_application(app_id: int, as_json: JsonOpt = False) -> None:
     """One application, its deadline and what can happen next."""
-    with _client() as c:
+    c = _access_client()
+    with c:
         _out_app(c.applications.get(app_id), as_json)
 
 
@@ -192,7 +205,8 @@ def update_application(
     }
     if hours:
         fields["amounts"] = parse_pairs(hours)
-    with _client() as c:
+    c = _access_client()
+    with c:
         _out_app(c.applications.update(app_id, **fields), as_json)
 
 
@@ -200,7 +214,8 @@ def update_application(
 @handles_errors
 def submit_application(app_id: int, as_json: JsonOpt = False) -> None:
     """Submit (or resubmit) an application; its eligibility is checked at once."""
-    with _client() as c:
+    c = _access_client()
+    with c:
         _out_app(c.applications.submit(app_id), as_json)
 
 
@@ -208,7 +223,8 @@ def submit_application(app_id: int, as_json: JsonOpt = False) -> None:
 @handles_errors
 def withdraw_application(app_id: int, as_json: JsonOpt = False) -> None:
     """Withdraw an application before its assessment."""
-    with _client() as c:
+    c = _access_client()
+    with c:
         _out_app(c.applications.withdraw(app_id), as_json)
 
 
@@ -216,7 +232,8 @@ def withdraw_application(app_id: int, as_json: JsonOpt = False) -> None:
 @handles_errors
 def assess(app_id: int, as_json: JsonOpt = False) -> None:
     """Staff: open the technical assessment."""
-    with _client() as c:
+    c = _access_client()
+    with c:
         _out_app(c.applications.start_assessment(app_id), as_json)
 
 
@@ -224,7 +241,8 @@ def assess(app_id: int, as_json: JsonOpt = False) -> None:
 @handles_errors
 def peer_review(app_id: int, as_json: JsonOpt = False) -> None:
     """Staff: close the technical assessment and open peer review."""
-    with _client() as c:
+    c = _access_client()
+    with c:
         _out_app(c.applications.send_to_peer_review(app_id), as_json)
 
 
@@ -236,7 +254,8 @@ def request_changes(
     as_json: JsonOpt = False,
 ) -> None:
     """Staff: send an application back to its applicant."""
-    with _client() as c:
+    c = _access_client()
+    with c:
         _out_app(c.applications.request_changes(app_id, reason), as_json)
 
 
@@ -248,7 +267,8 @@ def assign(
     step: Annotated[str, typer.Option(help="technical or peer")] = "technical",
 ) -> None:
     """Staff: assign a reviewer."""
-    with _client() as c:
+    c = _access_client()
+    with c:
         r = c.applications.assign_reviewer(app_id, reviewer, step)
     console.print(f"review #{r.id}: {r.reviewer} ({r.step}) {r.state}")
 
@@ -266,7 +286,8 @@ def decide(
 ) -> None:
     """Staff: accept (possibly with reduced amounts) or reject."""
     granted = parse_pairs(grant, "--grant")
-    with _client() as c:
+    c = _access_client()
+    with c:
         _out_app(c.applications.decide(app_id, outcome, reason, granted=granted), as_json)
 
 
@@ -277,7 +298,8 @@ def list_reviews(
     as_json: JsonOpt = False,
 ) -> None:
     """Your reviews."""
-    with _client() as c:
+    c = _access_client()
+    with c:
         found = c.reviews.list(state=state)
     if as_json:
         _dump(found)
@@ -300,7 +322,8 @@ def submit_review(
         if not value.isdigit():
             raise ValueError(f"--score takes CRITERION=1..5; got '{pair}'.")
         scores[key] = int(value)
-    with _client() as c:
+    c = _access_client()
+    with c:
         r = c.reviews.submit(review_id, scores, comment)
     console.print(f"review #{r.id} {r.state}")
 
@@ -311,7 +334,8 @@ def conflict(
     review_id: int, reason: Annotated[str, typer.Option(help="Why you cannot review")]
 ) -> None:
     """Decline a review for a conflict of interest."""
-    with _client() as c:
+    c = _access_client()
+    with c:
         r = c.reviews.declare_conflict(review_id, reason)
     console.print(f"review #{r.id} {r.state}")
 
@@ -356,7 +380,8 @@ def list_allocations(
     as_json: JsonOpt = False,
 ) -> None:
     """Allocations of your projects with their balances (normalised hours)."""
-    with _client() as c:
+    c = _access_client()
+    with c:
         page = c.allocations.list(project=project, state=state, limit=500)
     if as_json:
         _dump(page.items)
@@ -368,7 +393,8 @@ def list_allocations(
 @handles_errors
 def show_allocation(allocation_id: int, as_json: JsonOpt = False) -> None:
     """One allocation with its balance."""
-    with _client() as c:
+    c = _access_client()
+    with c:
         a = c.allocations.get(allocation_id)
     if as_json:
         _dump(a)
