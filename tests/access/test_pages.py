@@ -45,7 +45,9 @@ async def test_apply_review_decide_through_the_pages(client, db):
     assert page.status_code == 200 and "Fast Lane" in page.text and "jz/a100" in page.text
     csrf = csrf_of(page.text)
     # Bad input: a duration the mode does not grant; nothing is created.
-    bad = await client.post("/applications/new", data=_form(csrf, duration_months="5"), headers=HTML)
+    bad = await client.post(
+        "/applications/new", data=_form(csrf, duration_months="5"), headers=HTML
+    )
     assert bad.status_code == 422 and "grants 1, 2, 3 months" in bad.text
     missing = await client.post("/applications/new", data=_form(csrf, amount_1=""), headers=HTML)
     assert missing.status_code == 422
@@ -72,9 +74,13 @@ async def test_apply_review_decide_through_the_pages(client, db):
 
     # Staff: assess and assign.
     csrf = await login(client, "admin@factory.eu")
-    assert (await client.post(f"{url}/assess", data={"csrf_token": csrf}, headers=HTML)).status_code == 303
+    assert (
+        await client.post(f"{url}/assess", data={"csrf_token": csrf}, headers=HTML)
+    ).status_code == 303
     r = await client.post(
-        f"{url}/assign", data={"csrf_token": csrf, "reviewer": "rev@factory.eu", "step": "technical"}, headers=HTML
+        f"{url}/assign",
+        data={"csrf_token": csrf, "reviewer": "rev@factory.eu", "step": "technical"},
+        headers=HTML,
     )
     assert r.status_code == 303
     # Deciding before the review is in: refused with the reason on the page.
@@ -90,11 +96,17 @@ async def test_apply_review_decide_through_the_pages(client, db):
     form = await client.get(review_url, headers=HTML)
     assert form.status_code == 200 and "feasibility" in form.text
     scores = {f"score:{c}": "4" for c in ("feasibility", "quality", "impact", "resources")}
-    r = await client.post(f"{review_url}/submit", data={"csrf_token": csrf_r, "comment": "ok", **scores}, headers=HTML)
-    assert r.status_code == 303
-    assert await db.scalar(select(func.count()).where(Review.state == "assigned")) == 1  # short comment
     r = await client.post(
-        f"{review_url}/submit", data={"csrf_token": csrf_r, "comment": "Sound plan.", **scores}, headers=HTML
+        f"{review_url}/submit", data={"csrf_token": csrf_r, "comment": "ok", **scores}, headers=HTML
+    )
+    assert r.status_code == 303
+    assert (
+        await db.scalar(select(func.count()).where(Review.state == "assigned")) == 1
+    )  # short comment
+    r = await client.post(
+        f"{review_url}/submit",
+        data={"csrf_token": csrf_r, "comment": "Sound plan.", **scores},
+        headers=HTML,
     )
     assert await db.scalar(select(func.count()).where(Review.state == "submitted")) == 1
 
@@ -117,7 +129,11 @@ async def test_revise_after_changes_requested(client, db):
     await client.post(f"{url}/submit", data={"csrf_token": csrf}, headers=HTML)
     csrf_a = await login(client, "admin@factory.eu")
     await client.post(f"{url}/assess", data={"csrf_token": csrf_a}, headers=HTML)
-    await client.post(f"{url}/request-changes", data={"csrf_token": csrf_a, "reason": "Add the datasets."}, headers=HTML)
+    await client.post(
+        f"{url}/request-changes",
+        data={"csrf_token": csrf_a, "reason": "Add the datasets."},
+        headers=HTML,
+    )
     csrf = await login(client, "pi@web.example")
     page = await client.get(url, headers=HTML)
     assert "Add the datasets." in page.text and "Revise" in page.text
@@ -125,7 +141,9 @@ async def test_revise_after_changes_requested(client, db):
     assert edit.status_code == 200 and 'value="1500' in edit.text
     bad = await client.post(f"{url}/edit", data=_form(csrf, amount_1="90000"), headers=HTML)
     assert bad.status_code == 422 and "at most 50000" in bad.text
-    r = await client.post(f"{url}/edit", data=_form(csrf, datasets_models="hf:some/data"), headers=HTML)
+    r = await client.post(
+        f"{url}/edit", data=_form(csrf, datasets_models="hf:some/data"), headers=HTML
+    )
     assert r.status_code == 303
     await client.post(f"{url}/submit", data={"csrf_token": csrf}, headers=HTML)
     state = await db.scalar(select(Application.state))
