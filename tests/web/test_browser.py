@@ -30,6 +30,8 @@ def test_user_journey_in_the_browser(live_server, browser, artifacts_dir):
     page = context.new_page()
     page.on("dialog", lambda d: d.accept())
 
+    page.goto(f"{url}/register")
+    _shot(page, artifacts_dir, "register")
     page.goto(f"{url}/projects")
     assert page.url.startswith(f"{url}/login")
     _shot(page, artifacts_dir, "login")
@@ -99,6 +101,12 @@ def test_user_journey_in_the_browser(live_server, browser, artifacts_dir):
     page.wait_for_selector("tr .field-error")
     assert "last PI" in page.locator("tr .field-error").inner_text()
     _shot(page, artifacts_dir, "project")
+    page.click("nav.mainnav >> text=Projects")
+    assert page.locator("table").inner_text().count("battery-ml") == 1
+    _shot(page, artifacts_dir, "projects")
+    page.click("nav.mainnav >> text=Organisations")
+    assert "Quantix Labs" in page.locator("table").inner_text()
+    _shot(page, artifacts_dir, "organisations")
 
     # switch to French
     page.click(".langs a[hreflang=fr]")
@@ -107,6 +115,12 @@ def test_user_journey_in_the_browser(live_server, browser, artifacts_dir):
     page.goto(f"{url}/")
     assert "Mes projets" in page.content()
     _shot(page, artifacts_dir, "dashboard-fr")
+    page.goto(f"{url}/projects/battery-ml")
+    assert "Porteur de projet" in page.content()
+    _shot(page, artifacts_dir, "project-fr")
+    page.goto(f"{url}/projects/crop-yield")  # another organisation's project
+    assert "Introuvable" in page.locator("h1").inner_text()
+    _shot(page, artifacts_dir, "error-404-fr")
 
     # API token: create, see the secret once, revoke (HTMX, with confirmation)
     page.goto(f"{url}/account")

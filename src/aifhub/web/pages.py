@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from aifhub.identity.oidc import router as oidc_router
+
 
 def routers() -> list[APIRouter]:
     """Page routers of every domain, in mount order."""
@@ -11,4 +13,4 @@ def routers() -> list[APIRouter]:
     from aifhub.identity.web import router as identity_router
     from aifhub.web.common import router as common_router
 
-    return [common_router, identity_router, access_router]
+    return [common_router, identity_router, oidc_router, access_router]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -99,7 +99,7 @@ def _template_gettext(locale: str) -> tuple[Any, Any]:
 def _datetime_filter(ctx: Context, value: datetime | None, fmt: str = "medium") -> str:
     if value is None:
         return ""
-    return format_datetime(value, fmt, tzinfo="UTC", locale=ctx.get("locale", "en"))
+    return format_datetime(value, fmt, tzinfo=UTC, locale=ctx.get("locale", "en"))
 
 
 @pass_context
