@@ -45,7 +45,7 @@ async def synced_modes(request: Request, db: AsyncSession) -> None:
 def access_page(request: Request, name: str, status_code: int = 200, **ctx: Any) -> Response:
     """Render an access page with the state labels."""
     states = dict(choices(request, STATES))
-    return page(request, name, status_code=status_code, states=states, **ctx)  # type: ignore[no-any-return]
+    return page(request, name, status_code=status_code, states=states, **ctx)
 
 
 async def act(
