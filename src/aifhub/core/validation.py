@@ -40,10 +40,8 @@ NOT_COUNTRIES = frozenset(
 @lru_cache
 def country_codes() -> frozenset[str]:
     """ISO 3166-1 alpha-2 codes known to CLDR (plus XK, Kosovo)."""
-    territories = Locale("en").territories
-    return frozenset(
-        c for c in territories if len(c) == 2 and c.isalpha() and c not in NOT_COUNTRIES
-    )
+    codes = [str(c) for c in Locale("en").territories]
+    return frozenset(c for c in codes if len(c) == 2 and c.isalpha() and c not in NOT_COUNTRIES)
 
 
 def _country(value: str) -> str:
