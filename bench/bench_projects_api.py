@@ -15,10 +15,12 @@ import argparse
 import asyncio
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import httpx
+import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -27,10 +29,17 @@ from seed import SeedSpec, postgres_database, seed_identity, server, sqlite_data
 from aifhub.core.migrate import upgrade  # noqa: E402
 
 
-async def hammer(base: str, token: str, path: str, *, clients: int, seconds: float) -> dict:
-    """`clients` loops sending GET path for `seconds`; latencies in milliseconds."""
+async def hammer(
+    base: str, token: str, path: str, *, clients: int, seconds: float, server_pid: int
+) -> dict:
+    """`clients` loops sending GET path for `seconds`; latencies in milliseconds.
+
+    Also the server process's CPU time per request: on a shared machine, throughput and
+    latency follow the neighbours' load, the CPU cost of a request does not.
+    """
+    server_proc = psutil.Process(server_pid)
     latencies: list[float] = []
-    errors = 0
+    errors = dropped = 0
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     headers = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=60) as c:
@@ -38,17 +47,25 @@ async def hammer(base: str, token: str, path: str, *, clients: int, seconds: flo
         deadline = time.perf_counter() + seconds
 
         async def loop() -> None:
-            nonlocal errors
+            nonlocal errors, dropped
             while time.perf_counter() < deadline:
                 t0 = time.perf_counter()
-                r = await c.get(path)
+                try:
+                    r = await c.get(path)
+                except httpx.TransportError:
+                    # A keep-alive connection the server closed as we reused it: counted.
+                    dropped += 1
+                    continue
                 latencies.append((time.perf_counter() - t0) * 1000)
                 if r.status_code != 200:
                     errors += 1
 
         t0 = time.perf_counter()
+        cpu0 = server_proc.cpu_times()
         await asyncio.gather(*(loop() for _ in range(clients)))
         elapsed = time.perf_counter() - t0
+        cpu1 = server_proc.cpu_times()
+    cpu_s = (cpu1.user + cpu1.system) - (cpu0.user + cpu0.system)
     latencies.sort()
     return {
         "requests": len(latencies),
@@ -56,6 +73,8 @@ async def hammer(base: str, token: str, path: str, *, clients: int, seconds: flo
         "p50": statistics.median(latencies),
         "p99": latencies[int(len(latencies) * 0.99) - 1],
         "errors": errors,
+        "dropped": dropped,
+        "cpu_ms": cpu_s * 1000 / max(len(latencies), 1),
         "items": len(first["items"]),
         "total": first["total"],
     }
@@ -66,20 +85,34 @@ def run_one(kind: str, url: str, args: argparse.Namespace) -> None:
     spec = SeedSpec(orgs=args.orgs, projects=args.projects, users=args.users)
     seeded = asyncio.run(seed_identity(url, spec))
     print(f"[{kind}] seeded {seeded.counts} in {seeded.seconds:.1f} s", flush=True)
-    with server(url) as (base, _proc, ready):
-        print(f"[{kind}] server ready in {ready:.2f} s", flush=True)
+    log = Path(tempfile.gettempdir()) / f"aifhub-bench-{kind}.log"
+    with server(url, log=log) as (base, proc, ready):
+        print(f"[{kind}] server ready in {ready:.2f} s (log: {log})", flush=True)
         for who, token in (("member", seeded.member_token), ("staff", seeded.staff_token)):
             for path in args.paths:
                 res = asyncio.run(
-                    hammer(base, token, path, clients=args.clients, seconds=args.seconds)
+                    hammer(
+                        base,
+                        token,
+                        path,
+                        clients=args.clients,
+                        seconds=args.seconds,
+                        server_pid=proc.pid,
+                    )
                 )
                 print(
                     f"[{kind}] {who:6} GET {path:<28} {res['rps']:7.1f} req/s  "
                     f"p50 {res['p50']:6.1f} ms  p99 {res['p99']:6.1f} ms  "
+                    f"server CPU {res['cpu_ms']:5.2f} ms/req  "
                     f"({res['requests']} requests, {res['errors']} errors, "
+                    f"{res['dropped']} dropped, "
                     f"page {res['items']} of {res['total']})",
                     flush=True,
                 )
+
+
+def _load() -> str:
+    return f"load average {psutil.getloadavg()[0]:.1f} on {psutil.cpu_count()} CPUs"
 
 
 def main() -> None:
@@ -92,6 +125,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=20_000)
     parser.add_argument("--paths", nargs="+", default=["/api/v1/projects", "/api/v1/organisations"])
     args = parser.parse_args()
+    print(f"start: {_load()}", flush=True)
     for kind in args.databases.split(","):
         if kind == "sqlite":
             with sqlite_database() as url:
@@ -105,3 +139,4 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+    print(f"end: {_load()}")
