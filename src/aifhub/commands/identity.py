@@ -159,6 +159,24 @@ def orgs_add_member(
     console.print(f"[green]{m.email} is now {m.role} of '{slug}'.[/]")
 
 
+@orgs_app.command("set-role")
+@handles_errors
+def orgs_set_role(slug: str, email: str, role: str) -> None:
+    """Change a member's role (owner, admin, member)."""
+    with signed_in_client() as client:
+        m = client.organisations.set_role(slug, email, role)
+    console.print(f"[green]{m.email} is now {m.role} of '{slug}'.[/]")
+
+
+@orgs_app.command("remove-member")
+@handles_errors
+def orgs_remove_member(slug: str, email: str) -> None:
+    """Remove a member from an organisation (or leave it, with your own e-mail)."""
+    with signed_in_client() as client:
+        client.organisations.remove_member(slug, email)
+    console.print(f"[green]{email} removed from '{slug}'.[/]")
+
+
 @orgs_app.command("invite")
 @handles_errors
 def orgs_invite(
