@@ -53,11 +53,17 @@ def _country(value: str) -> str:
 
 Country = Annotated[str, AfterValidator(_country)]
 
+_WEB_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
+
+
+def _web_url(value: str) -> str:
+    if not _WEB_URL.match(value):
+        raise ValueError(f"'{value[:80]}' is not a web address: write it as https://example.eu")
+    return value
+
+
 # An http(s) address with no spaces: refuses javascript:, data: and the like before a
 # page renders it as a link.
 WebUrl = Annotated[
-    str,
-    StringConstraints(
-        strip_whitespace=True, max_length=300, pattern=r"^https?://[^\s/$.?#][^\s]*$"
-    ),
+    str, StringConstraints(strip_whitespace=True, max_length=300), AfterValidator(_web_url)
 ]
