@@ -81,6 +81,8 @@ async def authenticate(
     session.add(LoginAttempt(email=email, client_addr=client_addr, success=ok, at=utcnow()))
     if not ok or user is None:
         return None
+    # What this request changes next (the token or session it opens) is the user's doing.
+    context.set_actor(user.id, user.email)
     return user
 
 

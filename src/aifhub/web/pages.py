@@ -10,6 +10,7 @@ from aifhub.identity.oidc import router as oidc_router
 def routers() -> list[APIRouter]:
     """Page routers of every domain, in mount order."""
     from aifhub.ecosystem.web import router as ecosystem_router
+    from aifhub.access.web import router as access_router
     from aifhub.identity.web import router as identity_router
     from aifhub.recommend.web import router as recommend_router
     from aifhub.support.web import router as support_router
@@ -19,6 +20,7 @@ def routers() -> list[APIRouter]:
         common_router,
         identity_router,
         oidc_router,
+        access_router,
         support_router,
         ecosystem_router,
         recommend_router,
