@@ -83,6 +83,8 @@ def field_errors(request: Request, exc: ValidationError) -> dict[str, str]:
         msg = str(err.get("msg", ""))
         if field == "country":
             text = gettext(request, _COUNTRY)
+        elif field == "slug" and kind == "value_error":
+            text = gettext(request, _MESSAGES["string_pattern_mismatch"])
         elif field == "email" and kind == "value_error":
             text = gettext(request, _EMAIL)
         elif kind in _MESSAGES:
