@@ -11,7 +11,6 @@ import typer
 from rich.console import Console
 
 from aifhub.core.config import Settings, get_settings
-from aifhub.core.migrate import upgrade
 
 console = Console()
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -24,6 +23,8 @@ def _settings() -> Settings:
 @db_app.command("upgrade")
 def db_upgrade(revision: str = "head") -> None:
     """Apply the migrations to the configured database."""
+    from aifhub.core.migrate import upgrade
+
     settings = _settings()
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.resolved_database_url(), revision)
@@ -44,6 +45,7 @@ def serve(
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     if demo:
+        from aifhub.core.migrate import upgrade
         from aifhub.demo import DEMO_LOGINS, load_demo
 
         upgrade(settings.resolved_database_url())
@@ -91,6 +93,7 @@ def worker_cmd(
 
 def demo_cmd() -> None:
     """Migrate the database and load the demo data (idempotent)."""
+    from aifhub.core.migrate import upgrade
     from aifhub.demo import load_demo
 
     settings = _settings()

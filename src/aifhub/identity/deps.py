@@ -20,7 +20,7 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 async def optional_principal(request: Request, db: DbSession) -> Principal | None:
     """The caller from a bearer token or a session cookie, if any (cached per request)."""
     if hasattr(request.state, "principal"):
-        return request.state.principal  # type: ignore[no-any-return]
+        return request.state.principal
     principal: Principal | None = None
     auth = request.headers.get("authorization", "")
     if auth:

@@ -26,7 +26,7 @@ from aifhub.identity.service import ORG_MANAGERS, get_user_by_email, org_role
 PROJECT_MANAGERS = (ProjectRole.PI.value, ProjectRole.MANAGER.value)
 
 
-def visible_projects(actor: User) -> Select[tuple[Project]]:
+def visible_projects(actor: User) -> Select[Project]:
     """Projects the actor may see: member, or owner/admin of the organisation; staff see all."""
     query = select(Project)
     if actor.is_staff:

@@ -122,7 +122,7 @@ def _require_staff(actor: User, *roles: str) -> None:
 # ---------------------------------------------------------------- organisations
 
 
-def visible_orgs(actor: User) -> Select[tuple[Organisation]]:
+def visible_orgs(actor: User) -> Select[Organisation]:
     """Organisations the actor may see: theirs, or all for staff."""
     query = select(Organisation)
     if actor.is_staff:
