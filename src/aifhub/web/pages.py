@@ -9,8 +9,8 @@ from aifhub.identity.oidc import router as oidc_router
 
 def routers() -> list[APIRouter]:
     """Page routers of every domain, in mount order."""
-    from aifhub.ecosystem.web import router as ecosystem_router
     from aifhub.access.web import router as access_router
+    from aifhub.ecosystem.web import router as ecosystem_router
     from aifhub.identity.web import router as identity_router
     from aifhub.recommend.web import router as recommend_router
     from aifhub.support.web import router as support_router
