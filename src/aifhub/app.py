@@ -19,6 +19,7 @@ from aifhub.core.db import make_engine, make_sessionmaker
 from aifhub.core.errors import install_error_handlers
 from aifhub.core.metrics import install_metrics
 from aifhub.core.migrate import check_migrated
+from aifhub.catalog.api import router as catalog_router
 from aifhub.identity.api import router as identity_router
 
 API_PREFIX = "/api/v1"
@@ -26,7 +27,7 @@ API_PREFIX = "/api/v1"
 
 def api_routers() -> list[APIRouter]:
     """Every domain's REST router (each domain adds its own here)."""
-    return [identity_router]
+    return [identity_router, catalog_router]
 
 
 def page_routers() -> list[APIRouter]:
