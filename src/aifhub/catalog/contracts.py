@@ -92,7 +92,8 @@ async def get_row(session: AsyncSession, contract_id: int) -> Row:
     row = (await session.execute(_rows().where(AccessContract.id == contract_id))).first()
     if row is None:
         raise NotFound(f"No access request {contract_id}.")
-    return row._tuple()  # type: ignore[return-value]
+    c, a, p, o = row
+    return (c, a, p, o)
 
 
 async def request_access(
@@ -284,7 +285,7 @@ async def list_for_asset(
     if state:
         query = query.where(AccessContract.state == state)
     rows = await session.execute(query.order_by(AccessContract.id.desc()))
-    return [r._tuple() for r in rows.all()]  # type: ignore[misc]
+    return [(c, a, p, o) for c, a, p, o in rows.all()]
 
 
 async def list_mine(session: AsyncSession, actor: User) -> list[Row]:
@@ -295,7 +296,7 @@ async def list_mine(session: AsyncSession, actor: User) -> list[Row]:
         or_(AccessContract.project_id.in_(projects), AccessContract.asset_id.in_(owned))
     )
     rows = await session.execute(query.order_by(AccessContract.id.desc()).limit(500))
-    return [r._tuple() for r in rows.all()]  # type: ignore[misc]
+    return [(c, a, p, o) for c, a, p, o in rows.all()]
 
 
 def _managed_org_ids(actor: User) -> Select[Any]:
