@@ -209,9 +209,11 @@ class Facet(BaseModel):
 class SearchResult(BaseModel):
     items: list[AssetHit]
     total: int
+    total_exact: bool = True  # False: at least `total` assets match
     limit: int
     offset: int
     facets: dict[str, list[Facet]]
+    facets_exact: bool = True  # False: counted over the first matches only
 
 
 class VersionCreate(Strict):

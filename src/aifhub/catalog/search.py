@@ -2,17 +2,31 @@
 
 The full-text index is kept by the database: on SQLite the FTS5 table `catalog_search`
 (external content = catalog_assets.search_text) is maintained by triggers, on PostgreSQL a
-GIN index on to_tsvector('simple', search_text) serves the @@ queries. Both are created by
+generated column catalog_search_vector = to_tsvector('simple', search_text) with a GIN
+index serves the @@ queries and the ranking. Both are created by
 the catalogue's migration. The service writes search_text; the database does the rest.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Float, Integer, Select, column, exists, func, literal, select, text, true
+from sqlalchemy import (
+    Float,
+    Integer,
+    Select,
+    column,
+    exists,
+    func,
+    literal,
+    literal_column,
+    select,
+    text,
+)
+from sqlalchemy.dialects.postgresql import REGCONFIG
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aifhub.catalog import schemas
@@ -23,6 +37,8 @@ SORTS = ("relevance", "name", "updated", "downloads")
 SCALAR_FACETS = ("kind", "task", "license", "access_policy", "sovereignty")
 LIST_FACETS = {"language": "languages", "sector": "sectors"}
 FACET_SIZE = 20
+TOTAL_CAP = 10_000
+FACET_SAMPLE = 10_000
 
 
 @dataclass(frozen=True)
@@ -48,36 +64,28 @@ def _elements(dialect: str, col: Any) -> Any:
     return fn(col).table_valued("value")
 
 
-def text_type() -> Any:
-    from sqlalchemy.dialects.postgresql import REGCONFIG
-
-    return REGCONFIG
-
-
-def _base(dialect: str, q: str | None, f: SearchFilters) -> tuple[Select[Any], Any]:
+def _base(
+    dialect: str, q: str | None, f: SearchFilters, *, ranked: bool
+) -> tuple[Select[Any], Any]:
     query: Select[Any] = select(Asset.id)
     rank: Any = None
     tokens = _tokens(q or "")
     if tokens:
         if dialect == "sqlite":
             match = " ".join(f'"{t}"' for t in tokens[:-1]) + f' "{tokens[-1]}"*'
-            fts = (
-                text(
-                    "SELECT rowid AS rowid, bm25(catalog_search) AS rank FROM catalog_search "
-                    "WHERE catalog_search MATCH :fts"
-                )
-                .bindparams(fts=match.strip())
-                .columns(column("rowid", Integer), column("rank", Float))
-                .subquery("fts")
-            )
-            query = query.join(fts, fts.c.rowid == Asset.id)
-            rank = fts.c.rank.asc()
+            cols = "rowid AS rowid" + (", bm25(catalog_search) AS rank" if ranked else "")
+            fts = text(f"SELECT {cols} FROM catalog_search WHERE catalog_search MATCH :fts")
+            fts = fts.bindparams(fts=match.strip())
+            typed = [column("rowid", Integer)] + ([column("rank", Float)] if ranked else [])
+            sub = fts.columns(*typed).subquery("fts")
+            query = query.join(sub, sub.c.rowid == Asset.id)
+            rank = sub.c.rank.asc() if ranked else None  # bm25: lower is better
         else:
             tsq = " & ".join(tokens[:-1] + [f"{tokens[-1]}:*"])
-            vector = func.to_tsvector(literal("simple").cast(text_type()), Asset.search_text)
-            tsquery = func.to_tsquery(literal("simple").cast(text_type()), tsq)
+            vector = literal_column("catalog_assets.catalog_search_vector")
+            tsquery = func.to_tsquery(literal("simple").cast(REGCONFIG), tsq)
             query = query.where(vector.op("@@")(tsquery))
-            rank = func.ts_rank(vector, tsquery).desc()
+            rank = func.ts_rank(vector, tsquery).desc() if ranked else None
     for name in SCALAR_FACETS:
         value = getattr(f, name)
         if value:
@@ -86,9 +94,8 @@ def _base(dialect: str, q: str | None, f: SearchFilters) -> tuple[Select[Any], A
         value = getattr(f, name)
         if value:
             el = _elements(dialect, getattr(Asset, attr))
-            query = query.where(
-                exists(select(literal(1)).select_from(el).where(el.c.value == value))
-            )
+            match_el = select(literal(1)).select_from(el).where(el.c.value == value)
+            query = query.where(exists(match_el))
     if f.organisation:
         query = query.where(
             Asset.org_id
@@ -107,10 +114,15 @@ async def search_assets(
     offset: int = 0,
     facets: bool = True,
 ) -> schemas.SearchResult:
-    """Find assets by words and facets; counts per facet value come with the page."""
+    """Find assets by words and facets; counts per facet value come with the page.
+
+    The total is exact up to TOTAL_CAP matches ("10,000+" beyond); facet counts are exact
+    up to FACET_SAMPLE matches and counted over the first FACET_SAMPLE beyond (flagged), so
+    a query's cost stays bounded however many assets match.
+    """
     dialect = session.bind.dialect.name if session.bind else "sqlite"
     f = filters or SearchFilters()
-    base, rank = _base(dialect, q, f)
+    ranked, rank = _base(dialect, q, f, ranked=sort == "relevance")
     order: list[Any]
     if sort == "relevance" and rank is not None:
         order = [rank, Asset.id]
@@ -120,21 +132,32 @@ async def search_assets(
         order = [Asset.downloads.desc(), Asset.id.desc()]
     else:
         order = [Asset.updated_at.desc(), Asset.id.desc()]
-    page_ids = base.order_by(*order).limit(limit).offset(offset)
+    ids = list(await session.scalars(ranked.order_by(*order).limit(limit).offset(offset)))
     rows = (
-        await session.execute(
-            select(Asset, Organisation.slug)
-            .join(Organisation, Organisation.id == Asset.org_id)
-            .where(Asset.id.in_(page_ids.scalar_subquery()))
-        )
-    ).all()
+        (
+            await session.execute(
+                select(Asset, Organisation.slug)
+                .join(Organisation, Organisation.id == Asset.org_id)
+                .where(Asset.id.in_(ids))
+            )
+        ).all()
+        if ids
+        else []
+    )
     by_id = {a.id: (a, org) for a, org in rows}
-    ordered_ids = list(await session.scalars(page_ids))
-    items = [_hit(*by_id[i]) for i in ordered_ids if i in by_id]
-    total = int(await session.scalar(select(func.count()).select_from(base.subquery())) or 0)
-    facet_counts = await _facets(session, dialect, base) if facets else {}
+    items = [_hit(*by_id[i]) for i in ids if i in by_id]
+    plain, _ = _base(dialect, q, f, ranked=False)
+    capped = plain.limit(TOTAL_CAP + 1).subquery()
+    total = int(await session.scalar(select(func.count()).select_from(capped)) or 0)
+    facet_counts, facets_exact = (await _facets(session, plain)) if facets else ({}, True)
     return schemas.SearchResult(
-        items=items, total=total, limit=limit, offset=offset, facets=facet_counts
+        items=items,
+        total=min(total, TOTAL_CAP),
+        total_exact=total <= TOTAL_CAP,
+        limit=limit,
+        offset=offset,
+        facets=facet_counts,
+        facets_exact=facets_exact,
     )
 
 
@@ -156,33 +179,30 @@ def _hit(a: Asset, org: str) -> schemas.AssetHit:
 
 
 async def _facets(
-    session: AsyncSession, dialect: str, base: Select[Any]
-) -> dict[str, list[schemas.Facet]]:
-    ids = base.with_only_columns(Asset.id).subquery()
-    out: dict[str, list[schemas.Facet]] = {}
-    for name in SCALAR_FACETS:
-        col = getattr(Asset, name)
-        n = func.count().label("n")
-        rows = await session.execute(
-            select(col, n)
-            .join(ids, ids.c.id == Asset.id)
-            .where(col.is_not(None))
-            .group_by(col)
-            .order_by(n.desc(), col)
-            .limit(FACET_SIZE)
-        )
-        out[name] = [schemas.Facet(value=str(v), count=c) for v, c in rows.all()]
-    for name, attr in LIST_FACETS.items():
-        el = _elements(dialect, getattr(Asset, attr))
-        n = func.count().label("n")
-        rows = await session.execute(
-            select(el.c.value, n)
-            .select_from(Asset)
-            .join(ids, ids.c.id == Asset.id)
-            .join(el, true())
-            .group_by(el.c.value)
-            .order_by(n.desc(), el.c.value)
-            .limit(FACET_SIZE)
-        )
-        out[name] = [schemas.Facet(value=str(v), count=c) for v, c in rows.all()]
-    return out
+    session: AsyncSession, plain: Select[Any]
+) -> tuple[dict[str, list[schemas.Facet]], bool]:
+    # One query over at most FACET_SAMPLE matches, counted here: bounded cost on any database.
+    ids = plain.limit(FACET_SAMPLE + 1).subquery()
+    cols = [getattr(Asset, n) for n in SCALAR_FACETS] + [
+        getattr(Asset, a) for a in LIST_FACETS.values()
+    ]
+    rows = (await session.execute(select(*cols).join(ids, ids.c.id == Asset.id))).all()
+    exact = len(rows) <= FACET_SAMPLE
+    rows = rows[:FACET_SAMPLE]
+    counters: dict[str, Counter[str]] = {n: Counter() for n in (*SCALAR_FACETS, *LIST_FACETS)}
+    n_scalar = len(SCALAR_FACETS)
+    for row in rows:
+        for i, name in enumerate(SCALAR_FACETS):
+            if row[i] is not None:
+                counters[name][str(row[i])] += 1
+        for j, name in enumerate(LIST_FACETS):
+            for value in row[n_scalar + j] or []:
+                counters[name][str(value)] += 1
+    out = {
+        name: [
+            schemas.Facet(value=v, count=c)
+            for v, c in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:FACET_SIZE]
+        ]
+        for name, counter in counters.items()
+    }
+    return out, exact

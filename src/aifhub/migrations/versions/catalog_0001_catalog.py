@@ -161,8 +161,9 @@ SQLITE_SEARCH = [
     "INSERT INTO catalog_search(rowid, search_text) VALUES (new.id, new.search_text); END",
 ]
 POSTGRES_SEARCH = [
-    "CREATE INDEX catalog_search_gin ON catalog_assets "
-    "USING gin (to_tsvector('simple'::regconfig, search_text))",
+    "ALTER TABLE catalog_assets ADD COLUMN catalog_search_vector tsvector "
+    "GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, search_text)) STORED",
+    "CREATE INDEX catalog_search_gin ON catalog_assets USING gin (catalog_search_vector)",
 ]
 
 
@@ -179,6 +180,7 @@ def _drop_search_index() -> None:
         op.execute("DROP TABLE IF EXISTS catalog_search")
     else:
         op.execute("DROP INDEX IF EXISTS catalog_search_gin")
+        op.execute("ALTER TABLE catalog_assets DROP COLUMN IF EXISTS catalog_search_vector")
 
 
 
