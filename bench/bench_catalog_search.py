@@ -169,10 +169,15 @@ def main() -> None:
     ap.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
     ap.add_argument("--n", type=int, default=100_000)
     ap.add_argument("--rounds", type=int, default=20)
+    ap.add_argument("--sqlite-file", help="reuse (or keep) this SQLite file")
     args = ap.parse_args()
     pg = None
+    if args.db == "sqlite" and args.sqlite_file and Path(args.sqlite_file).exists():
+        asyncio.run(measure(f"sqlite+aiosqlite:///{args.sqlite_file}", args.rounds))
+        return
     if args.db == "sqlite":
-        url = f"sqlite+aiosqlite:///{tempfile.mkdtemp(prefix='bench-catalog-')}/bench.db"
+        path = args.sqlite_file or f"{tempfile.mkdtemp(prefix='bench-catalog-')}/bench.db"
+        url = f"sqlite+aiosqlite:///{path}"
     else:
         from tests.pg import PrivatePostgres
 

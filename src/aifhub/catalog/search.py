@@ -10,7 +10,6 @@ the catalogue's migration. The service writes search_text; the database does the
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +17,7 @@ from sqlalchemy import (
     Float,
     Integer,
     Select,
+    String,
     column,
     exists,
     func,
@@ -25,6 +25,8 @@ from sqlalchemy import (
     literal_column,
     select,
     text,
+    true,
+    union_all,
 )
 from sqlalchemy.dialects.postgresql import REGCONFIG
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -149,7 +151,7 @@ async def search_assets(
     plain, _ = _base(dialect, q, f, ranked=False)
     capped = plain.limit(TOTAL_CAP + 1).subquery()
     total = int(await session.scalar(select(func.count()).select_from(capped)) or 0)
-    facet_counts, facets_exact = (await _facets(session, plain)) if facets else ({}, True)
+    facet_counts, facets_exact = (await _facets(session, dialect, plain)) if facets else ({}, True)
     return schemas.SearchResult(
         items=items,
         total=min(total, TOTAL_CAP),
@@ -179,30 +181,47 @@ def _hit(a: Asset, org: str) -> schemas.AssetHit:
 
 
 async def _facets(
-    session: AsyncSession, plain: Select[Any]
+    session: AsyncSession, dialect: str, plain: Select[Any]
 ) -> tuple[dict[str, list[schemas.Facet]], bool]:
-    # One query over at most FACET_SAMPLE matches, counted here: bounded cost on any database.
+    # One statement: the first FACET_SAMPLE + 1 matches as a CTE (materialised once), then
+    # a GROUP BY per facet, UNION ALL. Its cost is bounded by the sample, not by the catalogue.
     ids = plain.limit(FACET_SAMPLE + 1).subquery()
     cols = [getattr(Asset, n) for n in SCALAR_FACETS] + [
         getattr(Asset, a) for a in LIST_FACETS.values()
     ]
-    rows = (await session.execute(select(*cols).join(ids, ids.c.id == Asset.id))).all()
-    exact = len(rows) <= FACET_SAMPLE
-    rows = rows[:FACET_SAMPLE]
-    counters: dict[str, Counter[str]] = {n: Counter() for n in (*SCALAR_FACETS, *LIST_FACETS)}
-    n_scalar = len(SCALAR_FACETS)
-    for row in rows:
-        for i, name in enumerate(SCALAR_FACETS):
-            if row[i] is not None:
-                counters[name][str(row[i])] += 1
-        for j, name in enumerate(LIST_FACETS):
-            for value in row[n_scalar + j] or []:
-                counters[name][str(value)] += 1
+    m = select(*cols).join(ids, ids.c.id == Asset.id).cte("m")
+    parts: list[Any] = [
+        select(literal("_rows").label("facet"), literal("").label("value"), func.count())
+    ]
+    parts[0] = parts[0].select_from(m)
+    for name in SCALAR_FACETS:
+        col = m.c[name]
+        parts.append(
+            select(literal(name), func.cast(col, String), func.count())
+            .where(col.is_not(None))
+            .group_by(col)
+        )
+    for name, attr in LIST_FACETS.items():
+        el = _elements(dialect, m.c[attr])
+        parts.append(
+            select(literal(name), func.cast(el.c.value, String), func.count())
+            .select_from(m)
+            .join(el, true())
+            .group_by(el.c.value)
+        )
+    rows = (await session.execute(union_all(*parts))).all()
+    counts: dict[str, list[tuple[str, int]]] = {n: [] for n in (*SCALAR_FACETS, *LIST_FACETS)}
+    matched = 0
+    for facet, value, n in rows:
+        if facet == "_rows":
+            matched = int(n)
+        else:
+            counts[facet].append((str(value), int(n)))
     out = {
         name: [
             schemas.Facet(value=v, count=c)
-            for v, c in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:FACET_SIZE]
+            for v, c in sorted(pairs, key=lambda kv: (-kv[1], kv[0]))[:FACET_SIZE]
         ]
-        for name, counter in counters.items()
+        for name, pairs in counts.items()
     }
-    return out, exact
+    return out, matched <= FACET_SAMPLE
