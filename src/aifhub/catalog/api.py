@@ -20,6 +20,12 @@ ASSET = "/catalog/{ns}/{name}"
 LD_JSON = "application/ld+json"
 
 
+class LargeFileResponse(FileResponse):
+    """FileResponse with 1 MiB reads: 16x fewer trips through the middleware per gigabyte."""
+
+    chunk_size = 1024 * 1024
+
+
 def _store(request: Request):  # type: ignore[no-untyped-def]
     return store_for(request.app.state.settings.var_dir)
 
@@ -252,7 +258,7 @@ async def download_file(
     local = _store(request).local_path(row.sha256)
     if local is None or not local.exists():
         raise NotFound(f"The bytes of '{path}' are missing from the store; tell the owner.")
-    return FileResponse(
+    return LargeFileResponse(
         local,
         filename=path.rsplit("/", 1)[-1],
         media_type="application/octet-stream",
