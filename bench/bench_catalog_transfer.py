@@ -46,7 +46,8 @@ async def _setup(settings: Settings) -> str:
         await service.create_org(s, user, data=ischemas.OrganisationCreate(
             slug="bench", name="Bench", kind="sme", country="FR"))  # fmt: skip
         await assets.create_asset(s, user, data=schemas.AssetCreate(
-            kind="dataset", organisation="bench", slug="bench/big", name="Big", license="mit"))  # fmt: skip
+            kind="dataset", organisation="bench", slug="bench/big", name="Big",
+            license="mit"))  # fmt: skip
         _, secret = await credentials.create_token(
             s, user, data=ischemas.TokenCreate(name="bench", scopes=["read", "write"])
         )
@@ -123,7 +124,8 @@ def main() -> None:
 
             t = time.perf_counter()
             r = c.put("/catalog/bench/big/versions/v1/files/big.bin", content=body(),
-                      headers={"X-Content-SHA256": digest, "Content-Length": str(size)})  # fmt: skip
+                      headers={"X-Content-SHA256": digest,
+                               "Content-Length": str(size)})  # fmt: skip
             up_s = time.perf_counter() - t
             r.raise_for_status()
             c.post("/catalog/bench/big/versions/v1/publish").raise_for_status()

@@ -13,13 +13,13 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from aifhub import __version__
+from aifhub.catalog.api import router as catalog_router
 from aifhub.core import context
 from aifhub.core.config import Settings, get_settings
 from aifhub.core.db import make_engine, make_sessionmaker
 from aifhub.core.errors import install_error_handlers
 from aifhub.core.metrics import install_metrics
 from aifhub.core.migrate import check_migrated
-from aifhub.catalog.api import router as catalog_router
 from aifhub.identity.api import router as identity_router
 from aifhub.web.setup import install_web
 

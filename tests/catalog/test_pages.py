@@ -27,7 +27,8 @@ async def test_search_page_and_fragment(client, db):
 
 async def test_request_and_agree_through_the_pages(client, db):
     owner_h = await owner_with_asset(client, db, access_policy="gated",
-        gate_questions=[{"name": "ethics", "label": "Ethics approval", "type": "checkbox"}])  # fmt: skip
+        gate_questions=[{"name": "ethics", "label": "Ethics approval",
+                         "type": "checkbox"}])  # fmt: skip
     csrf = await user_and_login(client, db, "pi@aero.example")
     from aifhub.identity.service import get_user_by_email
 

@@ -5,10 +5,14 @@ from __future__ import annotations
 from .helpers import owner_with_asset
 
 ASSETS = [
-    ("neuro/mri-small", "dataset", "Brain MRI scans", "cc-by-4.0", ["fr"], ["health"], "image-segmentation", "open"),
-    ("neuro/ct-lungs", "dataset", "Lung CT scans annotated", "cc-by-nc-4.0", ["en"], ["health"], "image-segmentation", "gated"),
-    ("neuro/camembert-med", "model", "French medical language model", "mit", ["fr"], ["health"], "fill-mask", "open"),
-    ("neuro/wind-forecast", "model", "Wind power forecasting", "apache-2.0", ["en", "fr"], ["energy"], "time-series-forecasting", "open"),
+    ("neuro/mri-small", "dataset", "Brain MRI scans", "cc-by-4.0", ["fr"], ["health"],
+     "image-segmentation", "open"),
+    ("neuro/ct-lungs", "dataset", "Lung CT scans annotated", "cc-by-nc-4.0", ["en"], ["health"],
+     "image-segmentation", "gated"),
+    ("neuro/camembert-med", "model", "French medical language model", "mit", ["fr"],
+     ["health"], "fill-mask", "open"),
+    ("neuro/wind-forecast", "model", "Wind power forecasting", "apache-2.0", ["en", "fr"],
+     ["energy"], "time-series-forecasting", "open"),
 ]  # fmt: skip
 
 
@@ -18,7 +22,8 @@ async def _load(client, db):
         if h is None:
             h = await owner_with_asset(client, db, slug=slug, kind=kind, name=name, license=lic,
                                        languages=langs, sectors=sectors, task=task,
-                                       access_policy=policy, summary=f"{name} number {i}")  # fmt: skip
+                                       access_policy=policy,
+                                       summary=f"{name} number {i}")  # fmt: skip
             continue
         body = {"kind": kind, "organisation": "neuro", "slug": slug, "name": name,
                 "license": lic, "languages": langs, "sectors": sectors, "task": task,

@@ -13,7 +13,7 @@ from aifhub.core.db import DbSession
 from aifhub.core.errors import InvalidInput, NotFound, PayloadTooLarge
 from aifhub.core.pagination import Pagination
 from aifhub.identity.deps import CurrentUser, OptionalPrincipal
-from aifhub.storage import store_for
+from aifhub.storage import LocalObjectStore, store_for
 
 router = APIRouter(tags=["catalog"])
 ASSET = "/catalog/{ns}/{name}"
@@ -26,7 +26,7 @@ class LargeFileResponse(FileResponse):
     chunk_size = 1024 * 1024
 
 
-def _store(request: Request):  # type: ignore[no-untyped-def]
+def _store(request: Request) -> LocalObjectStore:
     return store_for(request.app.state.settings.var_dir)
 
 

@@ -55,7 +55,7 @@ def _check_answers(questions: list[dict[str, Any]], answers: dict[str, Any]) -> 
     return clean
 
 
-def _rows() -> Select[Any]:
+def _rows() -> Any:
     return (
         select(AccessContract, Asset.slug, Project.slug, Organisation.slug)
         .join(Asset, Asset.id == AccessContract.asset_id)
@@ -199,7 +199,8 @@ async def decide(
             data.terms
             if data.terms is not None
             else (
-                f"Use of '{asset.slug}' for the stated purpose, under its licence ({asset.license})."
+                f"Use of '{asset.slug}' for the stated purpose, "
+                f"under its licence ({asset.license})."
             )
         )
         contract.expires_at = now + timedelta(days=data.days or asset.grant_days)

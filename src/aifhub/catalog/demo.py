@@ -105,7 +105,8 @@ async def _version_with_files(
 ) -> None:
     store = store_for(settings.var_dir)
     version = AssetVersion(asset_id=asset_id, label="v1", state="published", notes="",
-                           published_at=utcnow(), total_bytes=sum(map(len, files.values())))  # fmt: skip
+                           published_at=utcnow(),
+                           total_bytes=sum(map(len, files.values())))  # fmt: skip
     session.add(version)
     await session.flush()
     for path, data in files.items():

@@ -84,7 +84,7 @@ def _base(
             rank = sub.c.rank.asc() if ranked else None  # bm25: lower is better
         else:
             tsq = " & ".join(tokens[:-1] + [f"{tokens[-1]}:*"])
-            vector = literal_column("catalog_assets.catalog_search_vector")
+            vector: Any = literal_column("catalog_assets.catalog_search_vector")
             tsquery = func.to_tsquery(literal("simple").cast(REGCONFIG), tsq)
             query = query.where(vector.op("@@")(tsquery))
             rank = func.ts_rank(vector, tsquery).desc() if ranked else None
