@@ -61,6 +61,11 @@ def _tokens(q: str) -> list[str]:
     return re.findall(r"\w+", q.lower())[:12]
 
 
+def _fts_query(tokens: list[str]) -> str:
+    """An FTS5 query: every token quoted (no operators from users), the last one a prefix."""
+    return (" ".join(f'"{t}"' for t in tokens[:-1]) + f' "{tokens[-1]}"*').strip()
+
+
 def _elements(dialect: str, col: Any) -> Any:
     fn = func.json_each if dialect == "sqlite" else func.json_array_elements_text
     return fn(col).table_valued("value")
@@ -74,10 +79,10 @@ def _base(
     tokens = _tokens(q or "")
     if tokens:
         if dialect == "sqlite":
-            match = " ".join(f'"{t}"' for t in tokens[:-1]) + f' "{tokens[-1]}"*'
+            match = _fts_query(tokens)
             cols = "rowid AS rowid" + (", bm25(catalog_search) AS rank" if ranked else "")
             fts = text(f"SELECT {cols} FROM catalog_search WHERE catalog_search MATCH :fts")
-            fts = fts.bindparams(fts=match.strip())
+            fts = fts.bindparams(fts=match)
             typed = [column("rowid", Integer)] + ([column("rank", Float)] if ranked else [])
             sub = fts.columns(*typed).subquery("fts")
             query = query.join(sub, sub.c.rowid == Asset.id)
@@ -134,7 +139,16 @@ async def search_assets(
         order = [Asset.downloads.desc(), Asset.id.desc()]
     else:
         order = [Asset.updated_at.desc(), Asset.id.desc()]
-    ids = list(await session.scalars(ranked.order_by(*order).limit(limit).offset(offset)))
+    tokens = _tokens(q or "")
+    if dialect == "sqlite" and tokens and rank is not None and f == SearchFilters():
+        # Words only: let FTS5 keep the top hits itself instead of joining every match.
+        top = text(
+            "SELECT rowid FROM catalog_search WHERE catalog_search MATCH :fts "
+            "ORDER BY bm25(catalog_search), rowid LIMIT :limit OFFSET :offset"
+        ).bindparams(fts=_fts_query(tokens), limit=limit, offset=offset)
+        ids = list(await session.scalars(top))
+    else:
+        ids = list(await session.scalars(ranked.order_by(*order).limit(limit).offset(offset)))
     rows = (
         (
             await session.execute(
