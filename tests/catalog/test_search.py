@@ -79,3 +79,18 @@ async def test_facets_filters_and_sorting(client, db):
     assert (await _slugs(client, q="annotated"))[0] == ["neuro/ct-lungs"]  # name still indexed
     r = await client.get("/api/v1/catalog", params={"sort": "random"})
     assert r.status_code == 422
+
+
+async def test_totals_and_facets_are_bounded_and_say_so(client, db, monkeypatch):
+    from aifhub.catalog import search
+
+    await _load(client, db)
+    monkeypatch.setattr(search, "TOTAL_CAP", 3)
+    monkeypatch.setattr(search, "FACET_SAMPLE", 2)
+    _, body = await _slugs(client)
+    assert body["total"] == 3 and body["total_exact"] is False
+    assert body["facets_exact"] is False
+    assert sum(f["count"] for f in body["facets"]["kind"]) == 2
+    _, body = await _slugs(client, q="scans")
+    assert body["total"] == 2 and body["total_exact"] is True
+    assert body["facets_exact"] is True

@@ -40,7 +40,7 @@ SCALAR_FACETS = ("kind", "task", "license", "access_policy", "sovereignty")
 LIST_FACETS = {"language": "languages", "sector": "sectors"}
 FACET_SIZE = 20
 TOTAL_CAP = 10_000
-FACET_SAMPLE = 10_000
+FACET_SAMPLE = 5_000
 
 
 @dataclass(frozen=True)
