@@ -165,7 +165,7 @@ async def search_assets(
     plain, _ = _base(dialect, q, f, ranked=False)
     capped = plain.limit(TOTAL_CAP + 1).subquery()
     total = int(await session.scalar(select(func.count()).select_from(capped)) or 0)
-    facet_counts, facets_exact = (await _facets(session, dialect, plain)) if facets else ({}, True)
+    facet_counts, facets_exact = (await _facets(session, dialect, plain, total)) if facets else ({}, True)
     return schemas.SearchResult(
         items=items,
         total=min(total, TOTAL_CAP),
@@ -195,11 +195,11 @@ def _hit(a: Asset, org: str) -> schemas.AssetHit:
 
 
 async def _facets(
-    session: AsyncSession, dialect: str, plain: Select[Any]
+    session: AsyncSession, dialect: str, plain: Select[Any], total: int
 ) -> tuple[dict[str, list[schemas.Facet]], bool]:
-    # One statement: the first FACET_SAMPLE + 1 matches as a CTE (materialised once), then
+    # One statement: the first FACET_SAMPLE matches as a CTE (materialised once), then
     # a GROUP BY per facet, UNION ALL. Its cost is bounded by the sample, not by the catalogue.
-    ids = plain.limit(FACET_SAMPLE + 1).subquery()
+    ids = plain.limit(FACET_SAMPLE).subquery()
     cols = [getattr(Asset, n) for n in SCALAR_FACETS] + [
         getattr(Asset, a) for a in LIST_FACETS.values()
     ]
@@ -238,4 +238,4 @@ async def _facets(
         ]
         for name, pairs in counts.items()
     }
-    return out, matched <= FACET_SAMPLE
+    return out, matched >= total
