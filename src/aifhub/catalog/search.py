@@ -165,7 +165,10 @@ async def search_assets(
     plain, _ = _base(dialect, q, f, ranked=False)
     capped = plain.limit(TOTAL_CAP + 1).subquery()
     total = int(await session.scalar(select(func.count()).select_from(capped)) or 0)
-    facet_counts, facets_exact = (await _facets(session, dialect, plain, total)) if facets else ({}, True)
+    facet_counts: dict[str, list[schemas.Facet]] = {}
+    facets_exact = True
+    if facets:
+        facet_counts, facets_exact = await _facets(session, dialect, plain, total)
     return schemas.SearchResult(
         items=items,
         total=min(total, TOTAL_CAP),
