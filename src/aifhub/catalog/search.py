@@ -41,6 +41,7 @@ LIST_FACETS = {"language": "languages", "sector": "sectors"}
 FACET_SIZE = 20
 TOTAL_CAP = 10_000
 FACET_SAMPLE = 5_000
+RANK_WINDOW = 5_000
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,7 @@ async def search_assets(
     else:
         order = [Asset.updated_at.desc(), Asset.id.desc()]
     tokens = _tokens(q or "")
+    plain, _ = _base(dialect, q, f, ranked=False)
     if dialect == "sqlite" and tokens and rank is not None and f == SearchFilters():
         # Words only: let FTS5 keep the top hits itself instead of joining every match.
         top = text(
@@ -147,6 +149,18 @@ async def search_assets(
             "ORDER BY bm25(catalog_search), rowid LIMIT :limit OFFSET :offset"
         ).bindparams(fts=_fts_query(tokens), limit=limit, offset=offset)
         ids = list(await session.scalars(top))
+    elif dialect == "postgresql" and tokens and rank is not None:
+        # ts_rank over every match of a common word costs seconds at a million assets:
+        # rank within the first RANK_WINDOW matches (exact whenever fewer match).
+        window = plain.limit(RANK_WINDOW).subquery()
+        ranked_window = (
+            select(Asset.id)
+            .join(window, window.c.id == Asset.id)
+            .order_by(rank, Asset.id)
+            .limit(limit)
+            .offset(offset)
+        )
+        ids = list(await session.scalars(ranked_window))
     else:
         ids = list(await session.scalars(ranked.order_by(*order).limit(limit).offset(offset)))
     rows = (
@@ -162,7 +176,6 @@ async def search_assets(
     )
     by_id = {a.id: (a, org) for a, org in rows}
     items = [_hit(*by_id[i]) for i in ids if i in by_id]
-    plain, _ = _base(dialect, q, f, ranked=False)
     capped = plain.limit(TOTAL_CAP + 1).subquery()
     total = int(await session.scalar(select(func.count()).select_from(capped)) or 0)
     facet_counts: dict[str, list[schemas.Facet]] = {}
