@@ -94,3 +94,13 @@ async def test_totals_and_facets_are_bounded_and_say_so(client, db, monkeypatch)
     _, body = await _slugs(client, q="scans")
     assert body["total"] == 2 and body["total_exact"] is True
     assert body["facets_exact"] is True
+
+
+async def test_relevance_window_still_pages_through_every_match(client, db, monkeypatch):
+    from aifhub.catalog import search
+
+    await _load(client, db)
+    monkeypatch.setattr(search, "RANK_WINDOW", 1)
+    first, body = await _slugs(client, q="scans", limit=1)
+    second, _ = await _slugs(client, q="scans", limit=1, offset=1)
+    assert body["total"] == 2 and len(first) == len(second) == 1 and first != second

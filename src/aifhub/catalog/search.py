@@ -152,7 +152,7 @@ async def search_assets(
     elif dialect == "postgresql" and tokens and rank is not None:
         # ts_rank over every match of a common word costs seconds at a million assets:
         # rank within the first RANK_WINDOW matches (exact whenever fewer match).
-        window = plain.limit(RANK_WINDOW).subquery()
+        window = plain.limit(max(RANK_WINDOW, offset + limit)).subquery()
         ranked_window = (
             select(Asset.id)
             .join(window, window.c.id == Asset.id)
