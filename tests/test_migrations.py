@@ -8,12 +8,15 @@ from alembic.runtime.migration import MigrationContext
 
 from aifhub.app import create_app
 from aifhub.core.config import Settings
+from aifhub.core.migrate import include_name
 from aifhub.models import metadata
 
 
 async def test_migrations_match_models(engine):
     def diff(conn):
-        return compare_metadata(MigrationContext.configure(conn), metadata)
+        return compare_metadata(
+            MigrationContext.configure(conn, opts={"include_name": include_name}), metadata
+        )
 
     async with engine.connect() as conn:
         changes = await conn.run_sync(diff)

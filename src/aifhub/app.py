@@ -14,6 +14,7 @@ from sqlalchemy import text
 
 from aifhub import __version__
 from aifhub.access.api import router as access_router
+from aifhub.catalog.api import router as catalog_router
 from aifhub.core import context
 from aifhub.core.config import Settings, get_settings
 from aifhub.core.db import make_engine, make_sessionmaker
@@ -31,7 +32,14 @@ API_PREFIX = "/api/v1"
 
 def api_routers() -> list[APIRouter]:
     """Every domain's REST router (each domain adds its own here)."""
-    return [identity_router, access_router, support_router, ecosystem_router, recommend_router]
+    return [
+        identity_router,
+        access_router,
+        support_router,
+        ecosystem_router,
+        recommend_router,
+        catalog_router,
+    ]
 
 
 def page_routers() -> list[APIRouter]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from aifhub.access.demo import load_access_demo
+from aifhub.catalog.demo import load_catalog_demo
 from aifhub.core import context
 from aifhub.core.config import Settings
 from aifhub.core.db import make_engine, make_sessionmaker
@@ -173,6 +174,7 @@ async def load_demo(settings: Settings) -> bool:
                         )
             await load_ecosystem_demo(session, admin_email=STAFF[0][0])
             await load_access_demo(session, settings)
+            await load_catalog_demo(session, settings)
             await session.commit()
             return True
     finally:

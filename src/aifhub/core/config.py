@@ -78,6 +78,7 @@ class Settings(BaseSettings):
     default_locale: str = "en"
     log_sql: bool = False
     run_worker_in_process: bool = True
+    max_upload_bytes: int = 50 * 1024**3
 
     @field_validator("database_url")
     @classmethod

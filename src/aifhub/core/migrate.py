@@ -57,3 +57,12 @@ async def check_migrated(engine: AsyncEngine) -> None:
             f"The database is {where}, this code needs revision {head}. "
             "Run `aifhub db upgrade` (it applies the migrations), then start again."
         )
+
+
+# Objects created by raw DDL in a migration (full-text indexes), invisible to the models.
+RAW_DDL_PREFIXES = ("catalog_search",)
+
+
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """Autogenerate/compare filter: skip the raw-DDL objects named in RAW_DDL_PREFIXES."""
+    return not (name or "").startswith(RAW_DDL_PREFIXES)

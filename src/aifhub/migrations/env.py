@@ -8,6 +8,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from aifhub.core.db import make_engine
+from aifhub.core.migrate import include_name
 from aifhub.models import metadata
 
 config = context.config
@@ -19,6 +20,7 @@ def _run(conn: Connection) -> None:
         target_metadata=metadata,
         render_as_batch=conn.dialect.name == "sqlite",
         compare_type=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -10,6 +10,7 @@ from aifhub.identity.oidc import router as oidc_router
 def routers() -> list[APIRouter]:
     """Page routers of every domain, in mount order."""
     from aifhub.access.web import router as access_router
+    from aifhub.catalog.web import router as catalog_router
     from aifhub.ecosystem.web import router as ecosystem_router
     from aifhub.identity.web import router as identity_router
     from aifhub.recommend.web import router as recommend_router
@@ -24,4 +25,5 @@ def routers() -> list[APIRouter]:
         support_router,
         ecosystem_router,
         recommend_router,
+        catalog_router,
     ]

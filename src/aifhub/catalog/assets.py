@@ -1,0 +1,151 @@
+"""Assets: create, edit, read. Owners are the owning organisation's owners and admins."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from aifhub.catalog import schemas
+from aifhub.catalog.models import AccessPolicy, Asset
+from aifhub.catalog.policy import EU
+from aifhub.core import audit
+from aifhub.core.db import utcnow
+from aifhub.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from aifhub.identity.models import Organisation, StaffRole, User
+from aifhub.identity.service import ORG_MANAGERS, org_role
+
+
+def sovereignty_of(origin: str | None, hosted: str | None) -> str:
+    """The sovereignty label: eu (made and hosted in the EU), eu_hosted, eu_made, non_eu."""
+    made, kept = origin in EU, hosted in EU
+    if made and kept:
+        return "eu"
+    if kept:
+        return "eu_hosted"
+    if made:
+        return "eu_made"
+    return "non_eu" if origin or hosted else "unknown"
+
+
+def search_text_of(asset: Asset) -> str:
+    """What full-text search indexes for an asset."""
+    parts = [
+        asset.name,
+        asset.slug.replace("/", " ").replace("-", " "),
+        asset.slug,
+        asset.summary,
+        " ".join(asset.tags or []),
+        asset.task or "",
+        asset.base_model or "",
+        asset.card[:20000],
+    ]
+    return "\n".join(p for p in parts if p)
+
+
+async def get_asset(session: AsyncSession, slug: str) -> Asset:
+    """An asset by slug (the catalogue is public: every asset's description can be read)."""
+    asset = await session.scalar(select(Asset).where(Asset.slug == slug.lower()))
+    if asset is None:
+        raise NotFound(f"No asset '{slug}' in the catalogue.")
+    return asset
+
+
+async def org_slug(session: AsyncSession, asset: Asset) -> str:
+    """The slug of the organisation owning an asset."""
+    return str(
+        await session.scalar(select(Organisation.slug).where(Organisation.id == asset.org_id))
+    )
+
+
+async def is_owner_member(session: AsyncSession, actor: User | None, asset: Asset) -> bool:
+    """True when the actor belongs to the owning organisation (any role) or is staff admin."""
+    if actor is None:
+        return False
+    return actor.has_role(StaffRole.ADMIN) or bool(await org_role(session, actor, asset.org_id))
+
+
+async def require_owner(session: AsyncSession, actor: User, asset: Asset) -> None:
+    """Raise unless the actor manages the owning organisation (owner/admin) or is staff admin."""
+    if actor.has_role(StaffRole.ADMIN):
+        return
+    if await org_role(session, actor, asset.org_id) not in ORG_MANAGERS:
+        raise PermissionDenied(
+            f"Only owners and admins of the organisation that publishes '{asset.slug}' can do this."
+        )
+
+
+def _check_consistency(asset: Asset) -> None:
+    if asset.license == "other" and not (asset.license_name and asset.license_link):
+        raise InvalidInput("license 'other' needs license_name and license_link (a URL).")
+    if asset.access_policy == AccessPolicy.RESTRICTED and not asset.policy_rules:
+        raise InvalidInput("a restricted asset needs policy_rules (at least one permission).")
+    if asset.kind == "dataset" and (asset.base_model or asset.library_name):
+        raise InvalidInput("base_model and library_name describe models, not datasets.")
+
+
+def _apply(asset: Asset, changes: dict[str, Any]) -> None:
+    for key, value in changes.items():
+        setattr(asset, key, value)
+    asset.sovereignty = sovereignty_of(asset.origin_country, asset.hosted_country)
+    asset.search_text = search_text_of(asset)
+    asset.updated_at = utcnow()
+
+
+async def create_asset(session: AsyncSession, actor: User, *, data: schemas.AssetCreate) -> Asset:
+    """Publish a new asset's description in an organisation the actor manages."""
+    org = await session.scalar(select(Organisation).where(Organisation.slug == data.organisation))
+    if org is None or not (
+        actor.has_role(StaffRole.ADMIN) or await org_role(session, actor, org.id) in ORG_MANAGERS
+    ):
+        raise NotFound(f"No organisation '{data.organisation}' that you manage.")
+    if await session.scalar(select(Asset.id).where(Asset.slug == data.slug)):
+        raise Conflict(f"The asset slug '{data.slug}' is taken; choose another.")
+    fields = data.model_dump(exclude={"organisation"}, exclude_none=True, mode="json")
+    asset = Asset(
+        org_id=org.id,
+        tags=[],
+        languages=[],
+        sectors=[],
+        training_datasets=[],
+        metrics=[],
+        policy_rules={},
+        gate_questions=[],
+        card="",
+        summary="",
+        citation="",
+        access_policy="open",
+        grant_days=365,
+        downloads=0,
+    )
+    _apply(asset, fields)
+    _check_consistency(asset)
+    session.add(asset)
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        raise Conflict(f"The asset slug '{data.slug}' is taken; choose another.") from exc
+    await audit.record(session, "catalog.asset_create", "asset", asset.slug, kind=asset.kind)
+    return asset
+
+
+async def update_asset(
+    session: AsyncSession, actor: User, slug: str, *, data: schemas.AssetUpdate
+) -> Asset:
+    """Change an asset's description or access policy (owners)."""
+    asset = await get_asset(session, slug)
+    await require_owner(session, actor, asset)
+    changes = data.model_dump(exclude_unset=True, exclude_none=True, mode="json")
+    _apply(asset, changes)
+    _check_consistency(asset)
+    await session.flush()
+    await audit.record(session, "catalog.asset_update", "asset", asset.slug, fields=sorted(changes))
+    return asset
+
+
+async def to_read(session: AsyncSession, asset: Asset) -> schemas.AssetRead:
+    """The API view of an asset."""
+    data = {c: getattr(asset, c) for c in schemas.AssetRead.model_fields if c != "organisation"}
+    return schemas.AssetRead(organisation=await org_slug(session, asset), **data)

@@ -1,0 +1,285 @@
+"""Catalogue request and response bodies."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from aifhub.catalog.licenses import normalise_license
+from aifhub.catalog.models import AccessPolicy, AssetKind
+from aifhub.catalog.policy import PolicyError, validate_policy
+from aifhub.core.validation import Country, LongText, Name, Slug
+from aifhub.identity.models import Sector
+
+SIZE_CATEGORIES = (
+    "n<1K",
+    "1K<n<10K",
+    "10K<n<100K",
+    "100K<n<1M",
+    "1M<n<10M",
+    "10M<n<100M",
+    "100M<n<1B",
+    "1B<n<10B",
+    "10B<n<100B",
+    "100B<n<1T",
+    "n>1T",
+)
+MODALITIES = ("text", "image", "audio", "video", "tabular", "time-series", "3d", "multimodal")
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+Language = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z]{2,3}(-[a-z0-9]+)?$"),
+]
+License = Annotated[str, AfterValidator(normalise_license)]
+Label = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$"
+    ),
+]
+
+
+def _size(value: str | None) -> str | None:
+    if value is not None and value not in SIZE_CATEGORIES:
+        raise ValueError(f"size category must be one of {', '.join(SIZE_CATEGORIES)}")
+    return value
+
+
+def _modality(value: str | None) -> str | None:
+    if value is not None and value not in MODALITIES:
+        raise ValueError(f"modality must be one of {', '.join(MODALITIES)}")
+    return value
+
+
+def _policy(value: dict[str, Any]) -> dict[str, Any]:
+    if value:
+        try:
+            validate_policy(value)
+        except PolicyError as exc:
+            raise ValueError(f"policy rules: {exc}") from exc
+    return value
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class GateQuestion(Strict):
+    """A question asked when a project requests a gated asset."""
+
+    name: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,40}$")]
+    label: Name
+    type: Literal["text", "checkbox", "country", "select"]
+    options: list[Tag] = []
+    required: bool = True
+
+    @model_validator(mode="after")
+    def _options(self) -> GateQuestion:
+        if self.type == "select" and not self.options:
+            raise ValueError(f"question '{self.name}': a select needs options")
+        return self
+
+
+class AssetFields(Strict):
+    """The descriptive fields shared by create and update."""
+
+    name: Name | None = None
+    summary: Annotated[str, StringConstraints(max_length=1000)] | None = None
+    card: LongText | None = None
+    license: License | None = None
+    license_name: Annotated[str, StringConstraints(max_length=200)] | None = None
+    license_link: (
+        Annotated[str, StringConstraints(max_length=500, pattern=r"^https?://")] | None
+    ) = None
+    tags: list[Tag] | None = Field(default=None, max_length=50)
+    task: Annotated[str, StringConstraints(max_length=64, pattern=r"^[a-z0-9-]+$")] | None = None
+    languages: list[Language] | None = Field(default=None, max_length=200)
+    modality: Annotated[str | None, AfterValidator(_modality)] = None
+    size_category: Annotated[str | None, AfterValidator(_size)] = None
+    sectors: list[Sector] | None = None
+    origin_country: Country | None = None
+    hosted_country: Country | None = None
+    base_model: Annotated[str, StringConstraints(max_length=200)] | None = None
+    training_datasets: list[Annotated[str, StringConstraints(max_length=200)]] | None = None
+    library_name: Annotated[str, StringConstraints(max_length=64)] | None = None
+    metrics: list[Tag] | None = None
+    citation: LongText | None = None
+    contact: Annotated[str, StringConstraints(max_length=320)] | None = None
+    access_policy: AccessPolicy | None = None
+    policy_rules: Annotated[dict[str, Any], AfterValidator(_policy)] | None = None
+    gate_questions: list[GateQuestion] | None = None
+    grant_days: Annotated[int, Field(ge=1, le=3650)] | None = None
+
+    @field_validator("tags", "languages", "metrics", "training_datasets")
+    @classmethod
+    def _unique(cls, value: list[str] | None) -> list[str] | None:
+        return list(dict.fromkeys(value)) if value is not None else None
+
+
+class AssetCreate(AssetFields):
+    kind: AssetKind
+    organisation: Slug
+    slug: Annotated[
+        str,
+        StringConstraints(
+            strip_whitespace=True,
+            to_lower=True,
+            min_length=2,
+            max_length=130,
+            pattern=r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?/[a-z0-9](?:[a-z0-9._-]*[a-z0-9])?$",
+        ),
+    ]
+    name: Name
+    license: License
+
+
+class AssetUpdate(AssetFields):
+    pass
+
+
+class AssetRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: str
+    slug: str
+    organisation: str
+    name: str
+    summary: str
+    card: str
+    license: str
+    license_name: str | None
+    license_link: str | None
+    tags: list[str]
+    task: str | None
+    languages: list[str]
+    modality: str | None
+    size_category: str | None
+    sectors: list[str]
+    origin_country: str | None
+    hosted_country: str | None
+    sovereignty: str
+    base_model: str | None
+    training_datasets: list[str]
+    library_name: str | None
+    metrics: list[str]
+    citation: str
+    contact: str | None
+    access_policy: str
+    policy_rules: dict[str, Any]
+    gate_questions: list[dict[str, Any]]
+    grant_days: int
+    downloads: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class AssetHit(BaseModel):
+    """A search result: what a list shows."""
+
+    slug: str
+    kind: str
+    name: str
+    summary: str
+    organisation: str
+    license: str
+    task: str | None
+    languages: list[str]
+    access_policy: str
+    sovereignty: str
+    downloads: int
+    updated_at: datetime
+
+
+class Facet(BaseModel):
+    value: str
+    count: int
+
+
+class SearchResult(BaseModel):
+    items: list[AssetHit]
+    total: int
+    total_exact: bool = True  # False: at least `total` assets match
+    limit: int
+    offset: int
+    facets: dict[str, list[Facet]]
+    facets_exact: bool = True  # False: counted over the first matches only
+
+
+class VersionCreate(Strict):
+    label: Label
+    notes: LongText = ""
+
+
+class FileRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    path: str
+    sha256: str
+    size: int
+
+
+class VersionRead(BaseModel):
+    label: str
+    state: str
+    notes: str
+    created_at: datetime
+    published_at: datetime | None
+    total_bytes: int
+    files: list[FileRead] = []
+
+
+class AccessRequestCreate(Strict):
+    project: Slug
+    purpose: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=10, max_length=5000)
+    ]
+    answers: dict[str, Any] = {}
+
+
+class ContractDecision(Strict):
+    note: Annotated[str, StringConstraints(max_length=2000)] = ""
+    terms: Annotated[str, StringConstraints(max_length=10000)] | None = None
+    days: Annotated[int, Field(ge=1, le=3650)] | None = None
+
+
+class ContractRead(BaseModel):
+    id: int
+    asset: str
+    project: str
+    organisation: str
+    state: str
+    purpose: str
+    answers: dict[str, Any]
+    terms: str
+    obligations: list[dict[str, Any]]
+    decision_note: str
+    requested_at: datetime
+    agreed_at: datetime | None
+    finalized_at: datetime | None
+    ended_at: datetime | None
+    expires_at: datetime | None
+    active: bool
+
+
+class AccessLogRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    at: datetime
+    action: str
+    version: str | None
+    path: str | None
+    user_id: int | None
+    project: str | None
+    job_key: str | None
+    client_addr: str | None

@@ -1,0 +1,157 @@
+"""Catalogue pages: search as you type, an asset's page, access requests and decisions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from aifhub.catalog import assets, contracts, schemas, versions
+from aifhub.catalog.search import SCALAR_FACETS, SORTS, SearchFilters, search_assets
+from aifhub.core.db import DbSession
+from aifhub.core.errors import AppError, NotFound
+from aifhub.core.i18n import N_
+from aifhub.identity.projects import PROJECT_MANAGERS, list_projects
+from aifhub.web.deps import OptionalPageUser
+from aifhub.web.forms import CsrfForm
+from aifhub.web.nav import NAV, NavItem
+from aifhub.web.render import gettext, redirect, render
+
+router = APIRouter(include_in_schema=False)
+NAV.append(NavItem(N_("Catalogue"), "/catalog", order=50))
+FILTERS = (*SCALAR_FACETS, "language", "sector")
+
+
+@router.get("/catalog")
+async def catalog_page(request: Request, db: DbSession, user: OptionalPageUser) -> Response:
+    """Search datasets and models; HTMX asks for the results fragment only."""
+    params = request.query_params
+    q = params.get("q", "")[:200]
+    sort = params.get("sort", "relevance")
+    sort = sort if sort in SORTS else "relevance"
+    chosen = {k: params[k] for k in FILTERS if params.get(k)}
+    result = await search_assets(
+        db, q=q or None, filters=SearchFilters(**chosen), sort=sort, limit=30
+    )
+    ctx: dict[str, Any] = {"q": q, "sort": sort, "chosen": chosen, "result": result}
+    if request.headers.get("hx-request"):
+        return render(request, "catalog/_results.html", **ctx)
+    return render(request, "catalog/search.html", sorts=SORTS, **ctx)
+
+
+async def _asset_context(db: DbSession, user: Any, slug: str) -> dict[str, Any]:
+    asset = await assets.get_asset(db, slug)
+    owner = user is not None and await assets.is_owner_member(db, user, asset)
+    manager = False
+    if user is not None:
+        try:
+            await assets.require_owner(db, user, asset)
+            manager = True
+        except AppError:
+            manager = False
+    rows = await versions.list_versions(db, user, slug)
+    version_views = [await versions.to_read(db, v) for v in rows]
+    projects: list[Any] = []
+    requests: list[schemas.ContractRead] = []
+    mine: list[schemas.ContractRead] = []
+    if user is not None and not owner and asset.access_policy != "open":
+        listed, _ = await list_projects(db, user, limit=200, offset=0)
+        projects = [p for p, _org, role in listed if role in PROJECT_MANAGERS]
+        mine = [
+            contracts.to_read(r) for r in await contracts.list_mine(db, user) if r[1] == asset.slug
+        ]
+    if manager:
+        requests = [contracts.to_read(r) for r in await contracts.list_for_asset(db, user, slug)]
+    return {
+        "asset": await assets.to_read(db, asset),
+        "versions": version_views,
+        "owner": owner,
+        "manager": manager,
+        "projects": projects,
+        "requests": requests,
+        "mine": mine,
+    }
+
+
+@router.get("/catalog/{ns}/{name}")
+async def asset_page(
+    request: Request, db: DbSession, user: OptionalPageUser, ns: str, name: str
+) -> Response:
+    """An asset: its card, versions and files, and how to get access."""
+    ctx = await _asset_context(db, user, f"{ns}/{name}")
+    return render(request, "catalog/asset.html", errors={}, values={}, **ctx)
+
+
+@router.post("/catalog/{ns}/{name}/request")
+async def request_page(
+    request: Request, db: DbSession, user: OptionalPageUser, form: CsrfForm, ns: str, name: str
+) -> Response:
+    """Send an access request from the asset's page."""
+    slug = f"{ns}/{name}"
+    asset = await assets.get_asset(db, slug)
+    answers: dict[str, Any] = {}
+    for q in asset.gate_questions:
+        value = form.get(f"q_{q['name']}")
+        if q["type"] == "checkbox":
+            answers[q["name"]] = value == "on"
+        elif value:
+            answers[q["name"]] = value
+    values = {"project": form.get("project", ""), "purpose": form.get("purpose", "")}
+    errors: dict[str, str] = {}
+    try:
+        data = schemas.AccessRequestCreate(
+            project=str(values["project"]), purpose=str(values["purpose"]), answers=answers
+        )
+        assert user is not None
+        await contracts.request_access(db, user, slug, data=data)
+    except ValueError as exc:
+        errors["__all__"] = str(exc).splitlines()[-1] if "validation" in str(exc) else str(exc)
+    except AppError as exc:
+        errors["__all__"] = exc.detail
+    if errors:
+        await db.rollback()  # nothing changed; the page is shown again with the message
+        await db.refresh(user)
+        ctx = await _asset_context(db, user, slug)
+        return render(
+            request, "catalog/asset.html", status_code=422, errors=errors, values=values, **ctx
+        )
+    return redirect(request, f"/catalog/{slug}", gettext(request, "Access request sent."))
+
+
+@router.post("/access-requests/{contract_id}/{action}")
+async def decide_page(
+    request: Request,
+    db: DbSession,
+    user: OptionalPageUser,
+    form: CsrfForm,
+    contract_id: int,
+    action: str,
+) -> Response:
+    """Agree, reject, accept or end an access request from the asset's page."""
+    assert user is not None
+    note = str(form.get("note", ""))[:2000]
+    if action in ("agree", "reject"):
+        await contracts.decide(
+            db, user, contract_id, approve=action == "agree",
+            data=schemas.ContractDecision(note=note),
+        )  # fmt: skip
+    elif action == "finalize":
+        await contracts.finalize(db, user, contract_id)
+    elif action == "terminate":
+        await contracts.terminate(db, user, contract_id, note=note)
+    else:
+        raise NotFound(f"No action '{action}' on access requests.")
+    _c, asset_slug, _p, _o = await contracts.get_row(db, contract_id)
+    return redirect(request, f"/catalog/{asset_slug}", gettext(request, "Access request updated."))
+
+
+# Values shown through _() in the templates, marked here so the catalogue of strings has them.
+LABELS = (
+    N_("dataset"), N_("model"), N_("open"), N_("gated"), N_("restricted"),
+    N_("kind"), N_("task"), N_("license"), N_("language"), N_("sector"),
+    N_("access_policy"), N_("sovereignty"), N_("relevance"), N_("name"), N_("updated"),
+    N_("downloads"), N_("eu"), N_("eu_hosted"), N_("eu_made"), N_("non_eu"), N_("unknown"),
+    N_("draft"), N_("published"), N_("requested"), N_("agreed"), N_("finalized"),
+    N_("rejected"), N_("terminated"),
+)  # fmt: skip
