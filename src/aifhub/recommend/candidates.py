@@ -182,8 +182,51 @@ def partition_candidate(p: Any) -> Candidate:
     )
 
 
+class CatalogAdapter:
+    """Datasets and models of the catalogue (their metadata is public; access is gated apart)."""
+
+    kinds: tuple[str, ...] = ("dataset", "model")
+
+    async def fetch(self, session: AsyncSession, actor: User | None) -> list[Candidate]:
+        from aifhub.catalog.models import Asset
+
+        # Only the columns ranking reads: cards can be long and 100k rows are expected.
+        rows = await session.execute(
+            select(
+                Asset.kind,
+                Asset.slug,
+                Asset.name,
+                Asset.summary,
+                Asset.tags,
+                Asset.task,
+                Asset.sectors,
+                Asset.license,
+                Asset.access_policy,
+                Asset.sovereignty,
+                Asset.languages,
+            )
+        )
+        return [
+            Candidate(
+                r.kind,
+                r.slug,
+                r.name,
+                " ".join([r.name, r.summary, " ".join(r.tags or []), r.task or ""]),
+                tuple(r.sectors or ()),
+                {
+                    "license": r.license,
+                    "access_policy": r.access_policy,
+                    "sovereignty": r.sovereignty,
+                    "languages": list(r.languages or []),
+                },
+            )
+            for r in rows.all()
+        ]
+
+
 ADAPTERS: list[Adapter] = [
     PartitionAdapter(),
+    CatalogAdapter(),
     ExpertAdapter(),
     CourseAdapter(),
     PartnerAdapter(),
