@@ -15,8 +15,11 @@ import httpx
 from aifhub.client.access import AccessModes, Allocations, Applications, Reviews
 from aifhub.client.base import BaseClient, Resource
 from aifhub.client.config import ClientConfig, config_path, load_config, save_config
+from aifhub.client.ecosystem import Courses, Offers, Partners
 from aifhub.client.errors import ApiError, ClientError, ServerUnreachable
 from aifhub.client.identity import DEFAULT_SCOPES, Organisations, Projects, Tokens
+from aifhub.client.recommend import Recommendations
+from aifhub.client.support import Experts, KnowledgeBase, Tickets
 from aifhub.identity.schemas import (
     OrganisationRead,
     ProjectRead,
@@ -55,6 +58,9 @@ class Client(BaseClient):
         self.tokens = Tokens(self)
         self.access_modes, self.applications = AccessModes(self), Applications(self)
         self.reviews, self.allocations = Reviews(self), Allocations(self)
+        self.tickets, self.experts, self.kb = Tickets(self), Experts(self), KnowledgeBase(self)
+        self.courses, self.partners, self.offers = Courses(self), Partners(self), Offers(self)
+        self.recommend = Recommendations(self)
 
     @classmethod
     def from_config(cls, config: ClientConfig | None = None, *, timeout: float = 30.0) -> Client:

@@ -58,12 +58,19 @@ class BaseClient:
         *,
         json: Any = None,
         params: dict[str, Any] | None = None,
+        data: dict[str, Any] | None = None,
+        files: Any = None,
     ) -> httpx.Response:
-        """Send one request under /api/v1; raise ApiError on a non-2xx answer."""
+        """Send one request under /api/v1; raise ApiError on a non-2xx answer.
+
+        `data` and `files` send a multipart form instead of JSON (uploads).
+        """
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         clean = {k: v for k, v in (params or {}).items() if v is not None}
         try:
-            response = self._http.request(method, path, json=json, params=clean, headers=headers)
+            response = self._http.request(
+                method, path, json=json, params=clean, headers=headers, data=data, files=files
+            )
         except httpx.TransportError as exc:
             raise ServerUnreachable(self.base_url, str(exc) or type(exc).__name__) from exc
         if response.status_code >= 400:
@@ -78,9 +85,11 @@ class BaseClient:
         *,
         json: Any = None,
         params: dict[str, Any] | None = None,
+        data: dict[str, Any] | None = None,
+        files: Any = None,
     ) -> T:
         """Send a request and parse the JSON answer as `model` (any pydantic-readable type)."""
-        response = self.request(method, path, json=json, params=params)
+        response = self.request(method, path, json=json, params=params, data=data, files=files)
         if model is None or response.status_code == 204:
             return None  # type: ignore[return-value]
         return TypeAdapter(model).validate_python(response.json())
@@ -112,8 +121,12 @@ class Resource:
         *,
         json: Any = None,
         params: dict[str, Any] | None = None,
+        data: dict[str, Any] | None = None,
+        files: Any = None,
     ) -> T:
-        return self._client.call(method, path, model, json=json, params=params)
+        return self._client.call(
+            method, path, model, json=json, params=params, data=data, files=files
+        )
 
 
 def body(model: BaseModel | None = None, **fields: Any) -> dict[str, Any]:

@@ -1,41 +1,72 @@
-"""`aifhub recommend PROJECT`: what the factory proposes to a project, and why."""
+"""`aifhub recommend PROJECT` and `aifhub search WORDS`: what the factory proposes, and why."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from aifhub.commands.support import AsUser, console, run_as
+from aifhub.client.output import (
+    JsonOpt,
+    console,
+    handles_errors,
+    print_json,
+    print_table,
+    signed_in_client,
+)
+from aifhub.recommend.schemas import ItemRead
 
 
+def _groups(groups: dict[str, list[ItemRead]]) -> None:
+    for kind, items in groups.items():
+        rows = [(r.id, r.title, f"{r.score:.2f}", "; ".join(r.reasons)) for r in items]
+        print_table(kind, ("id", "title", "score", "why"), rows)
+
+
+@handles_errors
 def recommend_cmd(
     project: str,
-    as_user: AsUser,
     method: Annotated[str, typer.Option(help="bm25, bm25+rules or embeddings")] = "bm25+rules",
     limit: Annotated[int, typer.Option(min=1, max=20, help="Items per kind")] = 5,
+    as_json: JsonOpt = False,
 ) -> None:
     """Partitions, data, models, experts, courses, incubators and funds for a project."""
-    from aifhub.recommend.service import recommend_for_project
-
-    rec = run_as(
-        as_user, lambda s, u: recommend_for_project(s, u, project, method=method, limit=limit)
-    )
-    w = rec.profile.workload
+    with signed_in_client() as c:
+        rec = c.recommend.for_project(project, method=method, limit=limit)
+    if as_json:
+        print_json(rec)
+        return
+    w = rec.workload
     console.print(
-        f"[bold]{rec.profile.name}[/] ({rec.profile.sector}); workload: GPU need "
+        f"[bold]{rec.project}[/] ({rec.sector}); workload: GPU need "
         f"{w.gpu_need}{', ' + w.vendor if w.vendor else ''}; ranking {rec.method}"
     )
-    for kind, items in rec.groups.items():
-        table = Table("id", "title", "score", "why", title=kind)
-        for r in items:
-            table.add_row(r.candidate.id, r.candidate.title, f"{r.score:.2f}", "; ".join(r.reasons))
-        console.print(table)
+    _groups(rec.groups)
     if not rec.groups:
         console.print("Nothing to propose yet: the factory has no partitions, experts or courses.")
 
 
+@handles_errors
+def search_cmd(
+    words: Annotated[list[str], typer.Argument(help="What to look for")],
+    kind: Annotated[
+        list[str] | None, typer.Option(help="Only this kind, e.g. expert, course (repeat)")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, max=20, help="Items per kind")] = 5,
+    as_json: JsonOpt = False,
+) -> None:
+    """Search the catalogue, experts, courses, partners and articles at once."""
+    with signed_in_client() as c:
+        found = c.recommend.search(" ".join(words), kinds=kind or [], limit=limit)
+    if as_json:
+        print_json(found)
+        return
+    _groups(found.groups)
+    if not any(found.groups.values()):
+        console.print(f"Nothing matches '{found.q}'.")
+
+
 def register(app: typer.Typer) -> None:
-    """Add `aifhub recommend`."""
+    """Add `aifhub recommend` and `aifhub search`."""
     app.command("recommend")(recommend_cmd)
+    app.command("search")(search_cmd)

@@ -38,6 +38,16 @@ async def list_courses(
     return [_course(c, [_session(s, counts[s.id]) for s in ss]) for c, ss in rows]
 
 
+@router.get("/training/courses/{slug}")
+async def read_course(
+    db: DbSession, user: CurrentUser, slug: str, upcoming_only: bool = False
+) -> schemas.CourseRead:
+    """One course with its sessions (all of them by default) and seats taken."""
+    c, ss = await training.course_with_sessions(db, slug, upcoming_only=upcoming_only)
+    counts = await training.seat_counts(db, [s.id for s in ss])
+    return _course(c, [_session(s, counts[s.id]) for s in ss])
+
+
 @router.post("/training/courses", status_code=status.HTTP_201_CREATED)
 async def create_course(
     db: DbSession, user: CurrentUser, body: schemas.CourseCreate
@@ -76,8 +86,11 @@ async def cancel(db: DbSession, user: CurrentUser, enrolment_id: int) -> schemas
 
 @router.get("/training/sessions/{session_id}/roster")
 async def roster(db: DbSession, user: CurrentUser, session_id: int) -> list[schemas.EnrolmentRead]:
-    """Who is enrolled and waiting on a session (training staff)."""
-    return [_enrolment(e) for e, _ in await training.roster(db, user, session_id)]
+    """Who is enrolled and waiting on a session, with names and e-mails (training staff)."""
+    return [
+        _enrolment(e).model_copy(update={"name": u.name, "email": u.email})
+        for e, u in await training.roster(db, user, session_id)
+    ]
 
 
 @router.post("/training/sessions/{session_id}/attendance")

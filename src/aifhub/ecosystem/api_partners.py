@@ -63,7 +63,12 @@ async def list_introductions(
 ) -> list[schemas.IntroductionRead]:
     """Introductions one can see (one's organisations', one's partner's, all for staff)."""
     rows = await partners.list_introductions(db, user, state=state.value if state else None)
-    return [schemas.IntroductionRead.model_validate(i) for i, _, _ in rows]
+    return [
+        schemas.IntroductionRead.model_validate(i).model_copy(
+            update={"partner_name": p, "organisation_name": o}
+        )
+        for i, p, o in rows
+    ]
 
 
 @router.post("/introductions/{intro_id}/decision")

@@ -94,6 +94,8 @@ class EnrolmentRead(Read):
     cancelled_at: datetime | None
     attended: bool
     waitlist_position: int | None = None
+    name: str | None = None  # filled on a roster only
+    email: str | None = None  # filled on a roster only
 
 
 class AttendanceIn(Strict):
@@ -223,3 +225,5 @@ class IntroductionRead(Read):
     outcome: str
     outcome_note: str
     created_at: datetime
+    partner_name: str | None = None  # filled on lists
+    organisation_name: str | None = None  # filled on lists

@@ -107,6 +107,17 @@ async def list_courses(
     return [(c, by_course[c.id]) for c in courses]
 
 
+async def course_with_sessions(
+    session: AsyncSession, slug: str, *, upcoming_only: bool = False
+) -> tuple[Course, list[CourseSession]]:
+    """A course by slug with its sessions (all, or the upcoming ones), earliest first."""
+    course = await get_course(session, slug)
+    sq = select(CourseSession).where(CourseSession.course_id == course.id)
+    if upcoming_only:
+        sq = sq.where(CourseSession.starts_at > utcnow())
+    return course, list(await session.scalars(sq.order_by(CourseSession.starts_at)))
+
+
 async def _locked_session(session: AsyncSession, session_id: int) -> CourseSession:
     cs = await session.scalar(
         select(CourseSession)
