@@ -17,10 +17,10 @@ from aifhub.identity.models import OrgKind, Sector, User
 DEMO_PASSWORD = "demo-password"
 
 STAFF = [
-    ("admin@aifhub.local", "Camille Admin", ["admin"], "staff admin"),
-    ("reviewer@aifhub.local", "Rémi Reviewer", ["reviewer"], "staff reviewer"),
-    ("expert@aifhub.local", "Élise Expert", ["expert"], "HPC/AI expert"),
-    ("support@aifhub.local", "Sam Support", ["support"], "support desk"),
+    ("admin@aifhub.example", "Camille Admin", ["admin"], "staff admin"),
+    ("reviewer@aifhub.example", "Rémi Reviewer", ["reviewer"], "staff reviewer"),
+    ("expert@aifhub.example", "Élise Expert", ["expert"], "HPC/AI expert"),
+    ("support@aifhub.example", "Sam Support", ["support"], "support desk"),
 ]
 
 # (slug, name, kind, country, sectors, owner, members, projects[(slug, name, sector, desc)])

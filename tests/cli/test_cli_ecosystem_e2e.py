@@ -23,11 +23,8 @@ DESK = "desk@factory.example"
 
 @pytest.fixture(scope="module")
 def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real uvicorn process on a temporary SQLite file with the demo data and a desk admin.
-
-    (The demo's staff have `@aifhub.local` addresses, which the API's login refuses as a
-    reserved domain, so the support desk here is an admin created with `create-admin`.)
-    """
+    """A real uvicorn process on a temporary SQLite file with the demo data and a desk admin
+    created with `aifhub create-admin`."""
     base = tmp_path_factory.mktemp("eco-e2e")
     port = _free_port()
     env = {

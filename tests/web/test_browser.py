@@ -137,7 +137,7 @@ def test_user_journey_in_the_browser(live_server, browser, artifacts_dir):
     # sign out, then the staff browse the audit log
     page.click("header form[action='/logout'] button")
     page.wait_for_url(f"{url}/login")
-    _sign_in(page, url, "admin@aifhub.local")
+    _sign_in(page, url, "admin@aifhub.example")
     page.click("nav.mainnav >> text=Audit log")
     page.wait_for_url(f"{url}/staff/audit")
     _shot(page, artifacts_dir, "audit")

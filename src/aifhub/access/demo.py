@@ -14,7 +14,7 @@ from aifhub.compute.models import Cluster, Partition
 from aifhub.core.config import Settings
 from aifhub.identity.models import Sector, User
 
-ADMIN, REVIEWER, EXPERT = "admin@aifhub.local", "reviewer@aifhub.local", "expert@aifhub.local"
+ADMIN, REVIEWER, EXPERT = "admin@aifhub.example", "reviewer@aifhub.example", "expert@aifhub.example"
 
 
 async def _demo_partitions(session: AsyncSession) -> tuple[str, str]:

@@ -120,7 +120,7 @@ async def _version_with_files(
 
 async def load_catalog_demo(session: AsyncSession, settings: Settings) -> None:
     """Add the demo catalogue (called by aifhub.demo after the organisations exist)."""
-    admin = await session.scalar(select(User).where(User.email == "admin@aifhub.local"))
+    admin = await session.scalar(select(User).where(User.email == "admin@aifhub.example"))
     assert admin is not None
     await identity.create_org(
         session,

@@ -20,7 +20,7 @@ PASSWORD = "demo-password"
 EXPERTS = [
     # (email, name, headline, skills, sectors, languages, capacity)
     (
-        "expert@aifhub.local",
+        "expert@aifhub.example",
         "Élise Expert",
         "GPU porting and performance on Jean Zay",
         ["gpu-porting", "hpc-performance", "slurm-usage", "containers"],
@@ -29,7 +29,7 @@ EXPERTS = [
         6,
     ),
     (
-        "rocm.expert@aifhub.local",
+        "rocm.expert@aifhub.example",
         "Rachid Rocm",
         "AMD MI250X/MI300A porting on Adastra",
         ["rocm-porting", "hpc-performance", "distributed-training"],
@@ -38,7 +38,7 @@ EXPERTS = [
         4,
     ),
     (
-        "llm.expert@aifhub.local",
+        "llm.expert@aifhub.example",
         "Lena LLM",
         "LLM fine-tuning and distributed training",
         ["llm-fine-tuning", "distributed-training", "inference-serving", "mlops"],
@@ -47,7 +47,7 @@ EXPERTS = [
         5,
     ),
     (
-        "vision.expert@aifhub.local",
+        "vision.expert@aifhub.example",
         "Victor Vision",
         "Medical imaging and health data",
         ["computer-vision", "data-governance", "data-engineering"],
@@ -56,7 +56,7 @@ EXPERTS = [
         4,
     ),
     (
-        "sciml.expert@aifhub.local",
+        "sciml.expert@aifhub.example",
         "Sofia SciML",
         "Surrogates, GNNs and forecasting",
         ["scientific-ml", "time-series", "data-engineering"],
