@@ -16,9 +16,8 @@ from aifhub.identity.models import User
 from .helpers import create, world
 
 
+@pytest.mark.postgresql_only  # row locks; SQLite serialises whole transactions
 async def test_concurrent_submissions_serialise(client, db, engine):
-    if engine.dialect.name != "postgresql":
-        pytest.skip("row locks are PostgreSQL's; SQLite serialises whole transactions")
     w = await world(client, db)
     app = await create(client, w)
     maker = make_sessionmaker(engine)

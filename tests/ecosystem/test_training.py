@@ -154,9 +154,8 @@ async def test_attendance_and_certificate(client, db):
     assert r.status_code == 404
 
 
+@pytest.mark.postgresql_only  # row locks (FOR UPDATE) are what this checks
 async def test_concurrent_enrolments_never_overbook(db, engine, database_url):
-    if not database_url.startswith("postgresql"):
-        pytest.skip("row locks (FOR UPDATE) are what this checks; SQLite serialises writers")
     staff = await make_user(db, "trainer@factory.example", staff=("support",))
     from aifhub.ecosystem import schemas
 
