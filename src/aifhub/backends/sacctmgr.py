@@ -181,12 +181,13 @@ def plan(
         for account, users in per_account.items():
             merged[tuple(users)].append(account)
         for users_key, accounts in sorted(merged.items()):
-            names, accts = ",".join(users_key), ",".join(sorted(accounts))
+            user_names, accts = ",".join(users_key), ",".join(sorted(accounts))
             if verb == "add":
-                commands.append(["add", "user", names, f"account={accts}", *where_cluster])
+                commands.append(["add", "user", user_names, f"account={accts}", *where_cluster])
             else:
                 commands.append(
-                    ["delete", "user", "where", f"name={names}", f"account={accts}", *where_cluster]
+                    ["delete", "user", "where", f"name={user_names}", f"account={accts}"]
+                    + where_cluster
                 )
     return commands
 

@@ -190,7 +190,7 @@ SACCT_FIELDS = (
 
 def parse_sacct(text: str, delimiter: str = SACCT_DELIMITER) -> list[AccountingRecord]:
     """Parse ``sacct -X -P -n --delimiter=D -o SACCT_FIELDS`` output into records."""
-    records = []
+    records: list[AccountingRecord] = []
     append = records.append
     for line in text.splitlines():
         if not line:
