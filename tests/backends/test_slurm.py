@@ -262,3 +262,17 @@ async def test_slurmrest_submit_poll_cancel(rest: SlurmRestBackend) -> None:
 async def test_timeout(slurm: SlurmBackend, timeout_job: str) -> None:
     job = await wait_state(slurm, timeout_job, within=150)
     assert job.state is JobState.TIMEOUT, job
+
+
+async def test_slurmrest_unreachable_is_unavailable(slurm_cluster: dict[str, str]) -> None:
+    backend = SlurmRestBackend(
+        url="http://127.0.0.1:9", user=slurm_cluster["SLURMRESTD_USER"], token="not-used"
+    )
+    try:
+        with pytest.raises(BackendUnavailable, match="unreachable"):
+            await backend.submit(spec("true"))
+        with pytest.raises(BackendUnavailable):
+            await backend.poll(["1"])
+        assert not await backend.health()
+    finally:
+        await backend.aclose()
