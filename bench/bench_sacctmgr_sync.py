@@ -67,9 +67,19 @@ async def main() -> None:
         print(f"in Slurm afterwards     : {len(assoc) - 1} accounts, {users - 1} user associations")
     finally:
         if not args.keep:
+            # Deleting the cluster drops the associations; accounts and users are global
+            # entities and would stay behind, so they go too (fast once unassociated).
             await run_slurm_command(
                 ["sacctmgr", "-i", "delete", "cluster", cluster], env, timeout_s=600
             )
+            for kind, prefix in (("user", "u"), ("account", "a")):
+                names = [f"b{tag}{prefix}{i}" for i in range(args.n)]
+                for k in range(0, len(names), 1000):
+                    await run_slurm_command(
+                        ["sacctmgr", "-i", "delete", kind, ",".join(names[k : k + 1000])],
+                        env,
+                        timeout_s=600,
+                    )
 
 
 if __name__ == "__main__":
