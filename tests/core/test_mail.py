@@ -1,0 +1,123 @@
+"""The mail outbox against a real SMTP server (aiosmtpd on a free port)."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from datetime import timedelta
+from email import message_from_bytes
+from email.message import Message
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import func, select
+
+from aifhub.core.config import MailConfig
+from aifhub.core.db import make_sessionmaker, utcnow
+from aifhub.core.mail import MailMessage, deliver_pending, queue_mail
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps every message it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd API)
+        self.messages.append(message_from_bytes(envelope.content))
+        return "250 OK"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[Inbox, MailConfig]]:
+    """A real SMTP server on localhost and the mail settings pointing at it."""
+    inbox = Inbox()
+    port = _free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox, MailConfig(host="127.0.0.1", port=port, sender="Factory <noreply@f.eu>")
+    finally:
+        controller.stop()
+
+
+async def test_single_message_and_digest(db, engine, smtp_server):
+    inbox, cfg = smtp_server
+    maker = make_sessionmaker(engine)
+    await queue_mail(db, to="Ada@x.eu", subject="Receipt", body="We got it.", kind="a", key="k1")
+    await queue_mail(db, to="ada@x.eu", subject="Decision", body="Accepted.", kind="b", key="k2")
+    await queue_mail(db, to="bob@x.eu", subject="Alone", body="Just one.", kind="a", key="k3")
+    await db.commit()
+    # Inside the digest window nothing leaves.
+    assert await deliver_pending(maker, cfg) == 0
+    assert inbox.messages == []
+    later = utcnow() + timedelta(minutes=10)
+    assert await deliver_pending(maker, cfg, now=later) == 2
+    by_to = {m["To"]: m for m in inbox.messages}
+    assert set(by_to) == {"ada@x.eu", "bob@x.eu"}
+    digest = by_to["ada@x.eu"].get_payload()
+    assert "2 notifications" in by_to["ada@x.eu"]["Subject"]
+    assert "Receipt" in digest and "Accepted." in digest
+    assert by_to["bob@x.eu"]["Subject"] == "Alone"
+    assert by_to["bob@x.eu"]["From"] == "Factory <noreply@f.eu>"
+    sent = await db.scalar(select(func.count()).where(MailMessage.sent_at.is_not(None)))
+    assert sent == 3
+    # Nothing is sent twice.
+    assert await deliver_pending(maker, cfg, now=later + timedelta(hours=1)) == 0
+    assert len(inbox.messages) == 2
+
+
+async def test_same_key_is_queued_once(db):
+    for _ in range(3):
+        await queue_mail(db, to="a@x.eu", subject="80%", body="b", kind="usage", key="alloc:1:80")
+    await db.commit()
+    assert await db.scalar(select(func.count()).select_from(MailMessage)) == 1
+
+
+async def test_failure_backs_off_then_succeeds(db, engine, smtp_server):
+    inbox, cfg = smtp_server
+    maker = make_sessionmaker(engine)
+    await queue_mail(db, to="a@x.eu", subject="S", body="B", kind="k", key="once")
+    await db.commit()
+    later = utcnow() + timedelta(minutes=10)
+    down = MailConfig(host="127.0.0.1", port=_free_port())  # nothing listens there
+    assert await deliver_pending(maker, down, now=later) == 0
+    db.expire_all()
+    row = await db.scalar(select(MailMessage))
+    assert row.sent_at is None and row.attempts == 1 and row.last_error
+    # Still backing off just after the failure, delivered once the back-off has passed.
+    assert await deliver_pending(maker, cfg, now=later) == 0
+    assert await deliver_pending(maker, cfg, now=later + timedelta(hours=2)) == 1
+    assert len(inbox.messages) == 1
+
+
+async def test_crash_after_send_resends_after_lease(db, engine, smtp_server):
+    """A worker that claimed then died: the lease expires and the mail goes out (at least once)."""
+    from aifhub.core.mail import claim_batch
+
+    inbox, cfg = smtp_server
+    maker = make_sessionmaker(engine)
+    await queue_mail(db, to="a@x.eu", subject="S", body="B", kind="k", key="lost")
+    await db.commit()
+    later = utcnow() + timedelta(minutes=10)
+    async with maker() as s:
+        assert len(await claim_batch(s, now=later)) == 1
+        await s.commit()  # claimed, then the process "crashed" before marking sent
+    assert await deliver_pending(maker, cfg, now=later + timedelta(seconds=1)) == 0
+    assert await deliver_pending(maker, cfg, now=later + timedelta(minutes=10)) == 1
+    assert len(inbox.messages) == 1
+
+
+async def test_no_host_writes_to_log(db, engine, caplog):
+    maker = make_sessionmaker(engine)
+    await queue_mail(db, to="a@x.eu", subject="Hello", body="Body", kind="k", key="log")
+    await db.commit()
+    with caplog.at_level("INFO", logger="aifhub.mail"):
+        n = await deliver_pending(maker, MailConfig(), now=utcnow() + timedelta(minutes=10))
+    assert n == 1 and "Hello" in caplog.text
