@@ -19,6 +19,8 @@ from aifhub.core.db import make_engine, make_sessionmaker
 from aifhub.core.errors import install_error_handlers
 from aifhub.core.metrics import install_metrics
 from aifhub.core.migrate import check_migrated
+from aifhub.compute.api import router as compute_router
+from aifhub.compute.tasks import ensure_site_synced
 from aifhub.identity.api import router as identity_router
 
 API_PREFIX = "/api/v1"
@@ -26,7 +28,7 @@ API_PREFIX = "/api/v1"
 
 def api_routers() -> list[APIRouter]:
     """Every domain's REST router (each domain adds its own here)."""
-    return [identity_router]
+    return [identity_router, compute_router]
 
 
 def page_routers() -> list[APIRouter]:
@@ -47,6 +49,7 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
         app.state.sessionmaker = make_sessionmaker(engine)
         if check_schema:
             await check_migrated(engine)
+            await ensure_site_synced(app.state.sessionmaker, settings)
         app.state.started_at = time.time()
         worker_task = None
         if settings.run_worker_in_process:

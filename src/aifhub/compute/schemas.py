@@ -44,7 +44,7 @@ class JobCreate(Strict):
     gpus: int = Field(0, ge=0, le=100_000)
     mem_mb: int | None = Field(None, ge=1)
     env: dict[str, Annotated[str, StringConstraints(max_length=4000)]] = {}
-    workdir: Annotated[str, StringConstraints(pattern=r"^/[^\n\r\0]{0,399}$")] | None = None
+    workdir: Annotated[str, StringConstraints(pattern=r"^/[^\n\r\x00]{0,399}$")] | None = None
     qos: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,60}$")] | None = None
     inputs: list[InputRef] = Field([], max_length=50)
     allow_network: bool = False
