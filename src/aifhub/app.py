@@ -13,14 +13,14 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from aifhub import __version__
+from aifhub.compute.api import router as compute_router
+from aifhub.compute.tasks import ensure_site_synced
 from aifhub.core import context
 from aifhub.core.config import Settings, get_settings
 from aifhub.core.db import make_engine, make_sessionmaker
 from aifhub.core.errors import install_error_handlers
 from aifhub.core.metrics import install_metrics
 from aifhub.core.migrate import check_migrated
-from aifhub.compute.api import router as compute_router
-from aifhub.compute.tasks import ensure_site_synced
 from aifhub.identity.api import router as identity_router
 
 API_PREFIX = "/api/v1"

@@ -90,7 +90,8 @@ async def world(client, db, engine, compute_settings: Settings) -> Any:
     await make_org(client, pi, "lab")
     await make_project(client, pi, "proj", "lab")
     r = await client.post(
-        "/api/v1/projects/proj/members", json={"email": "member@lab.eu", "role": "member"},
+        "/api/v1/projects/proj/members",
+        json={"email": "member@lab.eu", "role": "member"},
         headers=pi,
     )
     assert r.status_code == 201, r.text

@@ -19,14 +19,20 @@ async def _counts(db) -> tuple[int, int]:
 
 
 async def test_submit_records_job_and_reservation(client, db, world):
-    r = await client.post("/api/v1/jobs", json=job_body(gpus=2, time_limit="30m"), headers=world.member)
+    r = await client.post(
+        "/api/v1/jobs", json=job_body(gpus=2, time_limit="30m"), headers=world.member
+    )
     assert r.status_code == 201, r.text
     job = r.json()
     assert job["state"] == "queued" and job["partition"] == "testc/gpu"
     # 30 min x 2 GPUs x factor 2 = 2 normalised hours held.
     assert Decimal(job["reserved_hours"]) == Decimal("2")
     entry = await db.scalar(select(LedgerEntry))
-    assert entry.kind == "reserve" and entry.amount == Decimal(2) and entry.job_key == f"job:{job['id']}"
+    assert (
+        entry.kind == "reserve"
+        and entry.amount == Decimal(2)
+        and entry.job_key == f"job:{job['id']}"
+    )
     usage = (await client.get("/api/v1/projects/proj/usage", headers=world.pi)).json()
     gpu = next(a for a in usage["allocations"] if a["partition"] == "testc/gpu")
     assert Decimal(gpu["reserved"]) == 2 and Decimal(gpu["remaining"]) == 98
@@ -60,24 +66,27 @@ async def test_refusals_change_nothing(client, db, world, body, status, words):
 
 async def test_no_allocation_expired_and_exhausted(client, db, world):
     # The outsider's own project has no allocation at all.
-    r = await client.post(
-        "/api/v1/jobs", json=job_body(project="theirs"), headers=world.outsider
-    )
+    r = await client.post("/api/v1/jobs", json=job_body(project="theirs"), headers=world.outsider)
     assert r.status_code == 402 and "has no allocation on 'testc/gpu'" in r.json()["detail"]
     # Expired: only an expired allocation on the cpu partition of 'theirs'.
     await add_allocation(db, "theirs", world.cpu, Decimal(10), state="expired", days=(-60, -1))
     r = await client.post(
-        "/api/v1/jobs", json=job_body(project="theirs", partition="cpu", gpus=0),
+        "/api/v1/jobs",
+        json=job_body(project="theirs", partition="cpu", gpus=0),
         headers=world.outsider,
     )
     assert r.status_code == 402
     assert "no active allocation" in r.json()["detail"] and "expired" in r.json()["detail"]
     # Exhausted: 100 h on the gpu partition; 2 h x 2 GPUs x 2 = 8 h per job; the 13th fails.
     for _ in range(12):
-        ok = await client.post("/api/v1/jobs", json=job_body(gpus=2, time_limit="2h"), headers=world.member)
+        ok = await client.post(
+            "/api/v1/jobs", json=job_body(gpus=2, time_limit="2h"), headers=world.member
+        )
         assert ok.status_code == 201, ok.text
     before = await _counts(db)
-    r = await client.post("/api/v1/jobs", json=job_body(gpus=2, time_limit="2h"), headers=world.member)
+    r = await client.post(
+        "/api/v1/jobs", json=job_body(gpus=2, time_limit="2h"), headers=world.member
+    )
     assert r.status_code == 402, r.text
     body = r.json()
     assert body["requested"] == "8.0000" and body["remaining"] == "4.0000"

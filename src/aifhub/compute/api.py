@@ -35,7 +35,11 @@ async def _one(db: DbSession, job: object) -> JobRead:
 
 @router.post("/jobs", status_code=201)
 async def submit_job(
-    db: DbSession, user: CurrentUser, body: JobCreate, response: Response, key: IdempotencyKey = None
+    db: DbSession,
+    user: CurrentUser,
+    body: JobCreate,
+    response: Response,
+    key: IdempotencyKey = None,
 ) -> JobRead:
     """Submit a job; with an Idempotency-Key, a retry returns the first job (200)."""
     job, created = await service.submit_job(db, user, data=body, idempotency_key=key)

@@ -148,7 +148,11 @@ async def deliver_queued(
         jobs = list(await session.scalars(_skip_locked(query, session)))
         now = utcnow()
         for job in jobs:
-            job.state, job.claimed_at, job.attempts = JobStatus.SUBMITTING.value, now, job.attempts + 1
+            job.state, job.claimed_at, job.attempts = (
+                JobStatus.SUBMITTING.value,
+                now,
+                job.attempts + 1,
+            )
         await session.commit()
         for job in jobs:
             await _deliver_one(session, job, var_dir)
@@ -163,7 +167,9 @@ async def _healthy(backend: object) -> bool:
 
 
 async def _mark_waiting(session: AsyncSession, cluster: Cluster, why: str) -> None:
-    reason = f"cluster '{cluster.name}' is {why or 'unavailable'}; the job will be sent when it is back"
+    reason = (
+        f"cluster '{cluster.name}' is {why or 'unavailable'}; the job will be sent when it is back"
+    )
     await session.execute(
         update(Job)
         .where(Job.cluster_id == cluster.id, Job.state == JobStatus.QUEUED.value)

@@ -51,9 +51,7 @@ async def set_cluster_login(
             session, "cluster_login.changed", "cluster_login", existing.id, old=old, new=login
         )
         return existing
-    created = ClusterLogin(
-        user_id=target.id, cluster_id=row.id, login=login, set_by_staff=by_staff
-    )
+    created = ClusterLogin(user_id=target.id, cluster_id=row.id, login=login, set_by_staff=by_staff)
     session.add(created)
     await session.flush()
     await audit.record(

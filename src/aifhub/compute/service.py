@@ -46,9 +46,7 @@ async def find_partition(session: AsyncSession, name: str) -> tuple[Partition, C
         rows = (await session.execute(query.where(Partition.name == name))).all()
     if len(rows) == 1:
         return rows[0][0], rows[0][1]
-    known = sorted(
-        (await session.scalars(select(Partition.key).where(Partition.enabled))).all()
-    )
+    known = sorted((await session.scalars(select(Partition.key).where(Partition.enabled))).all())
     if not rows:
         raise UnknownPartition(
             f"No partition '{name}'. Partitions: {', '.join(known) or 'none configured'}."

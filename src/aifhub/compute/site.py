@@ -35,7 +35,9 @@ def parse_duration(value: str | int) -> int:
             days, hours, minutes, secs = (int(g or 0) for g in m.groups())
             seconds = ((days * 24 + hours) * 60 + minutes) * 60 + secs
         else:
-            raise ValueError(f"'{value}' is not a duration; write e.g. 90s, 30m, 2h, 1d or 02:00:00")
+            raise ValueError(
+                f"'{value}' is not a duration; write e.g. 90s, 30m, 2h, 1d or 02:00:00"
+            )
     if seconds <= 0:
         raise ValueError("a duration must be positive")
     return seconds

@@ -234,7 +234,9 @@ async def _mail_members(
             kind="allocation.usage",
             key=f"allocation:{alloc.id}:usage:{threshold}:{email}",
         )
-    await audit.record(session, "allocation.usage_alert", "allocation", alloc.id, threshold=threshold)
+    await audit.record(
+        session, "allocation.usage_alert", "allocation", alloc.id, threshold=threshold
+    )
     return len(emails)
 
 
