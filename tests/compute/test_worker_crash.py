@@ -88,8 +88,11 @@ async def test_sigkill_worker_during_deliveries(client, db, world, settings):
     while await delivered() < n:
         assert time.monotonic() < deadline, f"only {await delivered()} of {n} delivered"
         start = await delivered()
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "aifhub", "worker"],
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "aifhub",
+            "worker",
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -98,14 +101,15 @@ async def test_sigkill_worker_during_deliveries(client, db, world, settings):
             # Let it deliver a few, then kill it mid-stream (5 times; then let it finish).
             while kills < 5 and await delivered() < min(start + 4, n):
                 await asyncio.sleep(0.02)
-                if proc.poll() is not None:
+                if proc.returncode is not None:
                     break
             if kills >= 5:
-                while await delivered() < n and time.monotonic() < deadline:
+                # polling a database that another process writes: no event to wait on
+                while await delivered() < n and time.monotonic() < deadline:  # noqa: ASYNC110
                     await asyncio.sleep(0.2)
         finally:
             proc.send_signal(signal.SIGKILL)
-            proc.wait()
+            await proc.wait()
             kills += 1
     assert kills >= 5
     state_dir = world.settings.site_file.parent / "backend"
