@@ -2,30 +2,48 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Annotated
 
 from babel import Locale
 from pydantic import AfterValidator, StringConstraints
 
+_SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
+
+
+def _slug(value: str) -> str:
+    if not _SLUG.match(value):
+        raise ValueError(
+            f"'{value}' is not a valid slug: use lowercase letters a-z, digits and inner "
+            "dashes, e.g. 'my-lab-2'"
+        )
+    return value
+
+
 Slug = Annotated[
     str,
-    StringConstraints(
-        strip_whitespace=True,
-        to_lower=True,
-        min_length=2,
-        max_length=64,
-        pattern=r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$",
-    ),
+    StringConstraints(strip_whitespace=True, min_length=2, max_length=64),
+    AfterValidator(_slug),
 ]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 LongText = Annotated[str, StringConstraints(max_length=20_000)]
 
 
+# CLDR territories that are not ISO 3166-1 countries ("ZZ" is "Unknown Region", "EU" the
+# Union, "XA"/"XB" pseudo-locales...). Kosovo's XK stays: registries use it.
+NOT_COUNTRIES = frozenset(
+    {"AC", "CP", "CQ", "DG", "EA", "EU", "EZ", "IC", "QO", "TA", "UN", "XA", "XB", "ZZ"}
+)
+
+
 @lru_cache
 def country_codes() -> frozenset[str]:
-    """ISO 3166-1 alpha-2 codes known to CLDR."""
-    return frozenset(c for c in Locale("en").territories if len(c) == 2 and c.isalpha())
+    """ISO 3166-1 alpha-2 codes known to CLDR (plus XK, Kosovo)."""
+    territories = Locale("en").territories
+    return frozenset(
+        c for c in territories if len(c) == 2 and c.isalpha() and c not in NOT_COUNTRIES
+    )
 
 
 def _country(value: str) -> str:
@@ -36,3 +54,12 @@ def _country(value: str) -> str:
 
 
 Country = Annotated[str, AfterValidator(_country)]
+
+# An http(s) address with no spaces: refuses javascript:, data: and the like before a
+# page renders it as a link.
+WebUrl = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, max_length=300, pattern=r"^https?://[^\s/$.?#][^\s]*$"
+    ),
+]

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from aifhub.core import audit
+from aifhub.core import audit, context
 from aifhub.core.config import OIDCProvider
 from aifhub.core.db import utcnow
 from aifhub.core.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, TooManyRequests
@@ -74,6 +74,8 @@ async def authenticate(
     session.add(LoginAttempt(email=email, client_addr=client_addr, success=ok, at=utcnow()))
     if not ok or user is None:
         return None
+    # What this request changes next (the token or session it opens) is the user's doing.
+    context.set_actor(user.id, user.email)
     return user
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
 
-from aifhub.core.validation import Country, LongText, Name, Slug
+from aifhub.core.validation import Country, LongText, Name, Slug, WebUrl
 from aifhub.identity.models import OrgKind, OrgRole, ProjectRole, Sector, StaffRole
 
 Password = Annotated[str, StringConstraints(min_length=10, max_length=200)]
@@ -53,7 +53,7 @@ class OrganisationCreate(Strict):
     kind: OrgKind
     country: Country
     sectors: list[Sector] = Field(default_factory=list, max_length=12)
-    website: Annotated[str, StringConstraints(max_length=300)] | None = None
+    website: WebUrl | None = None
 
     @field_validator("sectors")
     @classmethod
@@ -66,7 +66,7 @@ class OrganisationUpdate(Strict):
     kind: OrgKind | None = None
     country: Country | None = None
     sectors: list[Sector] | None = Field(default=None, max_length=12)
-    website: Annotated[str, StringConstraints(max_length=300)] | None = None
+    website: WebUrl | None = None
 
 
 class OrganisationRead(Read):

@@ -1,0 +1,386 @@
+"""Client commands for identity: login, logout, whoami, orgs, projects, tokens."""
+
+from __future__ import annotations
+
+import functools
+import json
+import socket
+from collections.abc import Callable, Iterable, Sequence
+from typing import Annotated, Any, ParamSpec, TypeVar
+
+import typer
+from pydantic import BaseModel
+from rich.console import Console
+from rich.table import Table
+
+from aifhub.client import ApiError, Client, ClientError
+from aifhub.client.config import config_path, forget_token, load_config, save_config
+
+console = Console()
+err_console = Console(stderr=True)
+orgs_app = typer.Typer(help="Organisations you belong to.", no_args_is_help=True)
+projects_app = typer.Typer(help="Projects and their members.", no_args_is_help=True)
+tokens_app = typer.Typer(help="Your API tokens.", no_args_is_help=True)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table")]
+ORG_KINDS = "startup, sme, large_company, academic, public_body"
+
+
+def handles_errors(fn: Callable[P, R]) -> Callable[P, R]:
+    """Print a failed call's problem detail in red and exit 1 (never a traceback)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except ApiError as exc:
+            extra = ""
+            if exc.status == 401:
+                extra = "\nSign in again with `aifhub login`."
+            err_console.print(f"[red]Error ({exc.status} {exc.title}): {exc.detail}{extra}[/]")
+            raise typer.Exit(1) from None
+        except (ClientError, ValueError) as exc:
+            err_console.print(f"[red]Error: {exc}[/]")
+            raise typer.Exit(1) from None
+
+    return wrapper
+
+
+def _client(*, need_token: bool = True) -> Client:
+    cfg = load_config()
+    if need_token and not cfg.token:
+        raise ClientError(f"Not signed in to {cfg.url}; run `aifhub login` (or set AIFHUB_TOKEN).")
+    return Client.from_config(cfg)
+
+
+def _dump(value: BaseModel | Sequence[BaseModel]) -> None:
+    if isinstance(value, BaseModel):
+        data: Any = value.model_dump(mode="json")
+    else:
+        data = [v.model_dump(mode="json") for v in value]
+    print(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def _table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    table = Table(title=title, title_justify="left")
+    for col in columns:
+        table.add_column(col)
+    for row in rows:
+        table.add_row(*["" if v is None else str(v) for v in row])
+    console.print(table)
+
+
+def _fields(title: str, model: BaseModel) -> None:
+    table = Table(title=title, title_justify="left", show_header=False)
+    table.add_column(style="bold")
+    table.add_column()
+    for key, value in model.model_dump(mode="json").items():
+        shown = ", ".join(value) if isinstance(value, list) else value
+        table.add_row(key, "" if shown is None else str(shown))
+    console.print(table)
+
+
+# ---------------------------------------------------------------- session
+
+
+@handles_errors
+def login(
+    url: Annotated[str | None, typer.Option(help="Server URL (default: the saved one)")] = None,
+    email: Annotated[str | None, typer.Option(help="E-mail (prompted when absent)")] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input")
+    ] = False,
+    token_name: Annotated[str | None, typer.Option(help="Name of the new token")] = None,
+    expires_in_days: Annotated[int, typer.Option(help="Token lifetime in days")] = 90,
+) -> None:
+    """Sign in with e-mail and password; the new API token is saved in the config file."""
+    server = (url or load_config().url).rstrip("/")
+    email = email or typer.prompt("E-mail")
+    if password_stdin:
+        password = typer.get_text_stream("stdin").readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True)
+    name = token_name or f"cli@{socket.gethostname()}"
+    with Client(server) as client:
+        created = client.login(email, password, name, expires_in_days=expires_in_days)
+        me = client.me()
+    path = save_config(url=server, token=created.token, token_id=created.id)
+    console.print(f"[green]Signed in to {server} as {me.email}[/] (token '{created.name}').")
+    console.print(f"Saved in {path}")
+
+
+@handles_errors
+def logout() -> None:
+    """Revoke the saved token on the server and forget it."""
+    cfg = load_config()
+    if cfg.token_source == "file" and cfg.token and cfg.token_id is not None:
+        try:
+            with Client(cfg.url, cfg.token) as client:
+                client.tokens.revoke(cfg.token_id)
+        except ApiError as exc:
+            if exc.status not in (401, 404, 409):  # already unusable: forgetting it is enough
+                raise
+    if forget_token():
+        console.print(f"Signed out of {cfg.url}.")
+    else:
+        console.print("Not signed in.")
+    if cfg.token_source == "env":
+        console.print("[yellow]AIFHUB_TOKEN is still set in the environment.[/]")
+
+
+@handles_errors
+def whoami(as_json: JsonOpt = False) -> None:
+    """Who the saved token belongs to, on which server."""
+    cfg = load_config()
+    with _client() as client:
+        me = client.me()
+    if as_json:
+        _dump(me)
+        return
+    roles = ", ".join(me.staff_roles) or "-"
+    console.print(f"[bold]{me.name}[/] <{me.email}>  staff roles: {roles}")
+    console.print(f"server: {cfg.url} ({cfg.url_source}); config: {config_path()}")
+
+
+# ---------------------------------------------------------------- organisations
+
+
+@orgs_app.command("list")
+@handles_errors
+def orgs_list(as_json: JsonOpt = False) -> None:
+    """Organisations you belong to (all of them, for staff)."""
+    with _client() as client:
+        orgs = list(client.iter_organisations())
+    if as_json:
+        return _dump(orgs)
+    _table(
+        f"Organisations ({len(orgs)})",
+        ["slug", "name", "kind", "country", "sectors", "my role"],
+        [(o.slug, o.name, o.kind, o.country, ", ".join(o.sectors), o.my_role) for o in orgs],
+    )
+
+
+@orgs_app.command("show")
+@handles_errors
+def orgs_show(slug: str, as_json: JsonOpt = False) -> None:
+    """One organisation."""
+    with _client() as client:
+        org = client.organisations.get(slug)
+    _dump(org) if as_json else _fields(f"Organisation {org.slug}", org)
+
+
+@orgs_app.command("create")
+@handles_errors
+def orgs_create(
+    slug: str,
+    name: Annotated[str, typer.Option(help="Display name")],
+    kind: Annotated[str, typer.Option(help=ORG_KINDS)],
+    country: Annotated[str, typer.Option(help="ISO 3166 code, e.g. FR")],
+    sector: Annotated[list[str] | None, typer.Option(help="A sector (repeatable)")] = None,
+    website: Annotated[str | None, typer.Option()] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Create an organisation; you become its owner."""
+    with _client() as client:
+        org = client.organisations.create(
+            slug, name, kind=kind, country=country, sectors=sector or [], website=website
+        )
+    _dump(org) if as_json else console.print(f"[green]Organisation '{org.slug}' created.[/]")
+
+
+@orgs_app.command("members")
+@handles_errors
+def orgs_members(slug: str, as_json: JsonOpt = False) -> None:
+    """Members of an organisation."""
+    with _client() as client:
+        members = client.organisations.members(slug)
+    if as_json:
+        return _dump(members)
+    rows = [(m.user_id, m.email, m.name, m.role) for m in members]
+    _table(f"Members of {slug}", ["id", "e-mail", "name", "role"], rows)
+
+
+@orgs_app.command("add-member")
+@handles_errors
+def orgs_add_member(
+    slug: str,
+    email: str,
+    role: Annotated[str, typer.Option(help="owner, admin, member")] = "member",
+) -> None:
+    """Add an existing user to an organisation."""
+    with _client() as client:
+        m = client.organisations.add_member(slug, email, role=role)
+    console.print(f"[green]{m.email} is now {m.role} of '{slug}'.[/]")
+
+
+@orgs_app.command("invite")
+@handles_errors
+def orgs_invite(
+    slug: str,
+    email: str,
+    role: Annotated[str, typer.Option(help="owner, admin, member")] = "member",
+) -> None:
+    """Invite an e-mail address into an organisation."""
+    with _client() as client:
+        inv = client.organisations.invite(slug, email, role=role)
+    console.print(f"[green]Invited {inv.email} as {inv.role} until {inv.expires_at:%Y-%m-%d}.[/]")
+
+
+# ---------------------------------------------------------------- projects
+
+
+@projects_app.command("list")
+@handles_errors
+def projects_list(
+    org: Annotated[str | None, typer.Option("--org", help="Only this organisation")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Projects you can see, with your role in each."""
+    with _client() as client:
+        projects = list(client.iter_projects(organisation=org))
+    if as_json:
+        return _dump(projects)
+    _table(
+        f"Projects ({len(projects)})",
+        ["slug", "name", "organisation", "sector", "status", "my role"],
+        [(p.slug, p.name, p.organisation, p.sector, p.status, p.my_role) for p in projects],
+    )
+
+
+@projects_app.command("show")
+@handles_errors
+def projects_show(slug: str, as_json: JsonOpt = False) -> None:
+    """One project."""
+    with _client() as client:
+        project = client.projects.get(slug)
+    _dump(project) if as_json else _fields(f"Project {project.slug}", project)
+
+
+@projects_app.command("create")
+@handles_errors
+def projects_create(
+    slug: str,
+    name: Annotated[str, typer.Option(help="Display name")],
+    org: Annotated[str, typer.Option("--org", help="Organisation slug")],
+    sector: Annotated[str, typer.Option(help="e.g. health, energy, materials")],
+    description: Annotated[str, typer.Option()] = "",
+    as_json: JsonOpt = False,
+) -> None:
+    """Open a project in one of your organisations; you become its PI."""
+    with _client() as client:
+        project = client.projects.create(
+            slug, name, organisation=org, sector=sector, description=description
+        )
+    _dump(project) if as_json else console.print(f"[green]Project '{project.slug}' created.[/]")
+
+
+@projects_app.command("members")
+@handles_errors
+def projects_members(slug: str, as_json: JsonOpt = False) -> None:
+    """Members of a project and their roles."""
+    with _client() as client:
+        members = client.projects.members(slug)
+    if as_json:
+        return _dump(members)
+    rows = [(m.user_id, m.email, m.name, m.role) for m in members]
+    _table(f"Members of {slug}", ["id", "e-mail", "name", "role"], rows)
+
+
+@projects_app.command("add-member")
+@handles_errors
+def projects_add_member(
+    slug: str, email: str, role: Annotated[str, typer.Option(help="pi, manager, member")] = "member"
+) -> None:
+    """Add a user to a project with a role."""
+    with _client() as client:
+        m = client.projects.add_member(slug, email, role=role)
+    console.print(f"[green]{m.email} is now {m.role} of project '{slug}'.[/]")
+
+
+@projects_app.command("set-role")
+@handles_errors
+def projects_set_role(slug: str, email: str, role: str) -> None:
+    """Change a member's role (pi, manager, member)."""
+    with _client() as client:
+        m = client.projects.set_role(slug, email, role)
+    console.print(f"[green]{m.email} is now {m.role} of project '{slug}'.[/]")
+
+
+@projects_app.command("remove-member")
+@handles_errors
+def projects_remove_member(slug: str, email: str) -> None:
+    """Remove a member from a project (or leave it, with your own e-mail)."""
+    with _client() as client:
+        client.projects.remove_member(slug, email)
+    console.print(f"[green]{email} removed from project '{slug}'.[/]")
+
+
+# ---------------------------------------------------------------- tokens
+
+
+@tokens_app.command("list")
+@handles_errors
+def tokens_list(as_json: JsonOpt = False) -> None:
+    """Your API tokens (never their secrets)."""
+    with _client() as client:
+        tokens = client.tokens.list()
+    if as_json:
+        return _dump(tokens)
+    fmt = "%Y-%m-%d"
+    _table(
+        "API tokens",
+        ["id", "name", "prefix", "scopes", "expires", "last used", "revoked"],
+        [
+            (
+                t.id,
+                t.name,
+                t.prefix + "…",
+                " ".join(t.scopes),
+                t.expires_at.strftime(fmt) if t.expires_at else "never",
+                t.last_used_at.strftime(fmt) if t.last_used_at else "",
+                t.revoked_at.strftime(fmt) if t.revoked_at else "",
+            )
+            for t in tokens
+        ],
+    )
+
+
+@tokens_app.command("create")
+@handles_errors
+def tokens_create(
+    name: str,
+    scope: Annotated[list[str] | None, typer.Option(help="read, write, admin (repeatable)")] = None,
+    expires_in_days: Annotated[int, typer.Option(help="Lifetime in days")] = 90,
+    as_json: JsonOpt = False,
+) -> None:
+    """Create an API token; its secret is printed once."""
+    with _client() as client:
+        created = client.tokens.create(
+            name, scopes=scope or ["read", "write"], expires_in_days=expires_in_days
+        )
+    if as_json:
+        return _dump(created)
+    console.print(f"[green]Token {created.id} '{created.name}' ({' '.join(created.scopes)})[/]")
+    console.print("Copy it now, it is not shown again:")
+    print(created.token)
+
+
+@tokens_app.command("revoke")
+@handles_errors
+def tokens_revoke(token_id: int) -> None:
+    """Revoke one of your tokens."""
+    with _client() as client:
+        token = client.tokens.revoke(token_id)
+    console.print(f"[green]Token {token.id} '{token.name}' revoked.[/]")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the identity client commands to the root command."""
+    app.command("login")(login)
+    app.command("logout")(logout)
+    app.command("whoami")(whoami)
+    app.add_typer(orgs_app, name="orgs")
+    app.add_typer(projects_app, name="projects")
+    app.add_typer(tokens_app, name="tokens")
