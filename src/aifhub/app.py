@@ -22,6 +22,7 @@ from aifhub.core.errors import install_error_handlers
 from aifhub.core.metrics import install_metrics
 from aifhub.core.migrate import check_migrated
 from aifhub.identity.api import router as identity_router
+from aifhub.web.setup import install_web
 
 API_PREFIX = "/api/v1"
 
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
     app.state.site = settings.load_site()
     install_error_handlers(app)
     install_metrics(app)
+    install_web(app)
 
     @app.middleware("http")
     async def _request_context(

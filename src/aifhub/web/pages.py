@@ -7,4 +7,7 @@ from fastapi import APIRouter
 
 def routers() -> list[APIRouter]:
     """Page routers of every domain, in mount order."""
-    return []
+    from aifhub.identity.web import router as identity_router
+    from aifhub.web.common import router as common_router
+
+    return [common_router, identity_router]

@@ -1,26 +1,223 @@
-"""Template rendering shared by every domain's pages."""
+"""Template rendering shared by every domain's pages: layout context, language, flash messages."""
 
 from __future__ import annotations
 
+import json
+import secrets
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from itsdangerous import BadSignature, URLSafeSerializer
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
+from markupsafe import Markup
+
+from aifhub.core import i18n
+from aifhub.core.i18n import N_
+from aifhub.web.nav import visible_nav
 
 WEB_DIR = Path(__file__).resolve().parent
-templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
+templates = Jinja2Templates(
+    env=Environment(
+        loader=FileSystemLoader(str(WEB_DIR / "templates")),
+        autoescape=select_autoescape(["html", "xml"]),
+        extensions=["jinja2.ext.i18n"],
+    )
+)
+templates.env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+
+FLASH_COOKIE = "aifhub_flash"
+# Titles of core/errors.py and of HTTP errors, translated on the error page.
+ERROR_TITLES = (
+    N_("Bad request"),
+    N_("Invalid input"),
+    N_("Not authenticated"),
+    N_("Permission denied"),
+    N_("Not found"),
+    N_("Conflict"),
+    N_("Too many requests"),
+    N_("Payload too large"),
+    N_("Service unavailable"),
+)
+ANON_CSRF_COOKIE = "aifhub_csrf"
+
+
+# ---------------------------------------------------------------- language
+
+
+def page_locale(request: Request) -> str:
+    """The language of this request's pages (cached on the request)."""
+    cached = getattr(request.state, "locale", None)
+    if cached:
+        return str(cached)
+    view = getattr(request.state, "user_view", None)
+    locale = i18n.negotiate(
+        cookie=request.cookies.get(i18n.LANG_COOKIE),
+        user_locale=view.locale if view else None,
+        accept_language=request.headers.get("accept-language"),
+        default=request.app.state.settings.default_locale,
+    )
+    request.state.locale = locale
+    return locale
+
+
+def gettext(request: Request, message: str, **variables: Any) -> str:
+    """Translate a message for this request's language (for flash messages, form errors)."""
+    text = i18n.translations(page_locale(request)).gettext(message)
+    return text % variables if variables else text
+
+
+def _template_gettext(locale: str) -> tuple[Any, Any]:
+    # New-style gettext for templates: autoescaped, with %(name)s variables.
+    catalogue = i18n.translations(locale)
+
+    @pass_context
+    def _gettext(ctx: Context, message: str, **variables: Any) -> str:
+        text = catalogue.gettext(message)
+        if ctx.eval_ctx.autoescape:
+            text = Markup(text)
+        return text % variables if variables else text
+
+    @pass_context
+    def _ngettext(ctx: Context, singular: str, plural: str, num: int, **variables: Any) -> str:
+        variables.setdefault("num", num)
+        text = catalogue.ngettext(singular, plural, num)
+        if ctx.eval_ctx.autoescape:
+            text = Markup(text)
+        return text % variables
+
+    return _gettext, _ngettext
+
+
+@pass_context
+def _datetime_filter(ctx: Context, value: datetime | None, fmt: str = "medium") -> str:
+    if value is None:
+        return ""
+    return format_datetime(value, fmt, tzinfo="UTC", locale=ctx.get("locale", "en"))
+
+
+@pass_context
+def _date_filter(ctx: Context, value: datetime | None, fmt: str = "medium") -> str:
+    return "" if value is None else format_date(value, fmt, locale=ctx.get("locale", "en"))
+
+
+@pass_context
+def _number_filter(ctx: Context, value: Any) -> str:
+    return "" if value is None else format_decimal(value, locale=ctx.get("locale", "en"))
+
+
+templates.env.filters["datetime"] = _datetime_filter
+templates.env.filters["date"] = _date_filter
+templates.env.filters["number"] = _number_filter
+
+
+# ---------------------------------------------------------------- flash messages
+
+
+def _flash_signer(request: Request) -> URLSafeSerializer:
+    return URLSafeSerializer(request.app.state.settings.resolved_secret_key(), salt="flash")
+
+
+def flash(request: Request, response: Any, message: str, kind: str = "success") -> None:
+    """Queue a message shown once on the next page (kind: success, error, info)."""
+    pending = list(getattr(request.state, "flashes_out", []))
+    pending.append({"kind": kind, "message": message})
+    request.state.flashes_out = pending
+    response.set_cookie(
+        FLASH_COOKIE,
+        _flash_signer(request).dumps(pending),
+        httponly=True,
+        samesite="lax",
+        secure=request.app.state.settings.secure_cookies,
+    )
+
+
+def _read_flashes(request: Request) -> list[dict[str, str]]:
+    raw = request.cookies.get(FLASH_COOKIE)
+    if not raw:
+        return []
+    try:
+        items = _flash_signer(request).loads(raw)
+    except (BadSignature, json.JSONDecodeError):
+        return []
+    return [i for i in items if isinstance(i, dict) and "message" in i][:10]
+
+
+def redirect(
+    request: Request, url: str, message: str | None = None, kind: str = "success"
+) -> RedirectResponse:
+    """A 303 redirect after a form, with an optional flash message for the next page."""
+    response = RedirectResponse(url, status_code=303)
+    if message:
+        flash(request, response, message, kind)
+    return response
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def anonymous_csrf_token(request: Request) -> str:
+    """The double-submit token of a visitor without a session (sign-in and register forms)."""
+    token = getattr(request.state, "anon_csrf", None) or request.cookies.get(ANON_CSRF_COOKIE)
+    if not token:
+        token = secrets.token_urlsafe(24)
+    request.state.anon_csrf = token
+    return str(token)
 
 
 def render(request: Request, name: str, status_code: int = 200, **ctx: Any) -> HTMLResponse:
-    """Render a page with the common context (user, CSRF token, language)."""
+    """Render a page with the common context (user, CSRF token, language, nav, flashes)."""
     principal = getattr(request.state, "principal", None)
+    if principal is not None and principal.via != "session":
+        principal = None
     ctx.setdefault("user", principal.user if principal else None)
-    ctx.setdefault("csrf_token", principal.csrf_token if principal else "")
-    return templates.TemplateResponse(request, name, ctx, status_code=status_code)
+    locale = page_locale(request)
+    _gettext, _ngettext = _template_gettext(locale)
+    if principal is not None and principal.csrf_token:
+        ctx.setdefault("csrf_token", principal.csrf_token)
+    else:
+        ctx.setdefault("csrf_token", anonymous_csrf_token(request))
+    ctx.setdefault("site", request.app.state.site)
+    ctx.update(
+        locale=locale,
+        languages=i18n.LANGUAGE_NAMES,
+        gettext=_gettext,
+        ngettext=_ngettext,
+        nav=visible_nav(ctx["user"]),
+        flashes=_read_flashes(request),
+        current_path=request.url.path,
+        htmx=request.headers.get("hx-request") == "true",
+    )
+    response = templates.TemplateResponse(request, name, ctx, status_code=status_code)
+    if request.cookies.get(FLASH_COOKIE):
+        response.delete_cookie(FLASH_COOKIE)
+    if principal is None and request.cookies.get(ANON_CSRF_COOKIE) != ctx["csrf_token"]:
+        response.set_cookie(
+            ANON_CSRF_COOKIE,
+            ctx["csrf_token"],
+            httponly=True,
+            samesite="lax",
+            secure=request.app.state.settings.secure_cookies,
+        )
+    return response
 
 
 def render_error(request: Request, status_code: int, title: str, detail: str) -> HTMLResponse:
     """An error page that says what went wrong and what to do."""
-    return render(request, "error.html", status_code=status_code, title=title, detail=detail)
+    # The request's database session is closed: the layout shows a snapshot of the user.
+    user = getattr(request.state, "user_view", None)
+    return render(
+        request,
+        "error.html",
+        status_code=status_code,
+        title=title,
+        detail=detail,
+        code=status_code,
+        user=user,
+    )

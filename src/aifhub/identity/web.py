@@ -1,0 +1,237 @@
+"""Identity pages: sign-in, register, dashboard, account and tokens (over the services)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from aifhub.core import context, i18n
+from aifhub.core.db import DbSession
+from aifhub.core.errors import AppError, TooManyRequests
+from aifhub.identity import credentials, schemas, service
+from aifhub.identity import projects as project_service
+from aifhub.identity.deps import SESSION_COOKIE
+from aifhub.identity.models import User
+from aifhub.identity.web_common import TOKEN_SCOPES, choices, failed, is_htmx, page
+from aifhub.identity.web_orgs import router as orgs_router
+from aifhub.identity.web_projects import router as projects_router
+from aifhub.identity.web_staff import router as staff_router
+from aifhub.web.dashboard import dashboard_cards
+from aifhub.web.deps import OptionalPageUser, PageUser, safe_next
+from aifhub.web.forms import AnonCsrfForm, CsrfForm, form_values, validate
+from aifhub.web.render import gettext, page_locale, redirect
+
+router = APIRouter(include_in_schema=False)
+
+
+def _client(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+async def _sign_in(request: Request, db: DbSession, user: User, next_url: str) -> Response:
+    settings = request.app.state.settings
+    context.set_actor(user.id, user.email)
+    raw = await credentials.open_web_session(
+        db,
+        user,
+        hours=settings.session_hours,
+        client_addr=_client(request),
+        user_agent=request.headers.get("user-agent"),
+    )
+    response = RedirectResponse(safe_next(next_url), status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        raw,
+        max_age=settings.session_hours * 3600,
+        httponly=True,
+        secure=settings.secure_cookies,
+        samesite="lax",
+    )
+    return response
+
+
+@router.get("/login")
+async def login_page(request: Request, user: OptionalPageUser, next: str = "/") -> Response:
+    """The sign-in form."""
+    if user is not None:
+        return RedirectResponse(safe_next(next), status_code=303)
+    return page(request, "identity/login.html", next=safe_next(next), values={}, errors={})
+
+
+@router.post("/login")
+async def login(request: Request, db: DbSession, form: AnonCsrfForm) -> Response:
+    """Check the password (rate-limited) and open a browser session."""
+    settings = request.app.state.settings
+    email = str(form.get("email") or "").strip()
+    next_url = safe_next(str(form.get("next") or "/"))
+    values = {"email": email}
+    try:
+        user = await credentials.authenticate(
+            db,
+            email=email,
+            password=str(form.get("password") or ""),
+            client_addr=_client(request),
+            max_failures=settings.login_max_failures,
+            window_s=settings.login_window_s,
+        )
+    except TooManyRequests as exc:
+        errors = {"__all__": exc.detail}
+        return page(
+            request, "identity/login.html", 429, next=next_url, values=values, errors=errors
+        )
+    if user is None:
+        await db.commit()  # the failed attempt counts towards the rate limit
+        errors = {"__all__": gettext(request, "Wrong e-mail or password.")}
+        return page(
+            request, "identity/login.html", 401, next=next_url, values=values, errors=errors
+        )
+    return await _sign_in(request, db, user, next_url)
+
+
+@router.post("/logout")
+async def logout(request: Request, db: DbSession, user: PageUser, form: CsrfForm) -> Response:
+    """End the browser session."""
+    await credentials.close_web_session(db, request.cookies.get(SESSION_COOKIE, ""))
+    response = redirect(request, "/login", gettext(request, "You are signed out."), "info")
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/register")
+async def register_page(request: Request, user: OptionalPageUser) -> Response:
+    """The form to create a local account."""
+    if user is not None:
+        return RedirectResponse("/", status_code=303)
+    return page(request, "identity/register.html", values={}, errors={})
+
+
+@router.post("/register")
+async def register(request: Request, db: DbSession, form: AnonCsrfForm) -> Response:
+    """Create a local account and sign in."""
+    values = form_values(form)
+    data, errors = validate(
+        request, schemas.UserCreate, {k: values.get(k, "") for k in ("email", "name", "password")}
+    )
+    if values.get("password") != values.get("password2"):
+        errors.setdefault("password2", gettext(request, "The two passwords differ."))
+    if data is not None and not errors:
+        try:
+            user = await service.create_user(
+                db,
+                email=data.email,
+                name=data.name,
+                password=data.password,
+                locale=page_locale(request),
+            )
+        except AppError as exc:
+            await db.rollback()
+            errors = {"email": exc.detail}
+        else:
+            return await _sign_in(request, db, user, "/")
+    values.pop("password", None)
+    values.pop("password2", None)
+    return page(request, "identity/register.html", 422, values=values, errors=errors)
+
+
+# ---------------------------------------------------------------- dashboard
+
+
+@router.get("/")
+async def dashboard(request: Request, db: DbSession, user: PageUser) -> Response:
+    """My organisations, my projects with roles, pending invitations, and the domains' cards."""
+    orgs, _ = await service.list_orgs(db, user, limit=200, offset=0)
+    projects, n_projects = await project_service.list_projects(db, user, limit=50, offset=0)
+    invitations = await service.list_my_invitations(db, user)
+    return page(
+        request,
+        "identity/dashboard.html",
+        orgs=[(o, r) for o, r in orgs if r],
+        projects=projects,
+        n_projects=n_projects,
+        invitations=invitations,
+        cards=await dashboard_cards(db, user, request),
+    )
+
+
+@router.post("/invitations/{invitation_id}/accept")
+async def accept_invitation(
+    request: Request, db: DbSession, user: PageUser, form: CsrfForm, invitation_id: int
+) -> Response:
+    """Join an organisation through an invitation."""
+    await service.accept_invitation(db, user, invitation_id)
+    return redirect(request, "/", gettext(request, "Invitation accepted: welcome aboard."))
+
+
+# ---------------------------------------------------------------- account and tokens
+
+
+async def _account(
+    request: Request, db: DbSession, user: User, status: int = 200, **ctx: Any
+) -> Response:
+    ctx.setdefault("errors", {})
+    ctx.setdefault("token_errors", {})
+    ctx.setdefault("token_values", {"scopes": ["read", "write"], "expires_in_days": "90"})
+    return page(
+        request,
+        "identity/account.html",
+        status,
+        tokens=await credentials.list_tokens(db, user),
+        scopes=choices(request, TOKEN_SCOPES),
+        **ctx,
+    )
+
+
+@router.get("/account")
+async def account(request: Request, db: DbSession, user: PageUser) -> Response:
+    """My profile, my language, my API tokens."""
+    return await _account(request, db, user)
+
+
+@router.post("/account/profile")
+async def update_profile(
+    request: Request, db: DbSession, user: PageUser, form: CsrfForm
+) -> Response:
+    """Change my name and language."""
+    data, errors = validate(request, schemas.UserUpdate, form_values(form))
+    if data is None:
+        return await _account(request, db, user, 422, errors=errors)
+    await service.update_user(db, user, data=data)
+    request.state.locale = user.locale
+    response = redirect(request, "/account", gettext(request, "Your profile is saved."))
+    response.set_cookie(i18n.LANG_COOKIE, user.locale, max_age=365 * 24 * 3600, samesite="lax")
+    return response
+
+
+@router.post("/account/tokens")
+async def create_token(request: Request, db: DbSession, user: PageUser, form: CsrfForm) -> Response:
+    """Create an API token and show its secret once."""
+    values = form_values(form, "scopes")
+    if values.get("expires_in_days") == "never":
+        values["expires_in_days"] = None
+    data, errors = validate(request, schemas.TokenCreate, values)
+    if data is None:
+        return await _account(request, db, user, 422, token_errors=errors, token_values=values)
+    try:
+        token, secret = await credentials.create_token(db, user, data=data)
+    except AppError as exc:
+        errs = await failed(db, user, exc, {"name": ("name",)})
+        return await _account(request, db, user, 422, token_errors=errs, token_values=values)
+    return await _account(request, db, user, new_token=token, new_secret=secret)
+
+
+@router.post("/account/tokens/{token_id}/revoke")
+async def revoke_token(
+    request: Request, db: DbSession, user: PageUser, form: CsrfForm, token_id: int
+) -> Response:
+    """Revoke one of my tokens."""
+    token = await credentials.revoke_token(db, user, token_id)
+    if is_htmx(request):
+        return page(request, "identity/_token_row.html", t=token)
+    return redirect(request, "/account", gettext(request, "The token is revoked."))
+
+
+router.include_router(orgs_router)
+router.include_router(projects_router)
+router.include_router(staff_router)

@@ -1,0 +1,145 @@
+"""Forms: CSRF checks, validation through the domain's Pydantic schemas, inline field errors."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Depends, Request
+from pydantic import BaseModel, ValidationError
+from starlette.datastructures import FormData
+
+from aifhub.core.errors import AppError, PermissionDenied
+from aifhub.core.i18n import N_
+from aifhub.identity.credentials import Principal
+from aifhub.web.deps import PagePrincipal, page_user
+from aifhub.web.render import ANON_CSRF_COOKIE, gettext
+
+M = TypeVar("M", bound=BaseModel)
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+
+# Pydantic error types shown as a translated, actionable message.
+_MESSAGES = {
+    "missing": N_("This field is required."),
+    "string_too_short": N_("This field is too short."),
+    "string_too_long": N_("This field is too long."),
+    "string_pattern_mismatch": N_("Use lowercase letters, digits and dashes (e.g. my-team)."),
+    "value_error": N_("This value is not valid."),
+    "enum": N_("Choose one of the proposed values."),
+    "literal_error": N_("Choose one of the proposed values."),
+    "int_parsing": N_("Enter a whole number."),
+    "greater_than_equal": N_("This number is too small."),
+    "less_than_equal": N_("This number is too large."),
+    "too_short": N_("Choose at least one."),
+    "too_long": N_("Too many values selected."),
+}
+_COUNTRY = N_("Choose a country from the list (ISO code such as FR or DE).")
+_EMAIL = N_("Enter a valid e-mail address, such as name@example.eu.")
+
+
+def _same(sent: object, expected: str | None) -> bool:
+    return bool(expected) and isinstance(sent, str) and secrets.compare_digest(sent, expected or "")
+
+
+async def csrf_form(request: Request, principal: PagePrincipal) -> FormData:
+    """The posted form, after checking its CSRF token (403 when missing or wrong).
+
+    A signed-in user's token is the one of their session; a visitor's (sign-in, register) is
+    the double-submit cookie set when the form was shown.
+    """
+    form = await request.form()
+    sent = form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER)
+    if principal is not None:
+        expected = principal.csrf_token
+    else:
+        expected = request.cookies.get(ANON_CSRF_COOKIE)
+    if not _same(sent, expected):
+        raise PermissionDenied(
+            "The form's security token is missing or out of date; reload the page and try again."
+        )
+    return form
+
+
+async def user_csrf_form(request: Request, principal: PagePrincipal) -> FormData:
+    """The CSRF-checked form of a signed-in user (a visitor goes to /login first)."""
+    await page_user(request, principal)
+    return await csrf_form(request, principal)
+
+
+CsrfForm = Annotated[FormData, Depends(user_csrf_form)]
+AnonCsrfForm = Annotated[FormData, Depends(csrf_form)]
+
+
+def field_errors(request: Request, exc: ValidationError) -> dict[str, str]:
+    """One translated message per form field from a Pydantic error (first error wins)."""
+    out: dict[str, str] = {}
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ()) if not isinstance(p, int)]
+        field = loc[0] if loc else "__all__"
+        if field in out:
+            continue
+        kind = str(err.get("type", ""))
+        msg = str(err.get("msg", ""))
+        if field == "country":
+            text = gettext(request, _COUNTRY)
+        elif field == "email" and kind == "value_error":
+            text = gettext(request, _EMAIL)
+        elif kind in _MESSAGES:
+            text = gettext(request, _MESSAGES[kind])
+        else:
+            text = msg.removeprefix("Value error, ")
+        out[field] = text
+    return out
+
+
+def validate(
+    request: Request, schema: type[M], data: dict[str, Any]
+) -> tuple[M | None, dict[str, str]]:
+    """Validate form data with a domain schema: (model, {}) or (None, {field: message})."""
+    try:
+        return schema.model_validate(data), {}
+    except ValidationError as exc:
+        return None, field_errors(request, exc)
+
+
+def form_values(form: FormData, *lists: str) -> dict[str, Any]:
+    """The form as a dict: blank fields dropped, `lists` fields (checkboxes) as lists."""
+    data: dict[str, Any] = {}
+    for key in form.keys():
+        if key == CSRF_FIELD:
+            continue
+        if key in lists:
+            data[key] = [v for v in form.getlist(key) if isinstance(v, str) and v]
+        else:
+            value = form.get(key)
+            if isinstance(value, str) and value.strip() != "":
+                data[key] = value
+    for key in lists:
+        data.setdefault(key, [])
+    return data
+
+
+def error_for(exc: AppError, fields: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """Place a service error next to the field it is about, by words of its message.
+
+    `fields` maps a field to words that identify it in the message, e.g.
+    {"slug": ("slug",), "email": ("e-mail", "member")}; otherwise it goes on top ("__all__").
+    """
+    text = exc.detail.lower()
+    for field, words in fields.items():
+        if any(w in text for w in words):
+            return {field: exc.detail}
+    return {"__all__": exc.detail}
+
+
+__all__ = [
+    "AnonCsrfForm",
+    "CsrfForm",
+    "Principal",
+    "csrf_form",
+    "error_for",
+    "field_errors",
+    "form_values",
+    "validate",
+]
