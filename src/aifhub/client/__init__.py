@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 import httpx
 
 from aifhub.client.base import BaseClient, Resource
+from aifhub.client.compute import Jobs
 from aifhub.client.config import ClientConfig, config_path, load_config, save_config
 from aifhub.client.errors import ApiError, ClientError, ServerUnreachable
 from aifhub.client.identity import DEFAULT_SCOPES, Organisations, Projects, Tokens
@@ -52,6 +53,7 @@ class Client(BaseClient):
         self.organisations = Organisations(self)
         self.projects = Projects(self)
         self.tokens = Tokens(self)
+        self.jobs = Jobs(self)
 
     @classmethod
     def from_config(cls, config: ClientConfig | None = None, *, timeout: float = 30.0) -> Client:
