@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import uuid
 from decimal import Decimal
@@ -88,18 +89,21 @@ async def test_push_to_real_slurm_is_idempotent(client, db, world):
     await _setup(client, db, world, slurm_site(prefix, env["SLURM_CONF"]))
     first = await push_allocations(db, var_dir=world.settings.var_dir)
     assert first[0].startswith("# jz: 2 account(s), 4 command(s)")
-    out = subprocess.run(
+    out = await asyncio.to_thread(
+        subprocess.run,
         ["sacctmgr", "-nP", "show", "assoc", f"account={prefix}proj,{prefix}theirs",
          "format=account,user,grptresmins,maxsubmit"],
         env=env, capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
+    )  # fmt: skip
+    out = out.stdout
     rows = {tuple(line.split("|")) for line in out.splitlines()}
     assert (f"{prefix}proj", "", "cpu=3000,gres/gpu=30000", "") in rows
     assert (f"{prefix}theirs", "", "gres/gpu=0", "0") in rows
     assert {r[1] for r in rows if r[0] == f"{prefix}proj"} == {"", "pilogin", "memlogin"}
     again = await push_allocations(db, var_dir=world.settings.var_dir)
     assert again == ["# jz: 2 account(s), 0 command(s)"]
-    subprocess.run(
+    await asyncio.to_thread(
+        subprocess.run,
         ["sacctmgr", "-i", "delete", "account", f"{prefix}proj,{prefix}theirs"],
         env=env, capture_output=True, check=False,
     )  # fmt: skip
