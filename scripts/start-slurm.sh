@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# start-slurm.sh - a real single-node Slurm cluster for CI on Debian 12 (bookworm), run as root,
+# start-slurm.sh - aifhub's copy of the reference recipe (shared/reference/start-slurm.sh):
+# a real single-node Slurm cluster for CI on Debian 12 (bookworm), run as root,
 # without systemd: munged + MariaDB + slurmdbd + slurmctld + slurmd + slurmrestd (JWT),
 # one node "localhost" with partitions "cpu" (default) and "gpu" (2 fake GPUs).
 #
@@ -131,6 +132,7 @@ if [ "$WITH_DBD" = 1 ]; then
 AccountingStorageHost=localhost
 AccountingStoragePort=6819
 AccountingStorageEnforce=$ENFORCE
+AccountingStoreFlags=job_comment
 $TRES"
 else
   ACCT="AccountingStorageType=accounting_storage/none"

@@ -1,0 +1,276 @@
+"""Pushing allocations to Slurm's accounting: accounts, their users and GrpTRESMins limits.
+
+The platform declares the desired state (one :class:`AccountLimit` per Slurm account it
+manages); :func:`plan` compares it with the current associations (read in ONE
+``sacctmgr show assoc`` call) and returns the minimal list of sacctmgr commands, grouped so
+that accounts sharing the same change are handled by one command. Running the plan twice
+changes nothing the second time.
+
+Blocking: a blocked account gets ``GrpSubmitJobs=0`` and ``GrpJobs=0``: new submissions are
+refused at once with a clear sbatch error (the platform sees SubmissionRejected), jobs already
+queued stay pending, running jobs finish. Its GrpTRESMins is kept, so unblocking restores the
+allocation exactly. Accounts the platform does not list are never touched, and accounts are
+never deleted (their accounting history must stay).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from aifhub.backends.sbatch import _LOGIN, _SLURM_ENTITY, _check
+from aifhub.backends.slurm import run_slurm_command, slurm_env
+
+UNLIMITED = -1
+
+
+@dataclass(frozen=True)
+class AccountLimit:
+    """Desired state of one Slurm account: parent, member users, GrpTRESMins, blocked."""
+
+    account: str
+    parent: str = "root"
+    users: list[str] = field(default_factory=list)
+    grp_tres_mins: dict[str, int] = field(default_factory=dict)
+    blocked: bool = False
+
+
+@dataclass
+class CurrentAccount:
+    """What Slurm has now for one account."""
+
+    parent: str
+    users: set[str]
+    grp_tres_mins: dict[str, int]
+    blocked: bool
+
+
+SHOW_FORMAT = "Account,User,ParentName,GrpTRESMins,GrpSubmit,GrpJobs"
+
+
+def show_assoc_command(cluster: str | None) -> list[str]:
+    """The one sacctmgr command that reads the current associations."""
+    where = [f"cluster={cluster}"] if cluster else []
+    return ["sacctmgr", "-P", "-n", "show", "assoc", *where, f"format={SHOW_FORMAT}"]
+
+
+def parse_tres_limits(text: str) -> dict[str, int]:
+    """'cpu=100,gres/gpu=60' -> {'cpu': 100, 'gres/gpu': 60}."""
+    limits = {}
+    for item in text.split(","):
+        key, sep, value = item.partition("=")
+        if sep and value.lstrip("-").isdigit():
+            limits[key] = int(value)
+    return limits
+
+
+def parse_assoc(text: str) -> dict[str, CurrentAccount]:
+    """Parse ``sacctmgr -P -n show assoc format=SHOW_FORMAT`` output by account."""
+    accounts: dict[str, CurrentAccount] = {}
+    users: dict[str, set[str]] = defaultdict(set)
+    for line in text.splitlines():
+        f = line.split("|")
+        if len(f) < 6:
+            continue
+        account, user, parent, tres, submit, jobs = f[:6]
+        if user:
+            users[account].add(user)
+        else:
+            accounts[account] = CurrentAccount(
+                parent=parent,
+                users=set(),
+                grp_tres_mins=parse_tres_limits(tres),
+                blocked=submit == "0" and jobs == "0",
+            )
+    for account, members in users.items():
+        if account in accounts:
+            accounts[account].users = members
+    return accounts
+
+
+def _tres_value(limits: Mapping[str, int]) -> str:
+    return ",".join(f"{k}={v}" for k, v in sorted(limits.items()))
+
+
+def _validate(desired: Sequence[AccountLimit]) -> None:
+    seen = set()
+    for a in desired:
+        _check("account", a.account, _SLURM_ENTITY)
+        _check("parent account", a.parent, _SLURM_ENTITY)
+        for u in a.users:
+            _check("user", u, _LOGIN)
+        for key, value in a.grp_tres_mins.items():
+            if key not in ("cpu", "mem", "node", "billing", "energy") and not key.startswith(
+                "gres/"
+            ):
+                raise ValueError(f"unknown TRES {key!r} in the limits of {a.account}")
+            if not isinstance(value, int) or value < 0:
+                raise ValueError(f"GrpTRESMins {key} of {a.account} must be an integer >= 0")
+        if a.account in seen:
+            raise ValueError(f"account {a.account} is listed twice")
+        seen.add(a.account)
+
+
+def plan(
+    desired: Sequence[AccountLimit],
+    current: Mapping[str, CurrentAccount],
+    cluster: str | None = None,
+) -> list[list[str]]:
+    """Return the sacctmgr commands (argv without ``sacctmgr -i``) that reach ``desired``.
+
+    Pure: for a dry run, print them. Order: parents before children, accounts before users.
+    """
+    _validate(desired)
+    where_cluster = [f"cluster={cluster}"] if cluster else []
+    by_name = {a.account: a for a in desired}
+    commands: list[list[str]] = []
+
+    # 1. New accounts, grouped by identical (parent, limits, blocked); parents first.
+    new = [a for a in desired if a.account not in current]
+    for depth_group in _by_depth(new, by_name):
+        groups: dict[tuple[str, str, bool], list[str]] = defaultdict(list)
+        for a in depth_group:
+            groups[(a.parent, _tres_value(a.grp_tres_mins), a.blocked)].append(a.account)
+        for (parent, tres, blocked), names in sorted(groups.items()):
+            cmd = ["add", "account", ",".join(sorted(names)), *where_cluster, f"parent={parent}"]
+            if tres:
+                cmd.append(f"GrpTRESMins={tres}")
+            if blocked:
+                cmd += ["GrpSubmitJobs=0", "GrpJobs=0"]
+            commands.append(cmd)
+
+    # 2. Changed accounts, grouped by the identical "set" clause they need.
+    changes: dict[tuple[str, ...], list[str]] = defaultdict(list)
+    for a in desired:
+        cur = current.get(a.account)
+        if cur is None:
+            continue
+        sets: list[str] = []
+        if cur.parent != a.parent:
+            sets.append(f"parent={a.parent}")
+        if cur.grp_tres_mins != a.grp_tres_mins:
+            # a TRES no longer limited is set to -1 (unlimited) explicitly
+            limits = {k: UNLIMITED for k in cur.grp_tres_mins} | a.grp_tres_mins
+            sets.append(f"GrpTRESMins={_tres_value(limits)}")
+        if cur.blocked != a.blocked:
+            v = "0" if a.blocked else str(UNLIMITED)
+            sets += [f"GrpSubmitJobs={v}", f"GrpJobs={v}"]
+        if sets:
+            changes[tuple(sets)].append(a.account)
+    for sets_key, names in sorted(changes.items()):
+        commands.append(
+            ["modify", "account", "where", f"name={','.join(sorted(names))}", *where_cluster,
+             "set", *sets_key]
+        )  # fmt: skip
+
+    # 3. Users: additions grouped by account (one command adds many users to one account),
+    # then accounts sharing the same user list are merged into one command.
+    to_add: dict[str, list[str]] = {}
+    to_remove: dict[str, list[str]] = {}
+    for a in desired:
+        have = current[a.account].users if a.account in current else set()
+        if missing := sorted(set(a.users) - have):
+            to_add[a.account] = missing
+        if extra := sorted(have - set(a.users)):
+            to_remove[a.account] = extra
+    for verb, per_account in (("add", to_add), ("delete", to_remove)):
+        merged: dict[tuple[str, ...], list[str]] = defaultdict(list)
+        for account, users in per_account.items():
+            merged[tuple(users)].append(account)
+        for users_key, accounts in sorted(merged.items()):
+            names, accts = ",".join(users_key), ",".join(sorted(accounts))
+            if verb == "add":
+                commands.append(["add", "user", names, f"account={accts}", *where_cluster])
+            else:
+                commands.append(
+                    ["delete", "user", "where", f"name={names}", f"account={accts}", *where_cluster]
+                )
+    return commands
+
+
+def _by_depth(
+    accounts: Sequence[AccountLimit], by_name: Mapping[str, AccountLimit]
+) -> list[list[AccountLimit]]:
+    """Group new accounts by depth in the desired tree, so parents are created first."""
+
+    def depth(a: AccountLimit) -> int:
+        d, seen = 0, {a.account}
+        while a.parent in by_name and a.parent not in seen:
+            seen.add(a.parent)
+            a, d = by_name[a.parent], d + 1
+        return d
+
+    levels: dict[int, list[AccountLimit]] = defaultdict(list)
+    for a in accounts:
+        levels[depth(a)].append(a)
+    return [levels[k] for k in sorted(levels)]
+
+
+def to_load_file(commands: Sequence[Sequence[str]], cluster: str) -> str | None:
+    """Render ``add user U account=A`` commands as one ``sacctmgr load`` file, else None.
+
+    sacctmgr re-reads every association for each ``add user`` command, so thousands of them
+    take minutes; a load file adds them all in one transaction (seconds).
+    """
+    lines = [f"Cluster - '{cluster}'"]
+    for cmd in commands:
+        if cmd[:2] != ["add", "user"]:
+            return None
+        users = cmd[2].split(",")
+        accounts = next(c for c in cmd if c.startswith("account=")).removeprefix("account=")
+        for account in accounts.split(","):
+            lines.append(f"Parent - '{account}'")
+            lines += [f"User - '{u}':DefaultAccount='{account}'" for u in users]
+    return "\n".join(lines) + "\n"
+
+
+class SlurmAccounts:
+    """Reads and applies the account/user/limit state of one cluster through sacctmgr."""
+
+    def __init__(
+        self, cluster: str, slurm_conf: str | None = None, timeout_s: float = 600.0
+    ) -> None:
+        self.cluster = cluster
+        self.env = slurm_env(slurm_conf)
+        self.timeout_s = timeout_s
+
+    async def current(self) -> dict[str, CurrentAccount]:
+        """Read every association of the cluster in one sacctmgr call."""
+        out = await run_slurm_command(
+            show_assoc_command(self.cluster), self.env, None, self.timeout_s
+        )
+        return parse_assoc(out)
+
+    async def plan(self, desired: Sequence[AccountLimit]) -> list[list[str]]:
+        """The commands that would bring the cluster to ``desired`` (dry run)."""
+        return plan(desired, await self.current(), self.cluster)
+
+    async def apply(self, desired: Sequence[AccountLimit]) -> list[list[str]]:
+        """Bring the cluster to ``desired``; return the commands that were run."""
+        commands = await self.plan(desired)
+        user_adds = [c for c in commands if c[:2] == ["add", "user"]]
+        others = [c for c in commands if c[:2] != ["add", "user"]]
+        for cmd in others:
+            await run_slurm_command(["sacctmgr", "-i", *cmd], self.env, None, self.timeout_s)
+        if len(user_adds) > 3:
+            content = to_load_file(user_adds, self.cluster)
+            assert content is not None
+            await self._load(content)
+        else:
+            for cmd in user_adds:
+                await run_slurm_command(["sacctmgr", "-i", *cmd], self.env, None, self.timeout_s)
+        return commands
+
+    async def _load(self, content: str) -> None:
+        fd, path = tempfile.mkstemp(prefix="aifhub-sacctmgr-", suffix=".cfg")
+        try:
+            with os.fdopen(fd, "w") as f:
+                f.write(content)
+            await run_slurm_command(
+                ["sacctmgr", "-i", "load", f"file={path}"], self.env, None, self.timeout_s
+            )
+        finally:
+            os.unlink(path)

@@ -1,0 +1,59 @@
+"""Fixtures of the backend tests: a real single-node Slurm started by scripts/start-slurm.sh."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+START_SLURM = REPO / "scripts" / "start-slurm.sh"
+
+
+def _skip_reason() -> str | None:
+    if os.geteuid() != 0:
+        return "the Slurm tests start a real cluster and need root (CI runs them as root)"
+    if shutil.which("apt-get") is None or not Path("/etc/debian_version").exists():
+        return "the Slurm tests install Slurm with apt-get and need Debian"
+    return None
+
+
+def _read_env(path: Path) -> dict[str, str]:
+    """Read the `export K=V` lines of start-slurm.sh's env.sh."""
+    env = {}
+    for line in path.read_text().splitlines():
+        if line.startswith("export ") and "=" in line:
+            key, _, value = line.removeprefix("export ").partition("=")
+            env[key] = value
+    return env
+
+
+@pytest.fixture(scope="session")
+def slurm_cluster() -> Iterator[dict[str, str]]:
+    """Start (or reuse) the CI Slurm cluster; yield its env (SLURM_CONF, SLURMRESTD_URL...).
+
+    The cluster is left running after the session: it is shared by every test run on the
+    machine, and start-slurm.sh reuses it in about a second next time.
+    """
+    reason = _skip_reason()
+    if reason:
+        pytest.skip(reason)
+    base = os.environ.get("SLURM_CI_BASE", "/tmp/slurm-ci")
+    proc = subprocess.run(
+        ["bash", str(START_SLURM), "start"],
+        env={**os.environ, "SLURM_CI_BASE": base},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if proc.returncode != 0:
+        pytest.fail(f"scripts/start-slurm.sh failed:\n{proc.stdout}\n{proc.stderr}")
+    env = _read_env(Path(base) / "env.sh")
+    env["SLURM_CI_BASE"] = base
+    # The CLI tools of these tests (and of the backend) find the cluster through SLURM_CONF.
+    os.environ["SLURM_CONF"] = env["SLURM_CONF"]
+    yield env
