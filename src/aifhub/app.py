@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from aifhub import __version__
+from aifhub.access.api import router as access_router
 from aifhub.compute.api import router as compute_router
 from aifhub.compute.tasks import ensure_site_synced
 from aifhub.core import context
@@ -29,7 +30,7 @@ API_PREFIX = "/api/v1"
 
 def api_routers() -> list[APIRouter]:
     """Every domain's REST router (each domain adds its own here)."""
-    return [identity_router, compute_router]
+    return [identity_router, access_router, compute_router]
 
 
 def page_routers() -> list[APIRouter]:

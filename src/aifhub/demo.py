@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from aifhub.access.demo import load_access_demo
 from aifhub.core import context
 from aifhub.core.config import Settings
 from aifhub.core.db import make_engine, make_sessionmaker
@@ -169,6 +170,7 @@ async def load_demo(settings: Settings) -> bool:
                         await project_service.add_project_member(
                             session, owner_user, p_slug, email=email, role="member"
                         )
+            await load_access_demo(session, settings)
             await session.commit()
             return True
     finally:

@@ -2,49 +2,15 @@
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Iterator
 from datetime import timedelta
-from email import message_from_bytes
-from email.message import Message
 
-import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
 from aifhub.core.config import MailConfig
 from aifhub.core.db import make_sessionmaker, utcnow
 from aifhub.core.mail import MailMessage, deliver_pending, queue_mail
 
-
-class Inbox:
-    """An aiosmtpd handler that keeps every message it receives."""
-
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd API)
-        self.messages.append(message_from_bytes(envelope.content))
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def smtp_server() -> Iterator[tuple[Inbox, MailConfig]]:
-    """A real SMTP server on localhost and the mail settings pointing at it."""
-    inbox = Inbox()
-    port = _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, MailConfig(host="127.0.0.1", port=port, sender="Factory <noreply@f.eu>")
-    finally:
-        controller.stop()
+from ..smtp_server import free_port
 
 
 async def test_single_message_and_digest(db, engine, smtp_server):
@@ -86,7 +52,7 @@ async def test_failure_backs_off_then_succeeds(db, engine, smtp_server):
     await queue_mail(db, to="a@x.eu", subject="S", body="B", kind="k", key="once")
     await db.commit()
     later = utcnow() + timedelta(minutes=10)
-    down = MailConfig(host="127.0.0.1", port=_free_port())  # nothing listens there
+    down = MailConfig(host="127.0.0.1", port=free_port())  # nothing listens there
     assert await deliver_pending(maker, down, now=later) == 0
     db.expire_all()
     row = await db.scalar(select(MailMessage))

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Numeric, String
+from sqlalchemy import JSON, Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from aifhub.core.db import Base, utcnow
+
+HOURS = Numeric(16, 4)
 
 
 class AllocationState(StrEnum):
@@ -34,3 +37,122 @@ class Allocation(Base):
     ends_at: Mapped[datetime]
     state: Mapped[str] = mapped_column(String(12), default=AllocationState.SCHEDULED.value)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The application that granted it (None for allocations made by staff directly).
+    application_id: Mapped[int | None] = mapped_column(
+        ForeignKey("applications.id", ondelete="SET NULL"), index=True
+    )
+    # Fallback partitions named by the application (partition ids), in order of preference.
+    fallback_partition_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+
+
+class AccessMode(Base):
+    """An access mode (call) synced from the site file; `config` is its full ModeSpec."""
+
+    __tablename__ = "access_modes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    config: Mapped[dict[str, Any]] = mapped_column(JSON)
+    enabled: Mapped[bool] = mapped_column(default=True)
+
+
+class ApplicationState(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    CHECKED = "checked"
+    TECHNICAL_ASSESSMENT = "technical_assessment"
+    PEER_REVIEW = "peer_review"
+    CHANGES_REQUESTED = "changes_requested"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    ALLOCATED = "allocated"
+    WITHDRAWN = "withdrawn"
+
+
+class ApplicationKind(StrEnum):
+    NEW = "new"
+    RENEWAL = "renewal"
+    TOP_UP = "top_up"
+
+
+class Application(Base):
+    """A request for hours under an access mode, and where it stands."""
+
+    __tablename__ = "applications"
+    __table_args__ = (
+        Index("ix_applications_mode_state", "mode_id", "state"),
+        Index("ix_applications_project", "project_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="RESTRICT"))
+    mode_id: Mapped[int] = mapped_column(ForeignKey("access_modes.id", ondelete="RESTRICT"))
+    kind: Mapped[str] = mapped_column(String(10), default=ApplicationKind.NEW.value)
+    # The allocation a renewal or top-up is about. No foreign key: allocations already point
+    # at applications, and a cycle between the two tables would complicate every migration.
+    allocation_id: Mapped[int | None] = mapped_column(index=True)
+    state: Mapped[str] = mapped_column(String(24), default=ApplicationState.DRAFT.value)
+    title: Mapped[str] = mapped_column(String(200))
+    technical_description: Mapped[str] = mapped_column(Text, default="")
+    datasets_models: Mapped[str] = mapped_column(Text, default="")
+    sector: Mapped[str] = mapped_column(String(30))
+    duration_months: Mapped[int]
+    fallback_partition_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # First submission: time-to-access is measured from here, revisions do not reset it.
+    submitted_at: Mapped[datetime | None]
+    due_date: Mapped[date | None] = mapped_column(Date)
+    decided_at: Mapped[datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    allocated_at: Mapped[datetime | None]
+    # Why it is where it is: eligibility failures, changes asked, decision reasons.
+    state_reason: Mapped[str] = mapped_column(Text, default="")
+    revision: Mapped[int] = mapped_column(default=0)
+
+
+class ApplicationItem(Base):
+    """Hours requested (and granted) on one partition."""
+
+    __tablename__ = "application_items"
+    __table_args__ = (UniqueConstraint("application_id", "partition_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+    partition_id: Mapped[int] = mapped_column(ForeignKey("partitions.id", ondelete="RESTRICT"))
+    requested: Mapped[Decimal] = mapped_column(HOURS)
+    granted: Mapped[Decimal | None] = mapped_column(HOURS)
+
+
+class ReviewState(StrEnum):
+    ASSIGNED = "assigned"
+    SUBMITTED = "submitted"
+    CONFLICT = "conflict"  # the reviewer declared a conflict of interest
+
+
+class Review(Base):
+    """A reviewer's assessment of an application at one step (technical or peer)."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (
+        UniqueConstraint("application_id", "reviewer_id", "step"),
+        Index("ix_reviews_reviewer_state", "reviewer_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    step: Mapped[str] = mapped_column(String(12))
+    state: Mapped[str] = mapped_column(String(12), default=ReviewState.ASSIGNED.value)
+    scores: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    conflict_reason: Mapped[str] = mapped_column(String(500), default="")
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
+    submitted_at: Mapped[datetime | None]

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 
 import httpx
 
+from aifhub.client.access import AccessModes, Allocations, Applications, Reviews
 from aifhub.client.base import BaseClient, Resource
 from aifhub.client.compute import Jobs
 from aifhub.client.config import ClientConfig, config_path, load_config, save_config
@@ -53,6 +54,8 @@ class Client(BaseClient):
         self.organisations = Organisations(self)
         self.projects = Projects(self)
         self.tokens = Tokens(self)
+        self.access_modes, self.applications = AccessModes(self), Applications(self)
+        self.reviews, self.allocations = Reviews(self), Allocations(self)
         self.jobs = Jobs(self)
 
     @classmethod

@@ -28,6 +28,9 @@ class OIDCProvider(BaseModel):
     name_claim: str = "name"
     # Claims whose value grants a staff role, e.g. {"groups": {"aifhub-admins": "admin"}}.
     role_claims: dict[str, dict[str, str]] = {}
+    # Link a first federated login to an existing account of the same e-mail even without
+    # `email_verified` (for federations that verify every e-mail, e.g. MyAccessID).
+    trust_email: bool = False
     verify_tls: bool = True
 
 

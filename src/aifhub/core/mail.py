@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
-from sqlalchemy import Index, String, Text, or_, select
+from sqlalchemy import ColumnElement, Index, String, Text, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
@@ -71,9 +71,17 @@ async def queue_mail(
     session: AsyncSession, *, to: str, subject: str, body: str, kind: str, key: str
 ) -> MailMessage:
     """Queue an e-mail in the caller's transaction; a second call with the same key is a no-op."""
+    msg, _ = await queue_mail_once(session, to=to, subject=subject, body=body, kind=kind, key=key)
+    return msg
+
+
+async def queue_mail_once(
+    session: AsyncSession, *, to: str, subject: str, body: str, kind: str, key: str
+) -> tuple[MailMessage, bool]:
+    """Like queue_mail, also saying whether this call queued it (False: the key was known)."""
     existing = await session.scalar(select(MailMessage).where(MailMessage.key == key))
     if existing is not None:
-        return existing
+        return existing, False
     msg = MailMessage(
         recipient=to.strip().lower(),
         subject=subject[:300],
@@ -89,8 +97,8 @@ async def queue_mail(
         found = await session.scalar(select(MailMessage).where(MailMessage.key == key))
         if found is None:
             raise
-        return found
-    return msg
+        return found, False
+    return msg, True
 
 
 @dataclass(frozen=True)
@@ -116,7 +124,7 @@ def compose(recipient: str, messages: list[MailMessage], *, factory: str = "aifh
     return Outgoing(recipient, subject[:300], "\n".join(parts), ids)
 
 
-def _pending(now: datetime):  # type: ignore[no-untyped-def]
+def _pending(now: datetime) -> tuple[ColumnElement[bool], ...]:
     return (
         MailMessage.sent_at.is_(None),
         MailMessage.attempts < MAX_ATTEMPTS,
@@ -139,7 +147,7 @@ async def claim_batch(
         .where(*_pending(now), MailMessage.recipient.in_(due))
         .order_by(MailMessage.recipient, MailMessage.id)
     )
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     rows = list(await session.scalars(query))
     lease = now + timedelta(seconds=LEASE_S)

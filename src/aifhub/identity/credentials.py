@@ -13,7 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from aifhub.core import audit, context
 from aifhub.core.config import OIDCProvider
 from aifhub.core.db import utcnow
-from aifhub.core.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, TooManyRequests
+from aifhub.core.errors import (
+    Conflict,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    ServiceUnavailable,
+    TooManyRequests,
+)
 from aifhub.core.security import new_token, token_digest, verify_password
 from aifhub.identity import schemas
 from aifhub.identity.models import (
@@ -202,17 +209,28 @@ async def close_web_session(session: AsyncSession, raw: str) -> None:
 # ---------------------------------------------------------------- federation
 
 
-def _claim(claims: dict[str, Any], name: str) -> Any:
+def claim_value(claims: dict[str, Any], name: str) -> Any:
+    """A claim by name; dots reach into nested claims ("realm_access.roles")."""
     value: Any = claims
     for part in name.split("."):
         value = value.get(part) if isinstance(value, dict) else None
     return value
 
 
+def _truthy(value: Any) -> bool:
+    # Some providers send email_verified as the string "true".
+    return value is True or (isinstance(value, str) and value.lower() == "true")
+
+
 async def federated_login(
     session: AsyncSession, *, provider: OIDCProvider, claims: dict[str, Any]
 ) -> User:
-    """Find or create the user behind verified OIDC claims; the first login creates them."""
+    """Find or create the user behind verified OIDC claims; the first login creates them.
+
+    Staff roles follow `role_claims`: a mapped role is granted, and a role the previous login's
+    claims mapped but this login's do not is withdrawn. An existing local account is linked only
+    when the provider says the e-mail is verified.
+    """
     subject = str(claims.get("sub") or "")
     if not subject:
         raise InvalidInput("The identity provider returned no subject ('sub') claim.")
@@ -221,37 +239,80 @@ async def federated_login(
             ExternalIdentity.provider == provider.name, ExternalIdentity.subject == subject
         )
     )
-    roles = _mapped_roles(provider, claims)
+    roles = mapped_roles(provider, claims)
+    previous: set[str] = set()
     if link is not None:
         user = await session.get(User, link.user_id)
         assert user is not None
+        _check_active(user)
+        previous = mapped_roles(provider, link.claims or {})
     else:
-        email = _claim(claims, provider.email_claim)
+        email = claim_value(claims, provider.email_claim)
         if not email or not isinstance(email, str) or "@" not in email:
             raise InvalidInput(
-                f"The identity provider sent no usable e-mail claim '{provider.email_claim}'."
+                f"The identity provider sent no usable e-mail claim '{provider.email_claim}':"
+                " allow aifhub to read your e-mail address at the provider, or ask the"
+                " factory's staff to set `email_claim` for this provider."
             )
-        name = _claim(claims, provider.name_claim) or email.split("@")[0]
+        name = claim_value(claims, provider.name_claim) or email.split("@")[0]
         user = await get_user_by_email(session, email)
         if user is None:
             user = await create_user(session, email=email, name=str(name)[:200], password=None)
+        else:
+            _check_active(user)
+            if not (provider.trust_email or _truthy(claims.get("email_verified"))):
+                raise Conflict(
+                    f"An account with e-mail {user.email} already exists and "
+                    f"'{provider.label}' does not say this e-mail is verified: sign in with "
+                    "that account's password instead, or verify the e-mail at the provider."
+                )
         link = ExternalIdentity(user_id=user.id, provider=provider.name, subject=subject)
         session.add(link)
-    link.claims = {k: v for k, v in claims.items() if isinstance(v, str | int | bool | list)}
+    context.set_actor(user.id, user.email)
+    link.claims = {k: v for k, v in claims.items() if isinstance(v, str | int | bool | list | dict)}
     link.last_login_at = utcnow()
-    for role in sorted(roles - user.roles):
+    granted = sorted(roles - user.roles)
+    withdrawn = sorted((previous - roles) & user.roles)
+    for role in granted:
         user.staff_roles.append(StaffRoleGrant(role=role))
+    for grant in [g for g in user.staff_roles if g.role in withdrawn]:
+        user.staff_roles.remove(grant)
     await session.flush()
+    if granted or withdrawn:
+        await audit.record(
+            session,
+            "user.staff_roles",
+            "user",
+            user.id,
+            granted=granted,
+            withdrawn=withdrawn,
+            by=f"oidc:{provider.name}",
+        )
     await audit.record(session, "user.federated_login", "user", user.id, provider=provider.name)
     return user
 
 
-def _mapped_roles(provider: OIDCProvider, claims: dict[str, Any]) -> set[str]:
+def _check_active(user: User) -> None:
+    if not user.is_active:
+        raise NotAuthenticated("This account is disabled; ask the factory's staff.")
+
+
+def mapped_roles(provider: OIDCProvider, claims: dict[str, Any]) -> set[str]:
+    """The staff roles the provider's `role_claims` give for these claims."""
     roles: set[str] = set()
     for claim, mapping in provider.role_claims.items():
-        value = _claim(claims, claim)
+        value = claim_value(claims, claim)
         values = value if isinstance(value, list) else [value]
         for v in values:
             if isinstance(v, str) and v in mapping:
-                roles.add(StaffRole(mapping[v]).value)
+                if mapping[v] not in STAFF_ROLES:
+                    raise ServiceUnavailable(
+                        f"The [[oidc]] section '{provider.name}' maps {claim}={v} to the unknown"
+                        f" staff role '{mapping[v]}' (known: {', '.join(sorted(STAFF_ROLES))});"
+                        " the factory's staff must fix the site file."
+                    )
+                roles.add(mapping[v])
     return roles
+
+
+STAFF_ROLES = frozenset(r.value for r in StaffRole)

@@ -14,6 +14,7 @@ from aifhub.identity import credentials, schemas, service
 from aifhub.identity import projects as project_service
 from aifhub.identity.deps import SESSION_COOKIE
 from aifhub.identity.models import User
+from aifhub.identity.oidc import oidc_providers
 from aifhub.identity.web_common import TOKEN_SCOPES, choices, failed, is_htmx, page
 from aifhub.identity.web_orgs import router as orgs_router
 from aifhub.identity.web_projects import router as projects_router
@@ -57,7 +58,14 @@ async def login_page(request: Request, user: OptionalPageUser, next: str = "/") 
     """The sign-in form."""
     if user is not None:
         return RedirectResponse(safe_next(next), status_code=303)
-    return page(request, "identity/login.html", next=safe_next(next), values={}, errors={})
+    return page(
+        request,
+        "identity/login.html",
+        next=safe_next(next),
+        values={},
+        errors={},
+        providers=oidc_providers(request, safe_next(next)),
+    )
 
 
 @router.post("/login")
@@ -79,13 +87,25 @@ async def login(request: Request, db: DbSession, form: AnonCsrfForm) -> Response
     except TooManyRequests as exc:
         errors = {"__all__": exc.detail}
         return page(
-            request, "identity/login.html", 429, next=next_url, values=values, errors=errors
+            request,
+            "identity/login.html",
+            429,
+            providers=oidc_providers(request, next_url),
+            next=next_url,
+            values=values,
+            errors=errors,
         )
     if user is None:
         await db.commit()  # the failed attempt counts towards the rate limit
         errors = {"__all__": gettext(request, "Wrong e-mail or password.")}
         return page(
-            request, "identity/login.html", 401, next=next_url, values=values, errors=errors
+            request,
+            "identity/login.html",
+            401,
+            providers=oidc_providers(request, next_url),
+            next=next_url,
+            values=values,
+            errors=errors,
         )
     return await _sign_in(request, db, user, next_url)
 
@@ -142,14 +162,15 @@ async def register(request: Request, db: DbSession, form: AnonCsrfForm) -> Respo
 async def dashboard(request: Request, db: DbSession, user: PageUser) -> Response:
     """My organisations, my projects with roles, pending invitations, and the domains' cards."""
     orgs, _ = await service.list_orgs(db, user, limit=200, offset=0)
-    projects, n_projects = await project_service.list_projects(db, user, limit=50, offset=0)
+    projects, _ = await project_service.list_projects(db, user, limit=100, offset=0)
+    # Staff see every project; their dashboard keeps the ones they take part in.
+    projects = [row for row in projects if row[2] or not user.is_staff]
     invitations = await service.list_my_invitations(db, user)
     return page(
         request,
         "identity/dashboard.html",
         orgs=[(o, r) for o, r in orgs if r],
         projects=projects,
-        n_projects=n_projects,
         invitations=invitations,
         cards=await dashboard_cards(db, user, request),
     )
@@ -200,7 +221,13 @@ async def update_profile(
     await service.update_user(db, user, data=data)
     request.state.locale = user.locale
     response = redirect(request, "/account", gettext(request, "Your profile is saved."))
-    response.set_cookie(i18n.LANG_COOKIE, user.locale, max_age=365 * 24 * 3600, samesite="lax")
+    response.set_cookie(
+        i18n.LANG_COOKIE,
+        user.locale,
+        max_age=365 * 24 * 3600,
+        samesite="lax",
+        secure=request.app.state.settings.secure_cookies,
+    )
     return response
 
 

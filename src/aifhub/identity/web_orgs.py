@@ -28,7 +28,7 @@ from aifhub.web.forms import CsrfForm, form_values, validate
 from aifhub.web.render import gettext, redirect
 
 router = APIRouter(include_in_schema=False)
-MEMBER_FIELDS = {"email": ("e-mail", "member", "invitation", "user")}
+MEMBER_FIELDS: dict[str, tuple[str, ...]] = {"email": ("e-mail", "member", "invitation", "user")}
 
 
 @router.get("/organisations")
@@ -116,15 +116,15 @@ async def _member_form(
     request: Request, db: DbSession, user: User, slug: str, form: Any, action: str
 ) -> Response:
     values = form_values(form)
-    schema = schemas.InvitationCreate if action == "invite" else schemas.MemberAdd
-    data, errors = validate(request, schema, values)
+    # Both forms have the same fields (e-mail, role); MemberAdd validates them.
+    data, errors = validate(request, schemas.MemberAdd, values)
     if data is not None:
         try:
             if action == "invite":
                 await service.invite(db, user, slug, email=data.email, role=data.role.value)
                 msg = gettext(request, "Invitation sent to %(email)s.", email=data.email)
             else:
-                await service.add_org_member(db, user, slug, email=data.email, role=data.role)
+                await service.add_org_member(db, user, slug, email=data.email, role=data.role.value)
                 msg = gettext(request, "%(email)s added.", email=data.email)
         except AppError as exc:
             errors = await failed(db, user, exc, MEMBER_FIELDS)

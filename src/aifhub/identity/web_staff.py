@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -42,7 +43,7 @@ async def audit_log(
         actor_id=actor,
     )
     filters = {"action": action, "object_type": object_type, "actor_id": actor_id}
-    query = "&".join(f"{k}={v}" for k, v in filters.items() if v)
+    query = urlencode({k: v for k, v in filters.items() if v})
     return page(
         request,
         "staff/audit.html",
@@ -70,7 +71,7 @@ async def _users(
         users=rows,
         q=q,
         role_choices=choices(request, STAFF_ROLES),
-        base_url="/staff/users" + (f"?q={q}" if q else ""),
+        base_url="/staff/users" + (f"?{urlencode({'q': q})}" if q else ""),
         pg={"total": total, "limit": pg.limit, "offset": pg.offset},
         **ctx,
     )

@@ -30,7 +30,7 @@ DASHBOARD_CARDS: list[CardProvider] = []
 async def dashboard_cards(session: AsyncSession, user: User, request: Request) -> list[Card]:
     """The cards of every provider for this user, in order (providers only read)."""
     cards = []
-    for provider in DASHBOARD_CARDS:
+    for provider in list(DASHBOARD_CARDS):
         card = await provider(session, user, request)
         if card is not None:
             cards.append(card)

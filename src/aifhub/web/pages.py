@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from aifhub.identity.oidc import router as oidc_router
+
 
 def routers() -> list[APIRouter]:
     """Page routers of every domain, in mount order."""
+    from aifhub.access.web import router as access_router
     from aifhub.compute.web import router as compute_router
     from aifhub.identity.web import router as identity_router
     from aifhub.web.common import router as common_router
 
-    return [common_router, identity_router, compute_router]
+    return [common_router, identity_router, oidc_router, access_router, compute_router]

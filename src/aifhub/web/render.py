@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -99,7 +99,7 @@ def _template_gettext(locale: str) -> tuple[Any, Any]:
 def _datetime_filter(ctx: Context, value: datetime | None, fmt: str = "medium") -> str:
     if value is None:
         return ""
-    return format_datetime(value, fmt, tzinfo="UTC", locale=ctx.get("locale", "en"))
+    return format_datetime(value, fmt, tzinfo=UTC, locale=ctx.get("locale", "en"))
 
 
 @pass_context
@@ -190,12 +190,13 @@ def render(request: Request, name: str, status_code: int = 200, **ctx: Any) -> H
         gettext=_gettext,
         ngettext=_ngettext,
         nav=visible_nav(ctx["user"]),
-        flashes=_read_flashes(request),
         current_path=request.url.path,
         htmx=request.headers.get("hx-request") == "true",
     )
+    # A fragment swapped by HTMX leaves pending messages for the next full page.
+    ctx["flashes"] = [] if ctx["htmx"] else _read_flashes(request)
     response = templates.TemplateResponse(request, name, ctx, status_code=status_code)
-    if request.cookies.get(FLASH_COOKIE):
+    if request.cookies.get(FLASH_COOKIE) and not ctx["htmx"]:
         response.delete_cookie(FLASH_COOKIE)
     if principal is None and request.cookies.get(ANON_CSRF_COOKIE) != ctx["csrf_token"]:
         response.set_cookie(

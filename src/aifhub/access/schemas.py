@@ -1,0 +1,202 @@
+"""Pydantic models of the access domain: XCreate / XUpdate / X (read)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from aifhub.identity.models import Sector
+
+Hours = Decimal
+
+
+class ItemIn(BaseModel):
+    """Hours asked on one partition ("cluster/partition"), in normalised hours."""
+
+    model_config = ConfigDict(extra="forbid")
+    partition: str = Field(min_length=3, max_length=130)
+    amount: Decimal = Field(gt=0, max_digits=16, decimal_places=4)
+
+
+class ApplicationCreate(BaseModel):
+    """A new draft application of a project to an access mode."""
+
+    model_config = ConfigDict(extra="forbid")
+    project: str
+    mode: str
+    kind: Literal["new", "renewal", "top_up"] = "new"
+    allocation_id: int | None = None
+    title: str = Field(min_length=3, max_length=200)
+    technical_description: str = Field("", max_length=20000)
+    datasets_models: str = Field("", max_length=5000)
+    sector: Sector
+    duration_months: int = Field(ge=1, le=60)
+    items: list[ItemIn] = Field(min_length=1, max_length=20)
+    fallback_partitions: list[str] = Field(default=[], max_length=10)
+
+
+class ApplicationUpdate(BaseModel):
+    """Changes to a draft (or an application sent back for changes)."""
+
+    model_config = ConfigDict(extra="forbid")
+    title: str | None = Field(None, min_length=3, max_length=200)
+    technical_description: str | None = Field(None, max_length=20000)
+    datasets_models: str | None = Field(None, max_length=5000)
+    sector: Sector | None = None
+    duration_months: int | None = Field(None, ge=1, le=60)
+    items: list[ItemIn] | None = Field(None, min_length=1, max_length=20)
+    fallback_partitions: list[str] | None = Field(None, max_length=10)
+
+
+class ItemRead(BaseModel):
+    partition: str
+    unit: str
+    requested: Decimal
+    granted: Decimal | None
+
+
+class ApplicationRead(BaseModel):
+    id: int
+    project: str
+    organisation: str
+    mode: str
+    kind: str
+    allocation_id: int | None
+    state: str
+    title: str
+    technical_description: str
+    datasets_models: str
+    sector: str
+    duration_months: int
+    items: list[ItemRead]
+    fallback_partitions: list[str]
+    created_at: datetime
+    submitted_at: datetime | None
+    due_date: date | None
+    late: bool
+    decided_at: datetime | None
+    allocated_at: datetime | None
+    state_reason: str
+    revision: int
+    allowed_actions: list[str]
+
+
+class ReasonIn(BaseModel):
+    """Why (shown to the applicant)."""
+
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=3, max_length=5000)
+
+
+class DecisionIn(BaseModel):
+    """Accept (possibly with reduced amounts per partition) or reject, with reasons."""
+
+    model_config = ConfigDict(extra="forbid")
+    outcome: Literal["accept", "reject"]
+    reason: str = Field(min_length=3, max_length=5000)
+    granted: dict[str, Decimal] = {}
+    allocate: bool = True
+
+
+class ReviewAssign(BaseModel):
+    """Assign a reviewer (by e-mail) at a step."""
+
+    model_config = ConfigDict(extra="forbid")
+    reviewer: str
+    step: Literal["technical", "peer"]
+
+
+class ReviewSubmit(BaseModel):
+    """Scores 1-5 per criterion of the mode, and comments."""
+
+    model_config = ConfigDict(extra="forbid")
+    scores: dict[str, int]
+    comment: str = Field(min_length=3, max_length=20000)
+
+
+class ConflictIn(BaseModel):
+    """Declare a conflict of interest."""
+
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=3, max_length=500)
+
+
+class ReviewRead(BaseModel):
+    id: int
+    application_id: int
+    application_title: str
+    reviewer: str
+    step: str
+    state: str
+    scores: dict[str, int]
+    comment: str
+    conflict_reason: str
+    assigned_at: datetime
+    submitted_at: datetime | None
+
+
+class AccessModeRead(BaseModel):
+    slug: str
+    name: str
+    description: str
+    org_kinds: list[str]
+    countries: list[str]
+    min_hours: dict[str, Decimal]
+    max_hours: dict[str, Decimal]
+    durations_months: list[int]
+    deadline_working_days: int
+    cutoffs: list[str]
+    next_cutoff: date | None
+    requires_fallback: bool
+    review_steps: list[dict[str, object]]
+    criteria: list[str]
+    renewable: bool
+    top_ups: bool
+
+
+class BalanceRead(BaseModel):
+    granted: Decimal
+    reserved: Decimal
+    used: Decimal
+    remaining: Decimal
+
+
+class AllocationRead(BaseModel):
+    id: int
+    project: str
+    partition: str
+    unit: str
+    amount: Decimal
+    starts_at: datetime
+    ends_at: datetime
+    state: str
+    application_id: int | None
+    fallback_partitions: list[str]
+    balance: BalanceRead
+
+
+class AllocationStateIn(BaseModel):
+    """Suspend or resume an allocation (staff)."""
+
+    model_config = ConfigDict(extra="forbid")
+    action: Literal["suspend", "resume"]
+    reason: str = Field(min_length=3, max_length=500)
+
+
+class ModeStats(BaseModel):
+    mode: str
+    name: str
+    submitted: int
+    open: int
+    decided: int
+    late: int
+    median_days: float | None
+    p90_days: float | None
+
+
+class Dashboard(BaseModel):
+    as_of: datetime
+    modes: list[ModeStats]

@@ -1,0 +1,67 @@
+"""What the access pages share: state labels, mode sync, rendering, state-change actions."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from aifhub.access.modes import modes_from_site, sync_modes
+from aifhub.core.errors import AppError, PermissionDenied
+from aifhub.core.i18n import N_
+from aifhub.identity.models import User
+from aifhub.identity.web_common import choices, page, undo
+from aifhub.web.render import gettext, redirect
+
+STATES = {
+    "draft": N_("draft"),
+    "submitted": N_("submitted"),
+    "checked": N_("checked"),
+    "technical_assessment": N_("technical assessment"),
+    "peer_review": N_("peer review"),
+    "changes_requested": N_("changes requested"),
+    "accepted": N_("accepted"),
+    "rejected": N_("rejected"),
+    "allocated": N_("allocated"),
+    "withdrawn": N_("withdrawn"),
+    "scheduled": N_("scheduled"),
+    "active": N_("active"),
+    "expired": N_("expired"),
+    "suspended": N_("suspended"),
+}
+
+
+async def synced_modes(request: Request, db: AsyncSession) -> None:
+    """Bring the access_modes table in line with the site file (as the API does)."""
+    specs = getattr(request.app.state, "access_mode_specs", None)
+    if specs is None:
+        specs = request.app.state.access_mode_specs = modes_from_site(request.app.state.site)
+    await sync_modes(db, specs)
+
+
+def access_page(request: Request, name: str, status_code: int = 200, **ctx: Any) -> Response:
+    """Render an access page with the state labels."""
+    states = dict(choices(request, STATES))
+    return page(request, name, status_code=status_code, states=states, **ctx)
+
+
+async def act(
+    request: Request,
+    db: AsyncSession,
+    user: User,
+    url: str,
+    action: Callable[[], Awaitable[Any]],
+    done: str,
+) -> Response:
+    """Run a state change; on a refusal nothing changes and the page says why."""
+    try:
+        await action()
+    except AppError as exc:
+        if isinstance(exc, PermissionDenied):
+            raise
+        await undo(db, user)
+        return redirect(request, url, exc.detail, kind="error")
+    return redirect(request, url, gettext(request, done))
