@@ -72,11 +72,16 @@ async def test_dry_run_commands(client, db, world):
         db, var_dir=world.settings.var_dir, dry_run=True, read_cluster=False
     )
     text = "\n".join(lines)
-    assert lines[0] == "# jz: 2 account(s), 4 command(s)"
-    assert "sacctmgr -i add account x-proj,x-theirs parent=root cluster=ci" in text
+    assert lines[0] == "# jz: 2 account(s), 3 command(s)"
+    assert (
+        "sacctmgr -i add account x-proj cluster=ci parent=root "
+        "GrpTRESMins=cpu=3000,gres/gpu=30000" in text
+    )
+    assert (
+        "sacctmgr -i add account x-theirs cluster=ci parent=root GrpTRESMins=gres/gpu=0 "
+        "GrpSubmitJobs=0 GrpJobs=0" in text
+    )
     assert "sacctmgr -i add user memlogin,pilogin account=x-proj cluster=ci" in text
-    assert "name=x-proj cluster=ci set GrpTRESMins=cpu=3000,gres/gpu=30000 MaxSubmitJobs=-1" in text
-    assert "name=x-theirs cluster=ci set GrpTRESMins=gres/gpu=0 MaxSubmitJobs=0" in text
 
 
 @pytest.mark.slow
@@ -88,16 +93,17 @@ async def test_push_to_real_slurm_is_idempotent(client, db, world):
     prefix = f"t{uuid.uuid4().hex[:6]}-"
     await _setup(client, db, world, slurm_site(prefix, env["SLURM_CONF"]))
     first = await push_allocations(db, var_dir=world.settings.var_dir)
-    assert first[0].startswith("# jz: 2 account(s), 4 command(s)")
+    assert first[0].startswith("# jz: 2 account(s), 3 command(s)")
     out = await asyncio.to_thread(
         subprocess.run,
         ["sacctmgr", "-nP", "show", "assoc", f"account={prefix}proj,{prefix}theirs",
-         "format=account,user,grptresmins,maxsubmit"],
+         "format=account,user,grptresmins,grpsubmit"],
         env=env, capture_output=True, text=True, check=True,
     )  # fmt: skip
     out = out.stdout
     rows = {tuple(line.split("|")) for line in out.splitlines()}
     assert (f"{prefix}proj", "", "cpu=3000,gres/gpu=30000", "") in rows
+    assert (f"{prefix}proj", "pilogin", "", "") in rows
     assert (f"{prefix}theirs", "", "gres/gpu=0", "0") in rows
     assert {r[1] for r in rows if r[0] == f"{prefix}proj"} == {"", "pilogin", "memlogin"}
     again = await push_allocations(db, var_dir=world.settings.var_dir)

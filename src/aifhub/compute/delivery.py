@@ -191,6 +191,7 @@ async def _deliver_one(session: AsyncSession, job: Job, var_dir: Path) -> None:
         return
     except (SubmissionRejected, ValueError, AppError) as exc:
         detail = exc.detail if isinstance(exc, AppError) else str(exc)
+        log.warning("job %s refused by %s: %s", job.id, cluster.name, detail)
         await release_unrun(
             session, job, state=JobStatus.FAILED.value, reason=f"rejected by the cluster: {detail}"
         )

@@ -3,7 +3,9 @@
 One Slurm account per project per cluster (the cluster's `account_format`), its users the
 cluster logins of the project's members, GrpTRESMins = normalised hours / factor x 60 of the
 active allocations (GPU partitions as gres/gpu, CPU partitions as cpu). A project whose
-allocations there are all expired or suspended is blocked (limits 0, MaxSubmitJobs 0).
+allocations there are all expired or suspended is blocked (GrpSubmitJobs=0, GrpJobs=0).
+Reading, diffing and running sacctmgr is `aifhub.backends.sacctmgr` (one read, grouped
+commands, user additions through one `sacctmgr load` file).
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aifhub.access.models import Allocation, AllocationState
+from aifhub.backends.sacctmgr import AccountLimit, SlurmAccounts, plan
 from aifhub.compute.models import Cluster, ClusterLogin, Partition
-from aifhub.compute.slurm_accounts import AccountLimit, apply, plan
 from aifhub.core import audit
 from aifhub.core.db import utcnow
 from aifhub.identity.models import Project, ProjectMember
@@ -69,7 +71,7 @@ async def desired_limits(session: AsyncSession, cluster: Cluster) -> list[Accoun
         AccountLimit(
             account=account_format.format(project=slugs[pid]),
             parent=parent,
-            users=frozenset(logins[pid]),
+            users=sorted(logins[pid]),
             grp_tres_mins=dict(minutes[pid]),
             blocked=pid not in active,
         )
@@ -93,12 +95,16 @@ async def push_allocations(
     for c in await session.scalars(query.order_by(Cluster.name)):
         desired = await desired_limits(session, c)
         settings = dict(c.settings or {})
-        if read_cluster:
-            commands = await apply(desired, settings, dry_run=dry_run)
-        else:  # planning from nothing: every command, as on a fresh cluster
-            commands = plan(desired, {}, cluster=settings.get("cluster_name"))  # type: ignore[arg-type]
+        name = str(settings.get("cluster_name") or c.name)
+        accounts = SlurmAccounts(name, settings.get("slurm_conf"))
+        if not read_cluster:  # planning from nothing: every command, as on a fresh cluster
+            commands = plan(desired, {}, name)
+        elif dry_run:
+            commands = await accounts.plan(desired)
+        else:
+            commands = await accounts.apply(desired)
         lines.append(f"# {c.name}: {len(desired)} account(s), {len(commands)} command(s)")
-        lines.extend(shlex.join(argv) for argv in commands)
+        lines.extend(shlex.join(["sacctmgr", "-i", *argv]) for argv in commands)
         if not dry_run:
             await audit.record(
                 session, "allocations.pushed", "cluster", c.id, accounts=len(desired),

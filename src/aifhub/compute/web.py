@@ -45,7 +45,10 @@ async def _form_choices(db: DbSession, user_id: int) -> dict[str, Any]:
         )
     ).scalars()
     partitions = [
-        (p.key, f"{p.key} ({p.accelerator or 'CPU'}, x{p.charge_factor}, ≤ {p.max_time_s // 3600} h)")
+        (
+            p.key,
+            f"{p.key} ({p.accelerator or 'CPU'}, x{p.charge_factor}, ≤ {p.max_time_s // 3600} h)",
+        )
         for p in parts
     ]
     return {"project_choices": [(s, s) for s in projects], "partition_choices": partitions}
@@ -66,7 +69,11 @@ async def new_job_page(request: Request, db: DbSession, user: PageUser) -> Any:
     values = {"time_limit": "1h", "gpus": "0", "nodes": "1", "ntasks": "1", "cpus_per_task": "1"}
     values.update({k: v for k, v in request.query_params.items() if k in ("project", "partition")})
     return render(
-        request, "compute/job_new.html", errors={}, values=values, **await _form_choices(db, user.id)
+        request,
+        "compute/job_new.html",
+        errors={},
+        values=values,
+        **await _form_choices(db, user.id),
     )
 
 
@@ -118,7 +125,9 @@ async def submit_job_form(request: Request, db: DbSession, user: PageUser, form:
 async def job_page(request: Request, db: DbSession, user: PageUser, job_id: int) -> Any:
     """One job: its state, timings, charge and a live tail of its output."""
     job = (await job_service.job_reads(db, [await job_service.get_job(db, user, job_id)]))[0]
-    return render(request, "compute/job_detail.html", job=job, log=await _tail(request, db, user, job_id))
+    return render(
+        request, "compute/job_detail.html", job=job, log=await _tail(request, db, user, job_id)
+    )
 
 
 async def _tail(request: Request, db: DbSession, user: Any, job_id: int) -> Any:
