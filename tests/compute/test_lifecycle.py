@@ -155,11 +155,11 @@ async def test_direct_jobs_and_usage_alerts(client, db, world):
         )
     )
     await db.commit()
-    from aifhub.compute.tasks import usage_alerts
+    from aifhub.access.allocations import notify_thresholds
 
-    async with world.maker() as s:
-        await usage_alerts(s, {world.gpu_alloc.id})
-        await usage_alerts(s, {world.gpu_alloc.id})
+    async with world.maker() as s:  # the access domain's notices read the compute ledger
+        await notify_thresholds(s)
+        await notify_thresholds(s)
         await s.commit()
     mails = list(
         await db.scalars(select(MailMessage).where(MailMessage.kind == "allocation.usage"))

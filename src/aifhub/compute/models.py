@@ -211,15 +211,3 @@ class AccountingCursor(Base):
     since: Mapped[datetime]
     records_seen: Mapped[int] = mapped_column(default=0)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class UsageAlert(Base):
-    """A usage threshold (80 / 100 %) already announced for an allocation: once each."""
-
-    __tablename__ = "usage_alerts"
-    __table_args__ = (UniqueConstraint("allocation_id", "threshold", name="uq_usage_alerts"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    allocation_id: Mapped[int] = mapped_column(ForeignKey("allocations.id", ondelete="CASCADE"))
-    threshold: Mapped[int]
-    at: Mapped[datetime] = mapped_column(default=utcnow)

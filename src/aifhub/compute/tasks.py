@@ -1,40 +1,36 @@
-"""The compute domain's worker tasks: deliver, poll, ingest accounting, cancel, alert."""
+"""The compute domain's worker tasks: deliver, poll, ingest accounting, cancel.
+
+Usage notices (80 % / 100 % of an allocation) are the access domain's task
+(`access.allocation_notices`), which reads the same ledger.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
 from datetime import timedelta
-from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from aifhub.access.models import Allocation
 from aifhub.backends.base import BackendError, JobState
 from aifhub.compute.accounting import ingest_records
-from aifhub.compute.balance import balance_of
 from aifhub.compute.delivery import deliver_queued, reconcile_submitting, release_unrun
 from aifhub.compute.models import (
     AccountingCursor,
     Cluster,
     Job,
     JobStatus,
-    Partition,
-    UsageAlert,
 )
 from aifhub.compute.registry import backend_for
 from aifhub.compute.site import compute_config, sync_site
 from aifhub.core import audit
 from aifhub.core.config import Settings
 from aifhub.core.db import utcnow
-from aifhub.core.mail import queue_mail
-from aifhub.identity.models import Project, ProjectMember, User
 from aifhub.worker import Periodic
 
 log = logging.getLogger("aifhub.compute.tasks")
 ACTIVE = (JobStatus.PENDING.value, JobStatus.RUNNING.value)
-THRESHOLDS = (80, 100)
 _synced: set[str] = set()
 
 
@@ -125,7 +121,6 @@ async def ingest_accounting(maker: async_sessionmaker[AsyncSession], settings: S
                 )
             cursor.records_seen += result.charged
             cursor.updated_at = utcnow()
-            await usage_alerts(session, result.allocations)
             await session.commit()
             charged += result.charged
     return charged
@@ -177,67 +172,6 @@ async def send_cancels(maker: async_sessionmaker[AsyncSession], settings: Settin
             done += 1
         await session.commit()
     return done
-
-
-async def usage_alerts(session: AsyncSession, allocation_ids: set[int]) -> int:
-    """Queue one e-mail to the project's members when an allocation passes 80 % and 100 %."""
-    sent = 0
-    for alloc_id in sorted(allocation_ids):
-        alloc = await session.get(Allocation, alloc_id)
-        if alloc is None or not alloc.amount:
-            continue
-        balance = await balance_of(session, alloc)
-        pct = balance.used * 100 / Decimal(alloc.amount)
-        for threshold in THRESHOLDS:
-            if pct < threshold:
-                continue
-            exists = await session.scalar(
-                select(UsageAlert.id).where(
-                    UsageAlert.allocation_id == alloc_id, UsageAlert.threshold == threshold
-                )
-            )
-            if exists is not None:
-                continue
-            session.add(UsageAlert(allocation_id=alloc_id, threshold=threshold))
-            sent += await _mail_members(session, alloc, threshold, balance.used)
-    return sent
-
-
-async def _mail_members(
-    session: AsyncSession, alloc: Allocation, threshold: int, used: Decimal
-) -> int:
-    project = await session.get(Project, alloc.project_id)
-    partition = await session.get(Partition, alloc.partition_id)
-    assert project is not None and partition is not None
-    emails = list(
-        await session.scalars(
-            select(User.email)
-            .join(ProjectMember, ProjectMember.user_id == User.id)
-            .where(ProjectMember.project_id == project.id)
-        )
-    )
-    what = "is used up" if threshold >= 100 else f"is {threshold}% used"
-    for email in emails:
-        await queue_mail(
-            session,
-            to=email,
-            subject=f"[{project.slug}] allocation on {partition.key} {what}",
-            body=(
-                f"Project {project.name}: {used} of {alloc.amount} normalised hours used on "
-                f"{partition.key} (allocation {alloc.id}, until {alloc.ends_at:%Y-%m-%d}).\n"
-                + (
-                    "New jobs are refused until hours are added."
-                    if threshold >= 100
-                    else "Ask for more hours before it runs out."
-                )
-            ),
-            kind="allocation.usage",
-            key=f"allocation:{alloc.id}:usage:{threshold}:{email}",
-        )
-    await audit.record(
-        session, "allocation.usage_alert", "allocation", alloc.id, threshold=threshold
-    )
-    return len(emails)
 
 
 PERIODIC = [

@@ -1,8 +1,8 @@
-"""jobs, cluster logins, accounting cursors, usage alerts
+"""jobs, cluster logins, accounting cursors
 
 Revision ID: compute_0001
 Revises: access_0001
-Create Date: 2026-11-28 13:43:04.037399
+Create Date: 2026-11-28 14:41:46.557770
 """
 
 from collections.abc import Sequence
@@ -135,21 +135,6 @@ def upgrade() -> None:
         batch_op.create_index("ix_jobs_project", ["project_id", "id"], unique=False)
         batch_op.create_index("ix_jobs_state", ["state"], unique=False)
 
-    op.create_table(
-        "usage_alerts",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("allocation_id", sa.Integer(), nullable=False),
-        sa.Column("threshold", sa.Integer(), nullable=False),
-        sa.Column("at", aifhub.core.db.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["allocation_id"],
-            ["allocations.id"],
-            name=op.f("fk_usage_alerts_allocation_id_allocations"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_usage_alerts")),
-        sa.UniqueConstraint("allocation_id", "threshold", name="uq_usage_alerts"),
-    )
     with op.batch_alter_table("ledger_entries", schema=None) as batch_op:
         batch_op.add_column(sa.Column("user_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("login", sa.String(length=64), nullable=True))
@@ -177,7 +162,6 @@ def downgrade() -> None:
         batch_op.drop_column("login")
         batch_op.drop_column("user_id")
 
-    op.drop_table("usage_alerts")
     with op.batch_alter_table("jobs", schema=None) as batch_op:
         batch_op.drop_index("ix_jobs_state")
         batch_op.drop_index("ix_jobs_project")
