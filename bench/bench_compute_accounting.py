@@ -134,9 +134,15 @@ async def main(url: str, args: argparse.Namespace) -> None:
     expected = expected_total(text)
     print(f"database: {url.split('://')[0]}  records: {len(records)}")
     print(f"parse sacct output: {t_parse:.2f} s ({len(records) / t_parse:,.0f} records/s)")
-    print(f"ingest into ledger: {t_ingest:.2f} s ({charged / t_ingest:,.0f} records/s), {charged} charged")
-    print(f"re-ingest same records: {t_again:.2f} s, {again.charged} new charges, {again.already} already")
-    print(f"ledger rows: {rows}; ledger total {Decimal(ledger):.4f} h; sacct total {expected:.4f} h")
+    print(
+        f"ingest into ledger: {t_ingest:.2f} s ({charged / t_ingest:,.0f} records/s), {charged} charged"
+    )
+    print(
+        f"re-ingest same records: {t_again:.2f} s, {again.charged} new charges, {again.already} already"
+    )
+    print(
+        f"ledger rows: {rows}; ledger total {Decimal(ledger):.4f} h; sacct total {expected:.4f} h"
+    )
     print("EXACT" if Decimal(ledger) == expected and again.charged == 0 else "MISMATCH")
     await engine.dispose()
 

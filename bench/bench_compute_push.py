@@ -57,7 +57,9 @@ async def setup(maker, n: int, prefix: str, slurm_conf: str | None) -> None:  # 
             s.add_all(users)
             await s.flush()
             for k, u in enumerate(users):
-                s.add(ProjectMember(project_id=p.id, user_id=u.id, role="pi" if k == 0 else "member"))
+                s.add(
+                    ProjectMember(project_id=p.id, user_id=u.id, role="pi" if k == 0 else "member")
+                )
                 s.add(ClusterLogin(user_id=u.id, cluster_id=cluster.id, login=f"{prefix}u{i}x{k}"))
             expired = i % 10 == 0
             s.add(Allocation(project_id=p.id, partition_id=part.id,
@@ -93,7 +95,9 @@ async def main(url: str, args: argparse.Namespace) -> None:
         print(f"apply on the real Slurm: {t_apply:.2f} s ({done[0]})")
         print(f"second push: {t_again:.2f} s ({again[0]})")
         names = ",".join(f"{prefix}b{i}" for i in range(args.allocations))
-        subprocess.run(["sacctmgr", "-i", "delete", "account", names], capture_output=True, check=False)
+        subprocess.run(
+            ["sacctmgr", "-i", "delete", "account", names], capture_output=True, check=False
+        )
     await engine.dispose()
 
 
