@@ -100,7 +100,7 @@ async def setup(url: str, projects: int) -> tuple:
             for part in parts:
                 s.add(Allocation(project_id=p.id, partition_id=part.id, amount=Decimal(10**7),
                                  starts_at=datetime(2026, 10, 1, tzinfo=UTC),
-                                 ends_at=datetime(2027, 10, 1, tzinfo=UTC), state="active"))  # fmt: skip
+                                 ends_at=datetime(2027, 10, 1, tzinfo=UTC), state="active"))  # fmt: skip  # noqa: E501
         await s.commit()
     return engine, maker
 
@@ -135,10 +135,10 @@ async def main(url: str, args: argparse.Namespace) -> None:
     print(f"database: {url.split('://')[0]}  records: {len(records)}")
     print(f"parse sacct output: {t_parse:.2f} s ({len(records) / t_parse:,.0f} records/s)")
     print(
-        f"ingest into ledger: {t_ingest:.2f} s ({charged / t_ingest:,.0f} records/s), {charged} charged"
+        f"ingest into ledger: {t_ingest:.2f} s ({charged / t_ingest:,.0f} records/s), {charged} charged"  # noqa: E501
     )
     print(
-        f"re-ingest same records: {t_again:.2f} s, {again.charged} new charges, {again.already} already"
+        f"re-ingest same records: {t_again:.2f} s, {again.charged} new charges, {again.already} already"  # noqa: E501
     )
     print(
         f"ledger rows: {rows}; ledger total {Decimal(ledger):.4f} h; sacct total {expected:.4f} h"

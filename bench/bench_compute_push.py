@@ -41,7 +41,7 @@ async def setup(maker, n: int, prefix: str, slurm_conf: str | None) -> None:  # 
         settings["slurm_conf"] = slurm_conf
     site = {"clusters": [{"name": "jz", "backend": "slurm", "account_format": prefix + "{project}",
                           "settings": settings,
-                          "partitions": [{"name": "gpu", "gpus_per_node": 2, "charge_factor": "2"}]}]}  # fmt: skip
+                          "partitions": [{"name": "gpu", "gpus_per_node": 2, "charge_factor": "2"}]}]}  # fmt: skip  # noqa: E501
     now = utcnow()
     async with maker() as s:
         await sync_site(s, SiteConfig.model_validate(site), var_dir=Path(tempfile.gettempdir()))
@@ -95,9 +95,8 @@ async def main(url: str, args: argparse.Namespace) -> None:
         print(f"apply on the real Slurm: {t_apply:.2f} s ({done[0]})")
         print(f"second push: {t_again:.2f} s ({again[0]})")
         names = ",".join(f"{prefix}b{i}" for i in range(args.allocations))
-        subprocess.run(
-            ["sacctmgr", "-i", "delete", "account", names], capture_output=True, check=False
-        )
+        cleanup = ["sacctmgr", "-i", "delete", "account", names]
+        await asyncio.to_thread(subprocess.run, cleanup, capture_output=True, check=False)
     await engine.dispose()
 
 
