@@ -22,7 +22,9 @@ TERMINAL = {"completed", "failed", "cancelled", "timeout", "node_fail", "out_of_
 
 async def test_job_runs_and_is_settled_from_accounting(client, db, world):
     body = job_body(script="echo hello from $AIFHUB_JOB_ID; sleep 1.2", gpus=2, time_limit="10m")
-    job = (await client.post("/api/v1/jobs", json=body, headers=world.member)).json()
+    r = await client.post("/api/v1/jobs", json=body, headers=world.member)
+    assert r.status_code == 201, r.text
+    job = r.json()
     done = await wait_for(world, job["id"], {"completed", "settled"})
     assert done.backend_id is not None and done.exit_code == 0
     # Charge = elapsed x 2 GPUs x factor 2, the reservation (10 min x 2 x 2 = 0.6667 h) lifted.
