@@ -53,7 +53,7 @@ async def test_jobs_through_the_platform_on_slurm(client, db, world, tmp_path):
     ids = []
     for i in range(4):
         body = job_body(partition="ci/cpu", gpus=0, ntasks=1, cpus_per_task=1 + i % 2,
-                        script=f"echo job-{i}; sleep 2", time_limit="5m", name=f"e2e{i}")  # fmt: skip
+                        script=f"echo job-{i}; sleep 2", time_limit="5m", name=f"e2e{i}")  # fmt: skip  # noqa: E501
         r = await client.post("/api/v1/jobs", json=body, headers=world.member)
         assert r.status_code == 201, r.text
         ids.append(r.json()["id"])
@@ -62,7 +62,7 @@ async def test_jobs_through_the_platform_on_slurm(client, db, world, tmp_path):
         await run_worker_round(world)
         async with world.maker() as s:
             settled = await s.scalar(
-                select(func.count()).select_from(Job).where(Job.id.in_(ids), Job.settled_at.is_not(None))
+                select(func.count()).select_from(Job).where(Job.id.in_(ids), Job.settled_at.is_not(None))  # noqa: E501
             )  # fmt: skip
         if settled == len(ids):
             break

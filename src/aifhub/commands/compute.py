@@ -211,6 +211,10 @@ def register(app: typer.Typer) -> None:
     app.command("cancel")(cancel)
     app.command("usage")(usage)
     clusters_app.command("sync")(clusters_sync)
-    allocations_app.command("push")(allocations_push)
     app.add_typer(clusters_app, name="clusters")
-    app.add_typer(allocations_app, name="allocations")
+    # `aifhub allocations` belongs to the access commands: add `push` to that group.
+    existing = next((g for g in app.registered_groups if g.name == "allocations"), None)
+    target = existing.typer_instance if existing is not None else allocations_app
+    target.command("push")(allocations_push)
+    if existing is None:
+        app.add_typer(allocations_app, name="allocations")

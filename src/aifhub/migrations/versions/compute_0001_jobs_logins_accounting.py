@@ -12,7 +12,6 @@ from alembic import op
 
 import aifhub.core.db
 
-
 revision: str = "compute_0001"
 down_revision: str | None = "access_0001"
 branch_labels: str | Sequence[str] | None = None
