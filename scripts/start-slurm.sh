@@ -263,7 +263,7 @@ EOF
     wait_for 60 slurmdbd sacctmgr -n show cluster
     say "slurmdbd started (pid $(cat "$RUN/slurmdbd.pid"))"
   fi
-  sacctmgr -n -P show cluster format=cluster | grep -qx "$CLUSTER" || sacctmgr -i add cluster "$CLUSTER" >/dev/null
+  sacctmgr -n -P show cluster format=cluster | grep -x "$CLUSTER" >/dev/null || sacctmgr -i add cluster "$CLUSTER" >/dev/null
 fi
 
 # ---------------------------------------------------------------- 5. slurmctld + slurmd
@@ -290,9 +290,11 @@ say "node localhost is $(sinfo -h -n localhost -o %T | head -1)"
 id "$REST_USER" >/dev/null 2>&1 || useradd -M -d "$BASE/home/$REST_USER" -s /bin/bash "$REST_USER"
 install -d -o "$REST_USER" -g "$REST_USER" "$BASE/home/$REST_USER"
 if [ "$WITH_DBD" = 1 ]; then
-  sacctmgr -n -P show account format=account | grep -qx ci || sacctmgr -i add account ci Description=ci Organization=ci >/dev/null
+  # grep without -q: with pipefail, grep -q exiting early would SIGPIPE a long sacctmgr listing
+  # and make "already there" look like "missing"
+  sacctmgr -n -P show account format=account | grep -x ci >/dev/null || sacctmgr -i add account ci Description=ci Organization=ci >/dev/null
   for u in root "$REST_USER"; do
-    sacctmgr -n -P show assoc where user="$u" account=ci format=user | grep -qx "$u" \
+    sacctmgr -n -P show assoc where user="$u" account=ci format=user | grep -x "$u" >/dev/null \
       || sacctmgr -i add user "$u" Account=ci DefaultAccount=ci >/dev/null
   done
   say "accounting: cluster=$CLUSTER account=ci users=root,$REST_USER"

@@ -33,6 +33,23 @@ def _read_env(path: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
+def bwrap_installed() -> str:
+    """Path of bwrap; installs the Debian package bubblewrap when missing (root + apt only)."""
+    path = shutil.which("bwrap")
+    if path is None and _skip_reason() is None:
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "update", "-qq"], env=env, capture_output=True, timeout=300)
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "bubblewrap"],
+            env=env, capture_output=True, timeout=300,
+        )  # fmt: skip
+        path = shutil.which("bwrap")
+    if path is None:
+        pytest.skip("bubblewrap (bwrap) is not installed and could not be installed here")
+    return path
+
+
+@pytest.fixture(scope="session")
 def slurm_cluster() -> Iterator[dict[str, str]]:
     """Start (or reuse) the CI Slurm cluster; yield its env (SLURM_CONF, SLURMRESTD_URL...).
 

@@ -6,7 +6,6 @@ import asyncio
 import gc
 import json
 import os
-import shutil
 import signal
 import sys
 import time
@@ -25,8 +24,6 @@ from aifhub.backends.base import (
 )
 from aifhub.backends.local import LOST_REASON, LocalBackend
 from aifhub.backends.localfiles import process_start_time
-
-HAS_BWRAP = shutil.which("bwrap") is not None
 
 
 def spec(script: str, *, limit: int = 30, **kw: object) -> JobSpec:
@@ -215,8 +212,10 @@ async def test_env_and_inputs(backend: LocalBackend, tmp_path: Path) -> None:
     assert out == 'it\'s "quoted"\nline2\npayload\nsecret=unset\n'
 
 
-@pytest.mark.skipif(not HAS_BWRAP, reason="bubblewrap (bwrap) not installed")
-async def test_sandbox_blocks_network_and_writes(backend: LocalBackend, tmp_path: Path) -> None:
+async def test_sandbox_blocks_network_and_writes(
+    bwrap_installed: str, backend: LocalBackend, tmp_path: Path
+) -> None:
+    assert backend.bwrap == bwrap_installed
     outside = tmp_path / "outside.txt"
     data = tmp_path / "in.txt"
     data.write_text("x")
@@ -241,8 +240,7 @@ cat {backend.state_dir}/next_id >/dev/null 2>&1 && echo state=visible || echo st
     assert not outside.exists() and data.read_text() == "x"
 
 
-@pytest.mark.skipif(not HAS_BWRAP, reason="bubblewrap (bwrap) not installed")
-async def test_sandbox_network_when_allowed(backend: LocalBackend) -> None:
+async def test_sandbox_network_when_allowed(bwrap_installed: str, backend: LocalBackend) -> None:
     server = await asyncio.start_server(lambda r, w: w.close(), "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     script = f"python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", {port}))'"

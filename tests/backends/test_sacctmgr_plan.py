@@ -92,10 +92,11 @@ def test_duplicate_accounts_refused() -> None:
 
 
 def test_load_file_and_show_command() -> None:
-    content = to_load_file([["add", "user", "u1,u2", "account=a1", "cluster=ci"]], "ci")
-    assert content == (
-        "Cluster - 'ci'\nParent - 'a1'\nUser - 'u1':DefaultAccount='a1'\n"
-        "User - 'u2':DefaultAccount='a1'\n"
+    cmds = [["add", "user", "u1,u2", "account=a1,a2", "cluster=ci"]]
+    assert to_load_file(cmds, "ci", known_users={"u2"}) == (
+        "Cluster - 'ci'\n"
+        "Parent - 'a1'\nUser - 'u1':DefaultAccount='a1'\nUser - 'u2'\n"
+        "Parent - 'a2'\nUser - 'u1'\nUser - 'u2'\n"
     )
     assert to_load_file([["modify", "account"]], "ci") is None
     assert show_assoc_command("ci")[-2:] == [

@@ -223,6 +223,40 @@ async def test_sacctmgr_limits_and_idempotency(
         await proc.wait()
 
 
+async def test_sacctmgr_bulk_user_load(slurm_cluster: dict[str, str]) -> None:
+    """More than three user additions go through one load file; defaults stay as they were."""
+    accounts = SlurmAccounts(cluster="ci", slurm_conf=slurm_cluster["SLURM_CONF"])
+    tag = uuid.uuid4().hex[:6]
+    login, fresh = slurm_cluster["SLURMRESTD_USER"], f"aifu{tag}"
+    members = [[login], ["root"], ["root", login], [fresh]]
+    desired = [AccountLimit(f"aifl{tag}x{i}", users=u, grp_tres_mins={"cpu": 60})
+               for i, u in enumerate(members)]  # fmt: skip
+    env = {**os.environ, "SLURM_CONF": slurm_cluster["SLURM_CONF"]}
+    try:
+        ran = await accounts.apply(desired)
+        assert sum(1 for c in ran if c[:2] == ["add", "user"]) == 4
+        assert await accounts.plan(desired) == []
+        current = await accounts.current()
+        assert [sorted(current[a.account].users) for a in desired] == [sorted(u) for u in members]
+        proc = await asyncio.create_subprocess_exec(
+            "sacctmgr", "-n", "-P", "show", "user", f"root,{fresh}", "format=user,defaultaccount",
+            stdout=asyncio.subprocess.PIPE, env=env,
+        )  # fmt: skip
+        out, _ = await proc.communicate()
+        defaults = dict(line.split("|") for line in out.decode().split())
+        assert defaults == {"root": "ci", fresh: f"aifl{tag}x3"}
+    finally:
+        for cmd in (
+            ["delete", "user", fresh],
+            ["delete", "account", ",".join(a.account for a in desired)],
+        ):
+            proc = await asyncio.create_subprocess_exec(
+                "sacctmgr", "-i", *cmd, stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.DEVNULL, env=env,
+            )  # fmt: skip
+            await proc.wait()
+
+
 @pytest.fixture(scope="module")
 async def rest(slurm_cluster: dict[str, str], log_dir: str) -> AsyncIterator[SlurmRestBackend]:
     backend = make_backend(
@@ -262,3 +296,17 @@ async def test_slurmrest_submit_poll_cancel(rest: SlurmRestBackend) -> None:
 async def test_timeout(slurm: SlurmBackend, timeout_job: str) -> None:
     job = await wait_state(slurm, timeout_job, within=150)
     assert job.state is JobState.TIMEOUT, job
+
+
+async def test_slurmrest_unreachable_is_unavailable(slurm_cluster: dict[str, str]) -> None:
+    backend = SlurmRestBackend(
+        url="http://127.0.0.1:9", user=slurm_cluster["SLURMRESTD_USER"], token="not-used"
+    )
+    try:
+        with pytest.raises(BackendUnavailable, match="unreachable"):
+            await backend.submit(spec("true"))
+        with pytest.raises(BackendUnavailable):
+            await backend.poll(["1"])
+        assert not await backend.health()
+    finally:
+        await backend.aclose()

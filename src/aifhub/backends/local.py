@@ -51,6 +51,7 @@ from aifhub.backends.localfiles import (
     write_json_once,
 )
 from aifhub.backends.localsched import Demand, RunningJob, pick_jobs_to_start
+from aifhub.backends.localstatus import accounting_record, job_status
 from aifhub.backends.sandbox import find_bwrap
 
 log = logging.getLogger(__name__)
@@ -332,65 +333,15 @@ class LocalBackend(ComputeBackend):
     # ------------------------------------------------------------------ reading state
 
     def _job_status(self, job_id: str) -> BackendJob:
-        job_dir = self._dir(job_id)
-        job = read_json(job_dir / "job.json")
-        if job is None:
-            return BackendJob(job_id, JobState.UNKNOWN, reason="no such job")
-        result = read_json(job_dir / "result.json")
-        if result is not None:
-            started, ended = parse_dt(result["started_at"]), parse_dt(result["ended_at"])
-            return BackendJob(
-                job_id,
-                JobState(result["state"]),
-                reason=result.get("reason"),
-                exit_code=result.get("exit_code"),
-                started_at=started,
-                ended_at=ended,
-                elapsed_s=int((ended - started).total_seconds()) if started and ended else 0,
-                node="localhost" if started else None,
-            )
-        if job["state"] == "pending":
-            return BackendJob(job_id, JobState.PENDING, reason="Resources")
-        started_rec = read_json(job_dir / "started.json")
-        if started_rec is None:  # resources given, runner still starting the process
-            return BackendJob(job_id, JobState.PENDING, reason="Launching")
-        started_at = parse_dt(started_rec["started_at"])
-        elapsed = int((now_utc() - started_at).total_seconds()) if started_at else None
-        return BackendJob(
-            job_id, JobState.RUNNING, started_at=started_at, elapsed_s=elapsed, node="localhost"
-        )
+        return job_status(job_id, self._dir(job_id))
 
     def _accounting(self, since: datetime) -> list[AccountingRecord]:
-        records = []
         user = getpass.getuser()
+        records = []
         for job_id in sorted(os.listdir(self.jobs_dir), key=_id_key):
-            job_dir = self._dir(job_id)
-            result = read_json(job_dir / "result.json")
-            if result is None:
-                continue
-            ended = parse_dt(result["ended_at"])
-            if ended is None or ended < since:
-                continue
-            job = read_json(job_dir / "job.json") or {}
-            spec = job.get("spec", {})
-            started = parse_dt(result["started_at"])
-            records.append(
-                AccountingRecord(
-                    backend_id=job_id,
-                    account=spec.get("account"),
-                    user=spec.get("user") or user,
-                    partition=spec.get("partition"),
-                    state=JobState(result["state"]),
-                    submitted_at=parse_dt(job.get("submitted_at")),
-                    started_at=started,
-                    ended_at=ended,
-                    elapsed_s=int((ended - started).total_seconds()) if started else 0,
-                    alloc_gpus=spec.get("gpus", 0),
-                    alloc_cpus=spec.get("ntasks", 1) * spec.get("cpus_per_task", 1),
-                    comment=spec.get("comment"),
-                    name=spec.get("name", ""),
-                )
-            )
+            rec = accounting_record(job_id, self._dir(job_id), since, user)
+            if rec is not None:
+                records.append(rec)
         return records
 
     def _dir(self, job_id: str) -> Path:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
 
 from aifhub.backends.sbatch import _LOGIN, _SLURM_ENTITY, _check
@@ -181,12 +181,13 @@ def plan(
         for account, users in per_account.items():
             merged[tuple(users)].append(account)
         for users_key, accounts in sorted(merged.items()):
-            names, accts = ",".join(users_key), ",".join(sorted(accounts))
+            user_names, accts = ",".join(users_key), ",".join(sorted(accounts))
             if verb == "add":
-                commands.append(["add", "user", names, f"account={accts}", *where_cluster])
+                commands.append(["add", "user", user_names, f"account={accts}", *where_cluster])
             else:
                 commands.append(
-                    ["delete", "user", "where", f"name={names}", f"account={accts}", *where_cluster]
+                    ["delete", "user", "where", f"name={user_names}", f"account={accts}"]
+                    + where_cluster
                 )
     return commands
 
@@ -209,13 +210,17 @@ def _by_depth(
     return [levels[k] for k in sorted(levels)]
 
 
-def to_load_file(commands: Sequence[Sequence[str]], cluster: str) -> str | None:
+def to_load_file(
+    commands: Sequence[Sequence[str]], cluster: str, known_users: Set[str] = frozenset()
+) -> str | None:
     """Render ``add user U account=A`` commands as one ``sacctmgr load`` file, else None.
 
-    sacctmgr re-reads every association for each ``add user`` command, so thousands of them
-    take minutes; a load file adds them all in one transaction (seconds).
+    Each ``add user`` command costs a sacctmgr round trip that re-reads the associations
+    (about 0.1 s each here), so thousands of them are sent as one load file instead. Users not
+    in ``known_users`` get their first account as default; known users keep theirs.
     """
     lines = [f"Cluster - '{cluster}'"]
+    defaulted: set[str] = set()
     for cmd in commands:
         if cmd[:2] != ["add", "user"]:
             return None
@@ -223,7 +228,12 @@ def to_load_file(commands: Sequence[Sequence[str]], cluster: str) -> str | None:
         accounts = next(c for c in cmd if c.startswith("account=")).removeprefix("account=")
         for account in accounts.split(","):
             lines.append(f"Parent - '{account}'")
-            lines += [f"User - '{u}':DefaultAccount='{account}'" for u in users]
+            for u in users:
+                if u in known_users or u in defaulted:
+                    lines.append(f"User - '{u}'")
+                else:
+                    defaulted.add(u)
+                    lines.append(f"User - '{u}':DefaultAccount='{account}'")
     return "\n".join(lines) + "\n"
 
 
@@ -250,13 +260,15 @@ class SlurmAccounts:
 
     async def apply(self, desired: Sequence[AccountLimit]) -> list[list[str]]:
         """Bring the cluster to ``desired``; return the commands that were run."""
-        commands = await self.plan(desired)
+        current = await self.current()
+        commands = plan(desired, current, self.cluster)
         user_adds = [c for c in commands if c[:2] == ["add", "user"]]
         others = [c for c in commands if c[:2] != ["add", "user"]]
         for cmd in others:
             await run_slurm_command(["sacctmgr", "-i", *cmd], self.env, None, self.timeout_s)
         if len(user_adds) > 3:
-            content = to_load_file(user_adds, self.cluster)
+            known = {u for acc in current.values() for u in acc.users}
+            content = to_load_file(user_adds, self.cluster, known)
             assert content is not None
             await self._load(content)
         else:
