@@ -117,6 +117,8 @@ async def test_apply_review_decide_through_the_pages(client, db):
     board = await client.get("/staff/access", headers=HTML)
     assert board.status_code == 200 and "Fast Lane" in board.text
     await login(client, "pi@web.example")
+    home = await client.get("/", headers=HTML)
+    assert "Active allocations: 1 (1,000 hours left)" in home.text
     allocs = await client.get("/allocations", headers=HTML)
     assert "jz/a100" in allocs.text and "1,000" in allocs.text
 

@@ -152,6 +152,12 @@ def test_cli_journey(server: str, tmp_path: Path) -> None:
         "health",
     )
     assert r.returncode == 0, r.stderr
+    r = cli(ada, "orgs", "add-member", "ada-lab", "bob@example.eu", "--role", "admin")
+    assert r.returncode == 0 and "admin" in r.stdout, r.stderr
+    r = cli(ada, "orgs", "set-role", "ada-lab", "ada@example.eu", "member")
+    assert r.returncode == 1 and "last owner" in r.stderr
+    r = cli(ada, "orgs", "remove-member", "ada-lab", "bob@example.eu")
+    assert r.returncode == 0, r.stderr
     r = cli(ada, "projects", "add-member", "llm-fr", "bob@example.eu")
     assert r.returncode == 0, r.stderr
     r = cli(ada, "projects", "set-role", "llm-fr", "bob@example.eu", "manager")

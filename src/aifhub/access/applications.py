@@ -153,12 +153,16 @@ async def _require_pi(session: AsyncSession, actor: User, app: Application) -> P
     return project
 
 
-async def get_application(session: AsyncSession, actor: User, app_id: int) -> Application:
-    """An application the actor may see (404 otherwise)."""
+async def get_application(
+    session: AsyncSession, actor: User, app_id: int, *, for_update: bool = False
+) -> Application:
+    """An application the actor may see (404 otherwise); `for_update` locks it on PostgreSQL."""
     visible = visible_projects(actor).with_only_columns(Project.id)
-    app = await session.scalar(
-        select(Application).where(Application.id == app_id, Application.project_id.in_(visible))
-    )
+    query = select(Application).where(Application.id == app_id, Application.project_id.in_(visible))
+    if for_update and session.get_bind().dialect.name == "postgresql":
+        # Two concurrent actions on one application serialise: the second sees the new state.
+        query = query.with_for_update(of=Application).execution_options(populate_existing=True)
+    app = await session.scalar(query)
     if app is None:
         raise NotFound(f"No application {app_id} that you can see.")
     return app
@@ -237,7 +241,7 @@ async def update_application(
 
 async def submit_application(session: AsyncSession, actor: User, app_id: int) -> Application:
     """Submit or resubmit; checked at once, refused with the failures when ineligible."""
-    app = await get_application(session, actor, app_id)
+    app = await get_application(session, actor, app_id, for_update=True)
     project = await _require_pi(session, actor, app)
     action = "resubmit" if app.state == S.CHANGES_REQUESTED else "submit"
     workflow.target_of(app.state, action)  # 409 before any work when the state forbids it
@@ -265,7 +269,7 @@ async def submit_application(session: AsyncSession, actor: User, app_id: int) ->
     app.due_date = due_date_for(spec, now.date())
     await workflow.move(app, "check", session=session, reason="")
     await notifications.submission_receipt(session, app=app, project=project, mode_name=spec.name)
-    if spec.auto_decide and not spec.review_steps:
+    if spec.auto_decide:  # the automatic checks are the whole assessment
         from aifhub.access.decisions import decide
 
         await decide(
@@ -282,7 +286,7 @@ async def submit_application(session: AsyncSession, actor: User, app_id: int) ->
 
 async def withdraw_application(session: AsyncSession, actor: User, app_id: int) -> Application:
     """Withdraw an application that is not yet under assessment (the project's PI)."""
-    app = await get_application(session, actor, app_id)
+    app = await get_application(session, actor, app_id, for_update=True)
     await _require_pi(session, actor, app)
     await workflow.move(app, "withdraw", session=session)
     return app

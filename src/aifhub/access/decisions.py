@@ -69,7 +69,7 @@ async def _require_reviews(
 async def start_assessment(session: AsyncSession, actor: User, app_id: int) -> Application:
     """Move a checked application into technical assessment."""
     require_assessor(actor)
-    app = await get_application(session, actor, app_id)
+    app = await get_application(session, actor, app_id, for_update=True)
     await workflow.move(app, "start_assessment", session=session)
     return app
 
@@ -77,7 +77,7 @@ async def start_assessment(session: AsyncSession, actor: User, app_id: int) -> A
 async def send_to_peer_review(session: AsyncSession, actor: User, app_id: int) -> Application:
     """Close the technical assessment and open peer review (modes with a peer step)."""
     require_assessor(actor)
-    app = await get_application(session, actor, app_id)
+    app = await get_application(session, actor, app_id, for_update=True)
     workflow.target_of(app.state, "send_to_peer_review")
     spec = await _spec(session, app)
     if not spec.has_step("peer"):
@@ -96,7 +96,7 @@ async def request_changes(
 ) -> Application:
     """Send an application back to its applicant with what to change."""
     require_assessor(actor)
-    app = await get_application(session, actor, app_id)
+    app = await get_application(session, actor, app_id, for_update=True)
     await workflow.move(app, "request_changes", session=session, reason=reason)
     project = await session.get(Project, app.project_id)
     assert project is not None
@@ -204,7 +204,7 @@ async def decide_application(
 ) -> Application:
     """Staff decision on an application (409 when its required reviews are missing)."""
     require_assessor(actor)
-    app = await get_application(session, actor, app_id)
+    app = await get_application(session, actor, app_id, for_update=True)
     return await decide(
         session, actor, app, outcome=outcome, reason=reason, granted=granted, allocate=allocate
     )
@@ -213,7 +213,7 @@ async def decide_application(
 async def allocate_accepted(session: AsyncSession, actor: User, app_id: int) -> Application:
     """Create the allocations of an accepted application that was decided without them."""
     require_assessor(actor)
-    app = await get_application(session, actor, app_id)
+    app = await get_application(session, actor, app_id, for_update=True)
     workflow.target_of(app.state, "allocate")
     await allocate_application(session, app, spec=await _spec(session, app))
     return app

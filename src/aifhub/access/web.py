@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from aifhub.access import allocations, applications, decisions, reviews
+from aifhub.access import allocations, applications, card, decisions, reviews
 from aifhub.access.modes import list_modes
 from aifhub.access.read import allocation_read, application_out, application_read, mode_read
 from aifhub.access.schemas import ApplicationCreate, ApplicationUpdate
@@ -31,6 +31,7 @@ from aifhub.web.nav import NAV, NavItem
 from aifhub.web.render import gettext, redirect
 
 router = APIRouter(include_in_schema=False)
+_CARD = card.access_card  # registered on the home dashboard at import
 NAV.append(NavItem(N_("Applications"), "/applications", order=24))
 NAV.append(NavItem(N_("Allocations"), "/allocations", order=26))
 ITEM_ROWS = 3

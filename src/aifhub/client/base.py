@@ -7,7 +7,7 @@ call `self._call(...)` with the path and the pydantic model of the answer.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 import httpx
 from pydantic import BaseModel, TypeAdapter
@@ -45,7 +45,7 @@ class BaseClient:
         """Close the connection pool."""
         self._http.close()
 
-    def __enter__(self) -> BaseClient:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -83,7 +83,7 @@ class BaseClient:
         response = self.request(method, path, json=json, params=params)
         if model is None or response.status_code == 204:
             return None  # type: ignore[return-value]
-        return TypeAdapter(model).validate_python(response.json())  # type: ignore[no-any-return]
+        return TypeAdapter(model).validate_python(response.json())
 
     def paginate(
         self, fetch: Callable[[int, int], Page[M]], *, page_size: int = 200

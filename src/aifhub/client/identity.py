@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -21,7 +22,7 @@ from aifhub.identity.schemas import (
 DEFAULT_SCOPES = ("read", "write")
 
 
-def _member_id(members: list[Any], user: int | str, where: str) -> int:
+def _member_id(members: builtins.list[Any], user: int | str, where: str) -> int:
     """A member's user id from an id or an e-mail (the API addresses members by id)."""
     if isinstance(user, int):
         return user
@@ -86,9 +87,9 @@ class Organisations(Resource):
         )
         return self._call("PATCH", f"/organisations/{slug}", OrganisationRead, json=data)
 
-    def members(self, slug: str) -> list[OrgMemberRead]:
+    def members(self, slug: str) -> builtins.list[OrgMemberRead]:
         """Members of an organisation and their roles."""
-        return self._call("GET", f"/organisations/{slug}/members", list[OrgMemberRead])
+        return self._call("GET", f"/organisations/{slug}/members", builtins.list[OrgMemberRead])
 
     def add_member(self, slug: str, email: str, *, role: str = "member") -> OrgMemberRead:
         """Add an existing user (by e-mail) to an organisation."""
@@ -156,9 +157,9 @@ class Projects(Resource):
         data = body(name=name, sector=sector, description=description)
         return self._call("PATCH", f"/projects/{slug}", ProjectRead, json=data)
 
-    def members(self, slug: str) -> list[ProjectMemberRead]:
+    def members(self, slug: str) -> builtins.list[ProjectMemberRead]:
         """Members of a project and their roles."""
-        return self._call("GET", f"/projects/{slug}/members", list[ProjectMemberRead])
+        return self._call("GET", f"/projects/{slug}/members", builtins.list[ProjectMemberRead])
 
     def add_member(self, slug: str, email: str, *, role: str = "member") -> ProjectMemberRead:
         """Add a user (by e-mail) to a project with a role (pi, manager, member)."""
@@ -180,9 +181,9 @@ class Projects(Resource):
 class Tokens(Resource):
     """`client.tokens`: one's own API tokens."""
 
-    def list(self) -> list[TokenRead]:
+    def list(self) -> builtins.list[TokenRead]:
         """One's tokens, newest first (never their secrets)."""
-        return self._call("GET", "/tokens", list[TokenRead])
+        return self._call("GET", "/tokens", builtins.list[TokenRead])
 
     def create(
         self,
@@ -192,7 +193,7 @@ class Tokens(Resource):
         expires_in_days: int | None = 90,
     ) -> TokenCreated:
         """Create a token (no more scopes than the calling token); `.token` is the secret."""
-        data = {"name": name, "scopes": list(scopes), "expires_in_days": expires_in_days}
+        data = {"name": name, "scopes": builtins.list(scopes), "expires_in_days": expires_in_days}
         return self._call("POST", "/tokens", TokenCreated, json=data)
 
     def revoke(self, token_id: int) -> TokenRead:

@@ -10,7 +10,14 @@ import typer
 
 from aifhub.access.schemas import ApplicationRead
 from aifhub.client import Client
-from aifhub.commands.identity import JsonOpt, _client, _dump, _table, console, handles_errors
+from aifhub.client.output import (
+    JsonOpt,
+    console,
+    handles_errors,
+    print_json,
+    print_table,
+    signed_in_client,
+)
 
 apps_app = typer.Typer(
     help="Access applications: follow, revise, submit; staff decide.", no_args_is_help=True
@@ -18,9 +25,7 @@ apps_app = typer.Typer(
 
 
 def _access_client() -> Client:
-    client = _client()
-    assert isinstance(client, Client)
-    return client
+    return signed_in_client()
 
 
 HoursOpt = Annotated[
@@ -78,7 +83,7 @@ APP_COLUMNS = ("id", "project", "mode", "state", "late", "due", "title")
 
 
 def _out_app(a: ApplicationRead, as_json: bool) -> None:
-    _dump(a) if as_json else _show_app(a)
+    print_json(a) if as_json else _show_app(a)
 
 
 @handles_errors
@@ -88,7 +93,7 @@ def modes(as_json: JsonOpt = False) -> None:
     with c:
         found = c.access_modes.list()
     if as_json:
-        _dump(found)
+        print_json(found)
         return
     rows = [
         (
@@ -102,7 +107,7 @@ def modes(as_json: JsonOpt = False) -> None:
         )
         for m in found
     ]
-    _table(
+    print_table(
         "Access modes",
         ("slug", "name", "max", "min", "months", "working days", "next cut-off"),
         rows,
@@ -169,9 +174,9 @@ def list_applications(
     with c:
         found = list(c.applications.iter(project=project, mode=mode, state=state))
     if as_json:
-        _dump(found)
+        print_json(found)
     else:
-        _table("Applications", APP_COLUMNS, _app_rows(found))
+        print_table("Applications", APP_COLUMNS, _app_rows(found))
 
 
 @apps_app.command("show")

@@ -7,8 +7,8 @@ from typing import Annotated
 import typer
 
 from aifhub.access.schemas import AllocationRead
+from aifhub.client.output import JsonOpt, console, handles_errors, print_json, print_table
 from aifhub.commands.access import _access_client
-from aifhub.commands.identity import JsonOpt, _dump, _table, console, handles_errors
 
 reviews_app = typer.Typer(help="Your review queue (staff reviewers).", no_args_is_help=True)
 allocs_app = typer.Typer(help="Allocations and their balances.", no_args_is_help=True)
@@ -25,10 +25,10 @@ def list_reviews(
     with c:
         found = c.reviews.list(state=state)
     if as_json:
-        _dump(found)
+        print_json(found)
     else:
         rows = [(r.id, r.application_id, r.application_title, r.step, r.state) for r in found]
-        _table("Reviews", ("id", "application", "title", "step", "state"), rows)
+        print_table("Reviews", ("id", "application", "title", "step", "state"), rows)
 
 
 @reviews_app.command("submit")
@@ -107,9 +107,9 @@ def list_allocations(
     with c:
         page = c.allocations.list(project=project, state=state, limit=500)
     if as_json:
-        _dump(page.items)
+        print_json(page.items)
     else:
-        _table("Allocations", ALLOC_COLUMNS, _alloc_rows(page.items))
+        print_table("Allocations", ALLOC_COLUMNS, _alloc_rows(page.items))
 
 
 @allocs_app.command("show")
@@ -120,9 +120,9 @@ def show_allocation(allocation_id: int, as_json: JsonOpt = False) -> None:
     with c:
         a = c.allocations.get(allocation_id)
     if as_json:
-        _dump(a)
+        print_json(a)
     else:
-        _table(f"Allocation #{a.id}", ALLOC_COLUMNS, _alloc_rows([a]))
+        print_table(f"Allocation #{a.id}", ALLOC_COLUMNS, _alloc_rows([a]))
 
 
 def register(app: typer.Typer) -> None:

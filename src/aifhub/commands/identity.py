@@ -2,84 +2,28 @@
 
 from __future__ import annotations
 
-import functools
-import json
 import socket
-from collections.abc import Callable, Iterable, Sequence
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import Annotated
 
 import typer
-from pydantic import BaseModel
-from rich.console import Console
-from rich.table import Table
 
-from aifhub.client import ApiError, Client, ClientError
+from aifhub.client import ApiError, Client
 from aifhub.client.config import config_path, forget_token, load_config, save_config
+from aifhub.client.output import (
+    JsonOpt,
+    console,
+    handles_errors,
+    print_fields,
+    print_json,
+    print_table,
+    signed_in_client,
+)
 
-console = Console()
-err_console = Console(stderr=True)
 orgs_app = typer.Typer(help="Organisations you belong to.", no_args_is_help=True)
 projects_app = typer.Typer(help="Projects and their members.", no_args_is_help=True)
 tokens_app = typer.Typer(help="Your API tokens.", no_args_is_help=True)
 
-P = ParamSpec("P")
-R = TypeVar("R")
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table")]
 ORG_KINDS = "startup, sme, large_company, academic, public_body"
-
-
-def handles_errors(fn: Callable[P, R]) -> Callable[P, R]:
-    """Print a failed call's problem detail in red and exit 1 (never a traceback)."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return fn(*args, **kwargs)
-        except ApiError as exc:
-            extra = ""
-            if exc.status == 401:
-                extra = "\nSign in again with `aifhub login`."
-            err_console.print(f"[red]Error ({exc.status} {exc.title}): {exc.detail}{extra}[/]")
-            raise typer.Exit(1) from None
-        except (ClientError, ValueError) as exc:
-            err_console.print(f"[red]Error: {exc}[/]")
-            raise typer.Exit(1) from None
-
-    return wrapper
-
-
-def _client(*, need_token: bool = True) -> Client:
-    cfg = load_config()
-    if need_token and not cfg.token:
-        raise ClientError(f"Not signed in to {cfg.url}; run `aifhub login` (or set AIFHUB_TOKEN).")
-    return Client.from_config(cfg)
-
-
-def _dump(value: BaseModel | Sequence[BaseModel]) -> None:
-    if isinstance(value, BaseModel):
-        data: Any = value.model_dump(mode="json")
-    else:
-        data = [v.model_dump(mode="json") for v in value]
-    print(json.dumps(data, indent=2, ensure_ascii=False))
-
-
-def _table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    table = Table(title=title, title_justify="left")
-    for col in columns:
-        table.add_column(col)
-    for row in rows:
-        table.add_row(*["" if v is None else str(v) for v in row])
-    console.print(table)
-
-
-def _fields(title: str, model: BaseModel) -> None:
-    table = Table(title=title, title_justify="left", show_header=False)
-    table.add_column(style="bold")
-    table.add_column()
-    for key, value in model.model_dump(mode="json").items():
-        shown = ", ".join(value) if isinstance(value, list) else value
-        table.add_row(key, "" if shown is None else str(shown))
-    console.print(table)
 
 
 # ---------------------------------------------------------------- session
@@ -134,10 +78,10 @@ def logout() -> None:
 def whoami(as_json: JsonOpt = False) -> None:
     """Who the saved token belongs to, on which server."""
     cfg = load_config()
-    with _client() as client:
+    with signed_in_client() as client:
         me = client.me()
     if as_json:
-        _dump(me)
+        print_json(me)
         return
     roles = ", ".join(me.staff_roles) or "-"
     console.print(f"[bold]{me.name}[/] <{me.email}>  staff roles: {roles}")
@@ -151,11 +95,11 @@ def whoami(as_json: JsonOpt = False) -> None:
 @handles_errors
 def orgs_list(as_json: JsonOpt = False) -> None:
     """Organisations you belong to (all of them, for staff)."""
-    with _client() as client:
+    with signed_in_client() as client:
         orgs = list(client.iter_organisations())
     if as_json:
-        return _dump(orgs)
-    _table(
+        return print_json(orgs)
+    print_table(
         f"Organisations ({len(orgs)})",
         ["slug", "name", "kind", "country", "sectors", "my role"],
         [(o.slug, o.name, o.kind, o.country, ", ".join(o.sectors), o.my_role) for o in orgs],
@@ -166,9 +110,9 @@ def orgs_list(as_json: JsonOpt = False) -> None:
 @handles_errors
 def orgs_show(slug: str, as_json: JsonOpt = False) -> None:
     """One organisation."""
-    with _client() as client:
+    with signed_in_client() as client:
         org = client.organisations.get(slug)
-    _dump(org) if as_json else _fields(f"Organisation {org.slug}", org)
+    print_json(org) if as_json else print_fields(f"Organisation {org.slug}", org)
 
 
 @orgs_app.command("create")
@@ -183,23 +127,23 @@ def orgs_create(
     as_json: JsonOpt = False,
 ) -> None:
     """Create an organisation; you become its owner."""
-    with _client() as client:
+    with signed_in_client() as client:
         org = client.organisations.create(
             slug, name, kind=kind, country=country, sectors=sector or [], website=website
         )
-    _dump(org) if as_json else console.print(f"[green]Organisation '{org.slug}' created.[/]")
+    print_json(org) if as_json else console.print(f"[green]Organisation '{org.slug}' created.[/]")
 
 
 @orgs_app.command("members")
 @handles_errors
 def orgs_members(slug: str, as_json: JsonOpt = False) -> None:
     """Members of an organisation."""
-    with _client() as client:
+    with signed_in_client() as client:
         members = client.organisations.members(slug)
     if as_json:
-        return _dump(members)
+        return print_json(members)
     rows = [(m.user_id, m.email, m.name, m.role) for m in members]
-    _table(f"Members of {slug}", ["id", "e-mail", "name", "role"], rows)
+    print_table(f"Members of {slug}", ["id", "e-mail", "name", "role"], rows)
 
 
 @orgs_app.command("add-member")
@@ -210,9 +154,27 @@ def orgs_add_member(
     role: Annotated[str, typer.Option(help="owner, admin, member")] = "member",
 ) -> None:
     """Add an existing user to an organisation."""
-    with _client() as client:
+    with signed_in_client() as client:
         m = client.organisations.add_member(slug, email, role=role)
     console.print(f"[green]{m.email} is now {m.role} of '{slug}'.[/]")
+
+
+@orgs_app.command("set-role")
+@handles_errors
+def orgs_set_role(slug: str, email: str, role: str) -> None:
+    """Change a member's role (owner, admin, member)."""
+    with signed_in_client() as client:
+        m = client.organisations.set_role(slug, email, role)
+    console.print(f"[green]{m.email} is now {m.role} of '{slug}'.[/]")
+
+
+@orgs_app.command("remove-member")
+@handles_errors
+def orgs_remove_member(slug: str, email: str) -> None:
+    """Remove a member from an organisation (or leave it, with your own e-mail)."""
+    with signed_in_client() as client:
+        client.organisations.remove_member(slug, email)
+    console.print(f"[green]{email} removed from '{slug}'.[/]")
 
 
 @orgs_app.command("invite")
@@ -223,7 +185,7 @@ def orgs_invite(
     role: Annotated[str, typer.Option(help="owner, admin, member")] = "member",
 ) -> None:
     """Invite an e-mail address into an organisation."""
-    with _client() as client:
+    with signed_in_client() as client:
         inv = client.organisations.invite(slug, email, role=role)
     console.print(f"[green]Invited {inv.email} as {inv.role} until {inv.expires_at:%Y-%m-%d}.[/]")
 
@@ -238,11 +200,11 @@ def projects_list(
     as_json: JsonOpt = False,
 ) -> None:
     """Projects you can see, with your role in each."""
-    with _client() as client:
+    with signed_in_client() as client:
         projects = list(client.iter_projects(organisation=org))
     if as_json:
-        return _dump(projects)
-    _table(
+        return print_json(projects)
+    print_table(
         f"Projects ({len(projects)})",
         ["slug", "name", "organisation", "sector", "status", "my role"],
         [(p.slug, p.name, p.organisation, p.sector, p.status, p.my_role) for p in projects],
@@ -253,9 +215,9 @@ def projects_list(
 @handles_errors
 def projects_show(slug: str, as_json: JsonOpt = False) -> None:
     """One project."""
-    with _client() as client:
+    with signed_in_client() as client:
         project = client.projects.get(slug)
-    _dump(project) if as_json else _fields(f"Project {project.slug}", project)
+    print_json(project) if as_json else print_fields(f"Project {project.slug}", project)
 
 
 @projects_app.command("create")
@@ -269,23 +231,25 @@ def projects_create(
     as_json: JsonOpt = False,
 ) -> None:
     """Open a project in one of your organisations; you become its PI."""
-    with _client() as client:
+    with signed_in_client() as client:
         project = client.projects.create(
             slug, name, organisation=org, sector=sector, description=description
         )
-    _dump(project) if as_json else console.print(f"[green]Project '{project.slug}' created.[/]")
+    print_json(project) if as_json else console.print(
+        f"[green]Project '{project.slug}' created.[/]"
+    )
 
 
 @projects_app.command("members")
 @handles_errors
 def projects_members(slug: str, as_json: JsonOpt = False) -> None:
     """Members of a project and their roles."""
-    with _client() as client:
+    with signed_in_client() as client:
         members = client.projects.members(slug)
     if as_json:
-        return _dump(members)
+        return print_json(members)
     rows = [(m.user_id, m.email, m.name, m.role) for m in members]
-    _table(f"Members of {slug}", ["id", "e-mail", "name", "role"], rows)
+    print_table(f"Members of {slug}", ["id", "e-mail", "name", "role"], rows)
 
 
 @projects_app.command("add-member")
@@ -294,7 +258,7 @@ def projects_add_member(
     slug: str, email: str, role: Annotated[str, typer.Option(help="pi, manager, member")] = "member"
 ) -> None:
     """Add a user to a project with a role."""
-    with _client() as client:
+    with signed_in_client() as client:
         m = client.projects.add_member(slug, email, role=role)
     console.print(f"[green]{m.email} is now {m.role} of project '{slug}'.[/]")
 
@@ -303,7 +267,7 @@ def projects_add_member(
 @handles_errors
 def projects_set_role(slug: str, email: str, role: str) -> None:
     """Change a member's role (pi, manager, member)."""
-    with _client() as client:
+    with signed_in_client() as client:
         m = client.projects.set_role(slug, email, role)
     console.print(f"[green]{m.email} is now {m.role} of project '{slug}'.[/]")
 
@@ -312,7 +276,7 @@ def projects_set_role(slug: str, email: str, role: str) -> None:
 @handles_errors
 def projects_remove_member(slug: str, email: str) -> None:
     """Remove a member from a project (or leave it, with your own e-mail)."""
-    with _client() as client:
+    with signed_in_client() as client:
         client.projects.remove_member(slug, email)
     console.print(f"[green]{email} removed from project '{slug}'.[/]")
 
@@ -324,12 +288,12 @@ def projects_remove_member(slug: str, email: str) -> None:
 @handles_errors
 def tokens_list(as_json: JsonOpt = False) -> None:
     """Your API tokens (never their secrets)."""
-    with _client() as client:
+    with signed_in_client() as client:
         tokens = client.tokens.list()
     if as_json:
-        return _dump(tokens)
+        return print_json(tokens)
     fmt = "%Y-%m-%d"
-    _table(
+    print_table(
         "API tokens",
         ["id", "name", "prefix", "scopes", "expires", "last used", "revoked"],
         [
@@ -356,12 +320,12 @@ def tokens_create(
     as_json: JsonOpt = False,
 ) -> None:
     """Create an API token; its secret is printed once."""
-    with _client() as client:
+    with signed_in_client() as client:
         created = client.tokens.create(
             name, scopes=scope or ["read", "write"], expires_in_days=expires_in_days
         )
     if as_json:
-        return _dump(created)
+        return print_json(created)
     console.print(f"[green]Token {created.id} '{created.name}' ({' '.join(created.scopes)})[/]")
     console.print("Copy it now, it is not shown again:")
     print(created.token)
@@ -371,7 +335,7 @@ def tokens_create(
 @handles_errors
 def tokens_revoke(token_id: int) -> None:
     """Revoke one of your tokens."""
-    with _client() as client:
+    with signed_in_client() as client:
         token = client.tokens.revoke(token_id)
     console.print(f"[green]Token {token.id} '{token.name}' revoked.[/]")
 

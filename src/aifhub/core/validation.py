@@ -40,10 +40,8 @@ NOT_COUNTRIES = frozenset(
 @lru_cache
 def country_codes() -> frozenset[str]:
     """ISO 3166-1 alpha-2 codes known to CLDR (plus XK, Kosovo)."""
-    territories = Locale("en").territories
-    return frozenset(
-        c for c in territories if len(c) == 2 and c.isalpha() and c not in NOT_COUNTRIES
-    )
+    codes = [str(c) for c in Locale("en").territories]
+    return frozenset(c for c in codes if len(c) == 2 and c.isalpha() and c not in NOT_COUNTRIES)
 
 
 def _country(value: str) -> str:
@@ -55,11 +53,17 @@ def _country(value: str) -> str:
 
 Country = Annotated[str, AfterValidator(_country)]
 
+_WEB_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
+
+
+def _web_url(value: str) -> str:
+    if not _WEB_URL.match(value):
+        raise ValueError(f"'{value[:80]}' is not a web address: write it as https://example.eu")
+    return value
+
+
 # An http(s) address with no spaces: refuses javascript:, data: and the like before a
 # page renders it as a link.
 WebUrl = Annotated[
-    str,
-    StringConstraints(
-        strip_whitespace=True, max_length=300, pattern=r"^https?://[^\s/$.?#][^\s]*$"
-    ),
+    str, StringConstraints(strip_whitespace=True, max_length=300), AfterValidator(_web_url)
 ]

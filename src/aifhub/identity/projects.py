@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -31,15 +31,16 @@ def visible_projects(actor: User) -> Select[tuple[Project]]:
     query = select(Project)
     if actor.is_staff:
         return query
-    is_member = exists().where(
-        ProjectMember.project_id == Project.id, ProjectMember.user_id == actor.id
+    # The ids come from the actor's own membership rows (indexed by user), so the cost
+    # follows what the actor belongs to, not the size of the projects table; an OR of two
+    # EXISTS probed every project (10x slower at 5,000 projects, bench/bench_projects_api.py).
+    mine = select(ProjectMember.project_id).where(ProjectMember.user_id == actor.id)
+    managed = (
+        select(Project.id)
+        .join(OrgMembership, OrgMembership.org_id == Project.org_id)
+        .where(OrgMembership.user_id == actor.id, OrgMembership.role.in_(ORG_MANAGERS))
     )
-    manages_org = exists().where(
-        OrgMembership.org_id == Project.org_id,
-        OrgMembership.user_id == actor.id,
-        OrgMembership.role.in_(ORG_MANAGERS),
-    )
-    return query.where(or_(is_member, manages_org))
+    return query.where(Project.id.in_(mine.union(managed)))
 
 
 async def list_projects(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import timedelta
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -127,9 +127,8 @@ def visible_orgs(actor: User) -> Select[tuple[Organisation]]:
     query = select(Organisation)
     if actor.is_staff:
         return query
-    return query.where(
-        exists().where(OrgMembership.org_id == Organisation.id, OrgMembership.user_id == actor.id)
-    )
+    mine = select(OrgMembership.org_id).where(OrgMembership.user_id == actor.id)
+    return query.where(Organisation.id.in_(mine))
 
 
 async def list_orgs(

@@ -1,0 +1,43 @@
+"""The access card of the home dashboard: open applications and active allocations."""
+
+from __future__ import annotations
+
+from fastapi import Request
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from aifhub.access import workflow
+from aifhub.access.allocations import balances, visible_allocations
+from aifhub.access.models import Allocation, AllocationState, Application
+from aifhub.identity.models import Project, User
+from aifhub.identity.projects import visible_projects
+from aifhub.web.dashboard import DASHBOARD_CARDS, Card
+
+
+async def access_card(session: AsyncSession, user: User, request: Request) -> Card | None:
+    """My open applications and what is left of my active allocations (staff: not shown)."""
+    if user.is_staff:
+        return None
+    visible = visible_projects(user).with_only_columns(Project.id)
+    open_apps = await session.scalar(
+        select(func.count()).where(
+            Application.project_id.in_(visible), Application.state.in_(workflow.OPEN_STATES)
+        )
+    )
+    active = list(
+        await session.scalars(
+            visible_allocations(user).where(Allocation.state == AllocationState.ACTIVE.value)
+        )
+    )
+    if not open_apps and not active:
+        return None
+    bal = await balances(session, [a.id for a in active])
+    remaining = sum((b.remaining for b in bal.values()), start=0)
+    return Card(
+        "access/card.html",
+        {"open_apps": int(open_apps or 0), "active": len(active), "remaining": remaining},
+        order=30,
+    )
+
+
+DASHBOARD_CARDS.append(access_card)
