@@ -132,7 +132,8 @@ async def test_sigkill_worker_during_deliveries(client, db, world, settings):
                 while await delivered() < n and time.monotonic() < deadline:  # noqa: ASYNC110
                     await asyncio.sleep(0.2)
         finally:
-            proc.send_signal(signal.SIGKILL)
+            if proc.returncode is None:
+                proc.send_signal(signal.SIGKILL)
             await proc.wait()
             kills += 1
     assert kills >= 5

@@ -10,7 +10,14 @@ from typing import Annotated
 
 import typer
 
-from aifhub.commands.identity import JsonOpt, _client, _dump, _table, console, handles_errors
+from aifhub.client.output import (
+    JsonOpt,
+    console,
+    handles_errors,
+    print_json,
+    print_table,
+    signed_in_client,
+)
 
 clusters_app = typer.Typer(help="Clusters and partitions of the site file.", no_args_is_help=True)
 allocations_app = typer.Typer(help="Allocations on the clusters.", no_args_is_help=True)
@@ -40,7 +47,7 @@ def submit(
         if not sep:
             raise ValueError(f"--env takes NAME=VALUE, not '{item}'")
         env_map[key] = value
-    with _client() as client:
+    with signed_in_client() as client:
         job = client.jobs.submit(
             script,
             project=project,
@@ -57,7 +64,7 @@ def submit(
             env=env_map or None,
         )
     if as_json:
-        _dump(job)
+        print_json(job)
         return
     console.print(
         f"[green]Job {job.id} {job.state}[/] on {job.partition} "
@@ -73,12 +80,12 @@ def jobs(
     as_json: JsonOpt = False,
 ) -> None:
     """Your jobs (and those of projects you manage), newest first."""
-    with _client() as client:
+    with signed_in_client() as client:
         page = client.jobs.list(project=project, state=state, limit=limit)
     if as_json:
-        _dump(page.items)
+        print_json(page.items)
         return
-    _table(
+    print_table(
         f"Jobs ({page.total})",
         ["id", "name", "project", "partition", "state", "reason", "gpus", "charged h"],
         [
@@ -98,7 +105,7 @@ def logs(
 ) -> None:
     """Print a job's output (with --follow, until the job ends)."""
     stream = "stderr" if stderr else "stdout"
-    with _client() as client:
+    with signed_in_client() as client:
         if follow:
             for text in client.jobs.follow(job_id, stream=stream):
                 sys.stdout.write(text)
@@ -117,7 +124,7 @@ def logs(
 @handles_errors
 def cancel(job_id: int) -> None:
     """Cancel a job."""
-    with _client() as client:
+    with signed_in_client() as client:
         job = client.jobs.cancel(job_id)
     console.print(f"Job {job.id}: {job.state}" + (" (cancel sent)" if job.cancel_requested else ""))
 
@@ -129,15 +136,15 @@ def usage(
     as_json: JsonOpt = False,
 ) -> None:
     """A project's hours: granted, reserved, used and remaining per allocation."""
-    with _client() as client:
+    with signed_in_client() as client:
         if csv:
             sys.stdout.write(client.jobs.usage_csv(project))
             return
         report = client.jobs.usage(project)
     if as_json:
-        _dump(report)
+        print_json(report)
         return
-    _table(
+    print_table(
         f"Allocations of {project}",
         ["id", "partition", "state", "until", "granted", "reserved", "used", "remaining"],
         [
