@@ -88,9 +88,15 @@ async def test_jobs_through_the_platform_on_slurm(client, db, world, tmp_path):
     sacct_total = Decimal(0)
     for line in out.stdout.splitlines():
         job_id, elapsed, cpus, account, comment = line.split("|")
-        assert account == f"{prefix}proj" and comment.startswith("aifhub:")
+        # (sacct keeps the comment only with AccountingStoreFlags=job_comment)
+        assert account == f"{prefix}proj" and comment in ("", *(f"aifhub:{j.id}" for j in jobs))
         sacct_total += hours(int(elapsed), int(cpus), Decimal("1.5"))
-    assert len(charges) == len(jobs)
+    async with world.maker() as s:
+        everything = [(e.kind, e.job_key) for e in await s.scalars(select(LedgerEntry))]
+    assert len(charges) == len(jobs), (
+        everything,
+        [(j.id, j.backend_id, j.settled_at) for j in jobs],
+    )
     assert sum(c.amount for c in charges) == sacct_total  # the exactness check
     log = await client.get(f"/api/v1/jobs/{ids[0]}/log", headers=world.member)
     assert "job-0" in log.json()["text"]

@@ -152,3 +152,32 @@ async def test_sigkill_worker_during_deliveries(client, db, world, settings):
             await s.scalars(select(AuditEvent.action).where(AuditEvent.action.like("job.re%")))
         )
     print(f"kills={kills} reconciled/requeued after crashes: {dict(events)}")
+
+
+async def test_find_by_comment_falls_back_to_the_job_name():
+    """On Slurm without job_comment in sacct, the job name `aifhub-<id>-...` identifies it."""
+    from datetime import UTC, datetime
+
+    from aifhub.backends.base import AccountingRecord, ComputeBackend, JobState
+    from aifhub.compute.registry import find_by_comment
+
+    class SacctOnly(ComputeBackend):  # FAKE: only accounting() answers, as sacct would
+        name = "slurm"
+
+        async def accounting(self, since):  # type: ignore[no-untyped-def]
+            now = datetime.now(UTC)
+            rec = dict(account="p", user="u", partition="cpu", state=JobState.PENDING,
+                       submitted_at=now, started_at=None, ended_at=None, elapsed_s=0,
+                       alloc_gpus=0, alloc_cpus=1)  # fmt: skip
+            return [
+                AccountingRecord(backend_id="77", comment=None, name="aifhub-12-train", **rec),
+                AccountingRecord(backend_id="78", comment=None, name="aifhub-123-x", **rec),
+                AccountingRecord(backend_id="79", comment="aifhub:5", name="other", **rec),
+            ]
+
+        submit = poll = cancel = read_log = health = None  # type: ignore[assignment]
+
+    found = await find_by_comment(
+        SacctOnly(), ["aifhub:12", "aifhub:5", "aifhub:9"], since=datetime.now(UTC)
+    )
+    assert found == {"aifhub:12": "77", "aifhub:5": "79"}

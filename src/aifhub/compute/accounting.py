@@ -86,8 +86,11 @@ async def _platform_jobs(
     out: dict[str, Job] = {}
     for part in _chunks(list(by_comment)):
         for job in await session.scalars(select(Job).where(Job.id.in_(part))):
-            if job.cluster_id == cluster.id:
-                out[by_comment[job.id]] = job
+            # The same comment on another backend id is another platform's (or an older
+            # database's) job: the backend id, once known, decides.
+            bid = by_comment[job.id]
+            if job.cluster_id == cluster.id and job.backend_id in (None, bid):
+                out[bid] = job
     rest = [r.backend_id for r in records if r.backend_id not in out]
     for part in _chunks(rest):
         for job in await session.scalars(

@@ -76,8 +76,24 @@ async def find_by_comment(
     jobs_dir = getattr(backend, "jobs_dir", None)
     if backend.name == "local" and jobs_dir is not None:
         return await asyncio.to_thread(_scan_local, Path(jobs_dir), wanted)
-    records = await backend.accounting(since - timedelta(minutes=5))
-    return {r.comment: r.backend_id for r in records if r.comment in wanted}
+    earliest = since - timedelta(minutes=5)
+    records = [
+        r
+        for r in await backend.accounting(earliest)
+        if r.submitted_at is None or r.submitted_at >= earliest  # not an older namesake
+    ]
+    # Slurm keeps the comment in sacct only with AccountingStoreFlags=job_comment; the job
+    # name `aifhub-<id>-...` is always kept, so it identifies the job too.
+    by_name = {f"aifhub-{c.split(':', 1)[1]}-": c for c in wanted if ":" in c}
+    found = {}
+    for r in records:
+        if r.comment in wanted:
+            found[r.comment] = r.backend_id
+            continue
+        prefix = r.name[: r.name.find("-", len("aifhub-")) + 1] if r.name else ""
+        if prefix in by_name:
+            found[by_name[prefix]] = r.backend_id
+    return found
 
 
 def _scan_local(jobs_dir: Path, wanted: set[str]) -> dict[str, str]:
