@@ -15,6 +15,8 @@ from sqlalchemy import text
 from aifhub import __version__
 from aifhub.access.api import router as access_router
 from aifhub.catalog.api import router as catalog_router
+from aifhub.compute.api import router as compute_router
+from aifhub.compute.tasks import ensure_site_synced
 from aifhub.core import context
 from aifhub.core.config import Settings, get_settings
 from aifhub.core.db import make_engine, make_sessionmaker
@@ -39,6 +41,7 @@ def api_routers() -> list[APIRouter]:
         ecosystem_router,
         recommend_router,
         catalog_router,
+        compute_router,
     ]
 
 
@@ -60,6 +63,7 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
         app.state.sessionmaker = make_sessionmaker(engine)
         if check_schema:
             await check_migrated(engine)
+            await ensure_site_synced(app.state.sessionmaker, settings)
         app.state.started_at = time.time()
         worker_task = None
         if settings.run_worker_in_process:

@@ -11,6 +11,7 @@ def routers() -> list[APIRouter]:
     """Page routers of every domain, in mount order."""
     from aifhub.access.web import router as access_router
     from aifhub.catalog.web import router as catalog_router
+    from aifhub.compute.web import router as compute_router
     from aifhub.ecosystem.web import router as ecosystem_router
     from aifhub.identity.web import router as identity_router
     from aifhub.recommend.web import router as recommend_router
@@ -26,4 +27,5 @@ def routers() -> list[APIRouter]:
         ecosystem_router,
         recommend_router,
         catalog_router,
+        compute_router,
     ]

@@ -1,0 +1,111 @@
+"""Allocation push: time to sync 3,000 allocations to Slurm (ColdFront's dump: 15.8 s).
+
+    PYTHONPATH=src .venv/bin/python bench/bench_compute_push.py [--allocations 3000] [--apply]
+
+Creates 3,000 projects, each with an allocation on a GPU partition, 2 members with cluster
+logins (10 % of the allocations expired: those accounts are blocked). Measures building the
+desired state from the database and the sacctmgr plan (dry run, against the live cluster
+when --apply, else against an empty one); with --apply, runs it on the real Slurm test
+cluster (scripts/start-slurm.sh), runs it a second time (must be 0 commands) and deletes the
+bench accounts afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import subprocess
+import tempfile
+import time
+import uuid
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import select
+
+from aifhub.access.models import Allocation
+from aifhub.compute.models import Cluster, ClusterLogin, Partition
+from aifhub.compute.push import push_allocations
+from aifhub.compute.site import sync_site
+from aifhub.core.config import SiteConfig
+from aifhub.core.db import make_engine, make_sessionmaker, utcnow
+from aifhub.core.migrate import upgrade
+from aifhub.identity.models import Organisation, Project, ProjectMember, User
+
+
+async def setup(maker, n: int, prefix: str, slurm_conf: str | None) -> None:  # type: ignore[no-untyped-def]
+    settings = {"cluster_name": "ci"}
+    if slurm_conf:
+        settings["slurm_conf"] = slurm_conf
+    site = {"clusters": [{"name": "jz", "backend": "slurm", "account_format": prefix + "{project}",
+                          "settings": settings,
+                          "partitions": [{"name": "gpu", "gpus_per_node": 2, "charge_factor": "2"}]}]}  # fmt: skip  # noqa: E501
+    now = utcnow()
+    async with maker() as s:
+        await sync_site(s, SiteConfig.model_validate(site), var_dir=Path(tempfile.gettempdir()))
+        cluster = await s.scalar(select(Cluster))
+        part = await s.scalar(select(Partition))
+        org = Organisation(slug="bench", name="Bench", kind="startup", country="FR")
+        s.add(org)
+        await s.flush()
+        for i in range(n):
+            p = Project(slug=f"b{i}", name=f"B{i}", org_id=org.id, sector="health")
+            s.add(p)
+            users = [User(email=f"u{i}-{k}@bench.eu", name=f"U{i}") for k in range(2)]
+            s.add_all(users)
+            await s.flush()
+            for k, u in enumerate(users):
+                s.add(
+                    ProjectMember(project_id=p.id, user_id=u.id, role="pi" if k == 0 else "member")
+                )
+                s.add(ClusterLogin(user_id=u.id, cluster_id=cluster.id, login=f"{prefix}u{i}x{k}"))
+            expired = i % 10 == 0
+            s.add(Allocation(project_id=p.id, partition_id=part.id,
+                             amount=Decimal((1000, 5000, 10000, 50000)[i % 4]),
+                             starts_at=now - timedelta(days=30),
+                             ends_at=now + timedelta(days=-1 if expired else 300),
+                             state="expired" if expired else "active"))  # fmt: skip
+        await s.commit()
+
+
+async def main(url: str, args: argparse.Namespace) -> None:
+    prefix = f"bp{uuid.uuid4().hex[:4]}"
+    conf = os.environ.get("SLURM_CONF") if args.apply else None
+    engine = make_engine(url)
+    maker = make_sessionmaker(engine)
+    await setup(maker, args.allocations, prefix, conf)
+    var = Path(tempfile.gettempdir())
+    async with maker() as s:
+        t0 = time.perf_counter()
+        lines = await push_allocations(s, var_dir=var, dry_run=True, read_cluster=args.apply)
+        t_plan = time.perf_counter() - t0
+    print(f"allocations: {args.allocations}; dry run (DB -> desired -> plan): {t_plan:.2f} s")
+    print(f"  {lines[0]}")
+    if args.apply:
+        async with maker() as s:
+            t1 = time.perf_counter()
+            done = await push_allocations(s, var_dir=var)
+            t_apply = time.perf_counter() - t1
+            await s.commit()
+            t2 = time.perf_counter()
+            again = await push_allocations(s, var_dir=var)
+            t_again = time.perf_counter() - t2
+        print(f"apply on the real Slurm: {t_apply:.2f} s ({done[0]})")
+        print(f"second push: {t_again:.2f} s ({again[0]})")
+        names = ",".join(f"{prefix}b{i}" for i in range(args.allocations))
+        cleanup = ["sacctmgr", "-i", "delete", "account", names]
+        await asyncio.to_thread(subprocess.run, cleanup, capture_output=True, check=False)
+    await engine.dispose()
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--allocations", type=int, default=3000)
+    ap.add_argument("--apply", action="store_true", help="Run on the real Slurm (SLURM_CONF)")
+    ap.add_argument("--database-url", default="")
+    args = ap.parse_args()
+    url = args.database_url or f"sqlite+aiosqlite:///{tempfile.mkdtemp()}/bench.db"
+    upgrade(url)
+    asyncio.run(main(url, args))

@@ -1,0 +1,149 @@
+"""Compute endpoints of the SDK: `client.jobs` (submit, list, get, cancel, logs, wait, usage).
+
+    with Client.from_config() as c:
+        job = c.jobs.submit("train.sh", project="llm-fr", partition="jean-zay/gpu_p5", gpus=8,
+                            time="20h")
+        for text in c.jobs.follow(job.id):
+            print(text, end="")
+
+Each submission carries an Idempotency-Key (a fresh one unless given), so a retry after a
+lost answer returns the first job instead of creating a second.
+"""
+
+from __future__ import annotations
+
+import time as clock
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from aifhub.client.base import Resource, body
+from aifhub.client.errors import ApiError, ServerUnreachable
+from aifhub.compute.schemas import JobLog, JobRead, ProjectUsage
+from aifhub.core.pagination import Page
+
+TERMINAL = {"completed", "failed", "cancelled", "timeout", "node_fail", "out_of_memory"}
+
+
+def script_text(script: str | Path) -> tuple[str, str]:
+    """(text, default job name) of a script given as a path or as its text."""
+    if isinstance(script, Path) or ("\n" not in script and Path(script).is_file()):
+        path = Path(script)
+        return path.read_text(), safe_name(path.stem)
+    return str(script), "job"
+
+
+def safe_name(text: str) -> str:
+    """A job name the API accepts, from a file name."""
+    cleaned = "".join(c if c.isalnum() or c in "_.-" else "-" for c in text).strip("-.")
+    return (cleaned or "job")[:64]
+
+
+class Jobs(Resource):
+    """`client.jobs`: jobs on the factory's clusters."""
+
+    def submit(
+        self,
+        script: str | Path,
+        *,
+        project: str,
+        partition: str,
+        time: str = "1h",
+        gpus: int = 0,
+        name: str | None = None,
+        idempotency_key: str | None = None,
+        retries: int = 2,
+        **fields: Any,
+    ) -> JobRead:
+        """Submit a script (path or text); retried on lost answers without duplicates."""
+        text, default_name = script_text(script)
+        data = body(
+            project=project,
+            partition=partition,
+            script=text,
+            time_limit=time,
+            gpus=gpus,
+            name=name or default_name,
+            **fields,
+        )
+        key = idempotency_key or uuid.uuid4().hex
+        client = self._client
+        headers = {"Idempotency-Key": key}
+        if client.token:
+            headers["Authorization"] = f"Bearer {client.token}"
+        for attempt in range(retries + 1):
+            try:
+                r = client._http.post("/jobs", json=data, headers=headers)
+            except httpx.TransportError as exc:
+                if attempt == retries:
+                    raise ServerUnreachable(client.base_url, str(exc) or "no answer") from exc
+                clock.sleep(0.5 * 2**attempt)
+                continue
+            if r.status_code >= 400:
+                raise ApiError.from_response(r)
+            return JobRead.model_validate(r.json())
+        raise AssertionError("unreachable")
+
+    def list(
+        self,
+        *,
+        project: str | None = None,
+        state: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> Page[JobRead]:
+        """One page of visible jobs, newest first."""
+        params = {"project": project, "state": state, "limit": limit, "offset": offset}
+        return self._call("GET", "/jobs", Page[JobRead], params=params)
+
+    def get(self, job_id: int) -> JobRead:
+        """One job."""
+        return self._call("GET", f"/jobs/{job_id}", JobRead)
+
+    def cancel(self, job_id: int) -> JobRead:
+        """Cancel a job."""
+        return self._call("POST", f"/jobs/{job_id}/cancel", JobRead)
+
+    def log(self, job_id: int, offset: int = 0, stream: str = "stdout") -> JobLog:
+        """One chunk of output from `offset`; pass back `next_offset` to continue."""
+        params = {"offset": offset, "stream": stream}
+        return self._call("GET", f"/jobs/{job_id}/log", JobLog, params=params)
+
+    def follow(
+        self, job_id: int, *, stream: str = "stdout", interval: float = 1.0
+    ) -> Iterator[str]:
+        """Yield output as it is written, until the job has ended and all was read."""
+        offset = 0
+        while True:
+            chunk = self.log(job_id, offset, stream)
+            offset = chunk.next_offset
+            if chunk.text:
+                yield chunk.text
+                continue
+            if chunk.finished:
+                return
+            clock.sleep(interval)
+
+    def wait(self, job_id: int, *, interval: float = 2.0, timeout: float | None = None) -> JobRead:
+        """Block until the job has ended; return it."""
+        start = clock.monotonic()
+        while True:
+            job = self.get(job_id)
+            if job.state in TERMINAL:
+                return job
+            if timeout is not None and clock.monotonic() - start > timeout:
+                raise TimeoutError(f"job {job_id} still {job.state} after {timeout} s")
+            clock.sleep(interval)
+
+    def usage(self, project: str) -> ProjectUsage:
+        """A project's balances and daily usage."""
+        return self._call("GET", f"/projects/{project}/usage", ProjectUsage)
+
+    def usage_csv(self, project: str) -> str:
+        """A project's daily usage as CSV text."""
+        return self._client.request(
+            "GET", f"/projects/{project}/usage", params={"format": "csv"}
+        ).text

@@ -1,0 +1,178 @@
+"""Compute REST endpoints under /api/v1: HTTP only, the rules live in the services."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Header, Query, Request, Response
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from aifhub.compute import jobs as job_service
+from aifhub.compute import logins, service, usage
+from aifhub.compute.models import Cluster, Partition
+from aifhub.compute.schemas import (
+    ClusterLoginSet,
+    JobCreate,
+    JobLog,
+    JobRead,
+    ProjectUsage,
+)
+from aifhub.core.db import DbSession
+from aifhub.core.errors import InvalidInput
+from aifhub.core.pagination import Page, Pagination
+from aifhub.identity.deps import CurrentUser
+
+router = APIRouter(tags=["compute"])
+IdempotencyKey = Annotated[
+    str | None, Header(alias="Idempotency-Key", max_length=100, description="Retry-safe key")
+]
+
+
+async def _one(db: DbSession, job: object) -> JobRead:
+    return (await job_service.job_reads(db, [job]))[0]  # type: ignore[list-item]
+
+
+@router.post("/jobs", status_code=201)
+async def submit_job(
+    db: DbSession,
+    user: CurrentUser,
+    body: JobCreate,
+    response: Response,
+    key: IdempotencyKey = None,
+) -> JobRead:
+    """Submit a job; with an Idempotency-Key, a retry returns the first job (200)."""
+    job, created = await service.submit_job(db, user, data=body, idempotency_key=key)
+    if not created:
+        response.status_code = 200
+        response.headers["Idempotent-Replayed"] = "true"
+    return await _one(db, job)
+
+
+@router.get("/jobs")
+async def list_jobs(
+    db: DbSession,
+    user: CurrentUser,
+    page: Pagination,
+    project: str | None = None,
+    state: str | None = None,
+) -> Page[JobRead]:
+    """Jobs one may see (one's own, those of projects one manages), newest first."""
+    rows, total = await job_service.list_jobs(
+        db, user, limit=page.limit, offset=page.offset, project=project, state=state
+    )
+    items = await job_service.job_reads(db, rows)
+    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+@router.get("/jobs/{job_id}")
+async def read_job(db: DbSession, user: CurrentUser, job_id: int) -> JobRead:
+    """One job."""
+    return await _one(db, await job_service.get_job(db, user, job_id))
+
+
+@router.post("/jobs/{job_id}/cancel")
+async def cancel_job(db: DbSession, user: CurrentUser, job_id: int) -> JobRead:
+    """Cancel a job (at once when still queued, else on the cluster within seconds)."""
+    return await _one(db, await job_service.cancel_job(db, user, job_id))
+
+
+@router.get("/jobs/{job_id}/log")
+async def read_log(
+    request: Request,
+    db: DbSession,
+    user: CurrentUser,
+    job_id: int,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    stream: Literal["stdout", "stderr"] = "stdout",
+) -> JobLog:
+    """The job's output from a byte offset; follow it by passing back `next_offset`."""
+    return await job_service.read_job_log(
+        db, user, job_id, var_dir=request.app.state.settings.var_dir, offset=offset, stream=stream
+    )
+
+
+@router.get("/projects/{slug}/usage", response_model=None)
+async def project_usage(
+    db: DbSession, user: CurrentUser, slug: str, format: str = "json"
+) -> ProjectUsage | Response:
+    """Usage per allocation, user, partition and day (`?format=csv` for a spreadsheet)."""
+    if format not in ("json", "csv"):
+        raise InvalidInput("format must be 'json' or 'csv'.")
+    report = await usage.project_usage(db, user, slug)
+    if format == "csv":
+        return Response(
+            usage.usage_csv(report),
+            media_type="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="{slug}-usage.csv"'},
+        )
+    return report
+
+
+class PartitionRead(BaseModel):
+    key: str
+    cluster: str
+    name: str
+    accelerator: str | None
+    gpus_per_node: int
+    cores_per_node: int
+    mem_mb_per_node: int
+    nodes: int
+    max_time_s: int
+    charge_factor: str
+    unit: str
+    qos: list[str]
+    constraint: str | None
+    sovereignty: str
+    country: str
+
+
+@router.get("/partitions")
+async def list_partitions(db: DbSession, user: CurrentUser) -> list[PartitionRead]:
+    """The partitions one can submit to (all enabled ones of the factory)."""
+    rows = await db.execute(
+        select(Partition, Cluster)
+        .join(Cluster, Cluster.id == Partition.cluster_id)
+        .where(Partition.enabled, Cluster.enabled)
+        .order_by(Partition.key)
+    )
+    return [
+        PartitionRead(
+            key=p.key,
+            cluster=c.name,
+            name=p.name,
+            accelerator=p.accelerator,
+            gpus_per_node=p.gpus_per_node,
+            cores_per_node=p.cores_per_node,
+            mem_mb_per_node=p.mem_mb_per_node,
+            nodes=p.nodes,
+            max_time_s=p.max_time_s,
+            charge_factor=str(p.charge_factor),
+            unit=p.unit,
+            qos=p.qos,
+            constraint=p.constraint,
+            sovereignty=c.sovereignty,
+            country=c.country,
+        )
+        for p, c in rows.all()
+    ]
+
+
+class LoginRead(BaseModel):
+    cluster: str
+    login: str
+
+
+@router.get("/cluster-logins")
+async def my_logins(db: DbSession, user: CurrentUser) -> list[LoginRead]:
+    """One's logins on the clusters."""
+    return [LoginRead(cluster=c, login=lg) for c, lg in await logins.logins_of(db, user)]
+
+
+@router.put("/cluster-logins")
+async def set_login(db: DbSession, user: CurrentUser, body: ClusterLoginSet) -> LoginRead:
+    """Claim one's login on a cluster once (admins set anyone's, and change them)."""
+    await logins.set_cluster_login(
+        db, user, cluster=body.cluster, login=body.login, user_email=body.user_email
+    )
+    return LoginRead(cluster=body.cluster, login=body.login)

@@ -1,0 +1,110 @@
+"""One backend object per cluster and process, and finding a job again by its comment."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from aifhub.backends.base import ComputeBackend, make_backend
+from aifhub.compute.models import Cluster
+
+_backends: dict[tuple[str, str, str], ComputeBackend] = {}
+_overrides: dict[str, ComputeBackend] = {}
+
+
+def backend_settings(cluster: Cluster, var_dir: Path) -> dict[str, Any]:
+    """The cluster's backend settings; a relative local `state_dir` lives under var_dir."""
+    settings = {k: v for k, v in (cluster.settings or {}).items() if k != "account_format"}
+    if cluster.backend == "local":
+        state_dir = Path(settings.get("state_dir", "local-backend"))
+        if not state_dir.is_absolute():
+            state_dir = var_dir / state_dir
+        settings["state_dir"] = str(state_dir)
+        settings.pop("demo_gpus", None)
+    return settings
+
+
+def backend_for(cluster: Cluster, var_dir: Path) -> ComputeBackend:
+    """The backend of a cluster (built once per process and settings)."""
+    if cluster.name in _overrides:
+        return _overrides[cluster.name]
+    settings = backend_settings(cluster, var_dir)
+    key = (cluster.name, cluster.backend, json.dumps(settings, sort_keys=True, default=str))
+    backend = _backends.get(key)
+    if backend is None:
+        backend = _backends[key] = make_backend(cluster.backend, settings)
+    return backend
+
+
+def override_backend(cluster_name: str, backend: ComputeBackend | None) -> None:
+    """Use this backend object for a cluster in this process (tests, embedding); None resets."""
+    if backend is None:
+        _overrides.pop(cluster_name, None)
+    else:
+        _overrides[cluster_name] = backend
+
+
+async def close_backends() -> None:
+    """Release every backend this process built."""
+    for backend in list(_backends.values()):
+        await backend.aclose()
+    _backends.clear()
+
+
+async def find_by_comment(
+    backend: ComputeBackend, comments: Sequence[str], *, since: datetime
+) -> dict[str, str]:
+    """Backend ids of the jobs carrying these comments (submitted after `since`).
+
+    This is how a job left in `submitting` by a crashed worker is reconciled: by the
+    backend's own records, never by guessing. The backend interface has no lookup, so:
+    a backend's own `find_by_comment` when it has one; the local backend's job files;
+    otherwise the accounting records (sacct lists pending and running jobs too).
+    """
+    wanted = set(comments)
+    if not wanted:
+        return {}
+    finder = getattr(backend, "find_by_comment", None)
+    if finder is not None:
+        found: dict[str, str] = await finder(sorted(wanted))
+        return found
+    jobs_dir = getattr(backend, "jobs_dir", None)
+    if backend.name == "local" and jobs_dir is not None:
+        return await asyncio.to_thread(_scan_local, Path(jobs_dir), wanted)
+    earliest = since - timedelta(minutes=5)
+    records = [
+        r
+        for r in await backend.accounting(earliest)
+        if r.submitted_at is None or r.submitted_at >= earliest  # not an older namesake
+    ]
+    # Slurm keeps the comment in sacct only with AccountingStoreFlags=job_comment; the job
+    # name `aifhub-<id>-...` is always kept, so it identifies the job too.
+    by_name = {f"aifhub-{c.split(':', 1)[1]}-": c for c in wanted if ":" in c}
+    found = {}
+    for r in records:
+        if r.comment in wanted:
+            found[r.comment] = r.backend_id
+            continue
+        prefix = r.name[: r.name.find("-", len("aifhub-")) + 1] if r.name else ""
+        if prefix in by_name:
+            found[by_name[prefix]] = r.backend_id
+    return found
+
+
+def _scan_local(jobs_dir: Path, wanted: set[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name in os.listdir(jobs_dir):
+        try:
+            with open(jobs_dir / name / "job.json") as fh:
+                job = json.load(fh)
+        except (OSError, ValueError):
+            continue
+        comment = (job.get("spec") or {}).get("comment")
+        if comment in wanted:
+            out[comment] = str(job["id"])
+    return out

@@ -1,0 +1,156 @@
+"""Compute request and response bodies."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from aifhub.compute.site import parse_duration
+
+# Names reach the scheduler: no spaces, quotes, newlines or '#' (no directive injection).
+JobName = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+]
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class InputRef(Strict):
+    """A catalogue dataset or model a job reads (checked and staged by the catalogue hooks)."""
+
+    kind: Literal["dataset", "model"]
+    ref: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    mount: Annotated[str, StringConstraints(pattern=r"^/[A-Za-z0-9_./-]{0,200}$")] | None = None
+
+
+class JobCreate(Strict):
+    """What a user submits: the script and its resources, on a project's allocation."""
+
+    project: Annotated[str, StringConstraints(min_length=2, max_length=64)]
+    partition: Annotated[str, StringConstraints(min_length=1, max_length=130)]
+    name: JobName = "job"
+    script: Annotated[str, StringConstraints(min_length=1, max_length=100_000)]
+    time_limit: str | int = Field("1h", description="e.g. 30m, 2h, 1d, 02:00:00 or seconds")
+    nodes: int = Field(1, ge=1, le=10_000)
+    ntasks: int = Field(1, ge=1, le=1_000_000)
+    cpus_per_task: int = Field(1, ge=1, le=1024)
+    gpus: int = Field(0, ge=0, le=100_000)
+    mem_mb: int | None = Field(None, ge=1)
+    env: dict[str, Annotated[str, StringConstraints(max_length=4000)]] = {}
+    workdir: Annotated[str, StringConstraints(pattern=r"^/[^\n\r\x00]{0,399}$")] | None = None
+    qos: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,60}$")] | None = None
+    inputs: list[InputRef] = Field([], max_length=50)
+    allow_network: bool = False
+
+    @field_validator("time_limit")
+    @classmethod
+    def _time(cls, value: str | int) -> str | int:
+        parse_duration(value)
+        return value
+
+    @field_validator("env")
+    @classmethod
+    def _env(cls, value: dict[str, str]) -> dict[str, str]:
+        for key, text in value.items():
+            if not ENV_NAME.match(key):
+                raise ValueError(f"'{key}' is not a valid environment variable name")
+            if "\0" in text:
+                raise ValueError(f"the value of {key} contains a NUL byte")
+        return value
+
+    @property
+    def time_limit_s(self) -> int:
+        """The time limit in seconds."""
+        return parse_duration(self.time_limit)
+
+
+class JobRead(BaseModel):
+    """A job as its owner sees it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    project: str
+    user: str
+    cluster: str
+    partition: str
+    name: str
+    state: str
+    reason: str | None
+    backend_id: str | None
+    time_limit_s: int
+    nodes: int
+    ntasks: int
+    cpus_per_task: int
+    gpus: int
+    mem_mb: int | None
+    qos: str | None
+    workdir: str | None
+    inputs: list[dict[str, str]]
+    created_at: datetime
+    delivered_at: datetime | None
+    started_at: datetime | None
+    ended_at: datetime | None
+    exit_code: int | None
+    elapsed_s: int | None
+    reserved_hours: Decimal
+    charged_hours: Decimal | None
+    cancel_requested: bool
+
+
+class JobLog(BaseModel):
+    """A chunk of a job's output; call again with `offset=next_offset` to follow it."""
+
+    text: str
+    next_offset: int
+    stream: str
+    finished: bool
+
+
+class UsageRow(BaseModel):
+    """Normalised hours charged for one (allocation, user, partition, day)."""
+
+    allocation_id: int
+    day: str
+    user: str
+    partition: str
+    hours: Decimal
+    jobs: int
+
+
+class AllocationUsage(BaseModel):
+    """One allocation of the project and its balance."""
+
+    allocation_id: int
+    partition: str
+    unit: str
+    starts_at: datetime
+    ends_at: datetime
+    state: str
+    granted: Decimal
+    reserved: Decimal
+    used: Decimal
+    remaining: Decimal
+
+
+class ProjectUsage(BaseModel):
+    """A project's usage: balances per allocation and daily rows."""
+
+    project: str
+    allocations: list[AllocationUsage]
+    rows: list[UsageRow]
+
+
+class ClusterLoginSet(Strict):
+    """A cluster login (Unix account name) for a user."""
+
+    cluster: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    login: Annotated[str, StringConstraints(pattern=r"^[a-z_][a-z0-9_-]{0,31}$")]
+    user_email: str | None = None

@@ -1,0 +1,235 @@
+"""Job submission: every check happens here, before anything reaches a backend."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from aifhub.access.models import Allocation
+from aifhub.compute import inputs as input_hooks
+from aifhub.compute.balance import allocations_of, balance_of, hours, is_current
+from aifhub.compute.errors import (
+    AllocationExhausted,
+    NoActiveAllocation,
+    NotProjectMember,
+    ResourcesExceedPartition,
+    UnknownPartition,
+)
+from aifhub.compute.models import (
+    Cluster,
+    ClusterLogin,
+    Job,
+    JobStatus,
+    LedgerEntry,
+    LedgerKind,
+    Partition,
+)
+from aifhub.compute.schemas import JobCreate
+from aifhub.core import audit
+from aifhub.core.db import utcnow
+from aifhub.core.errors import NotFound, PermissionDenied
+from aifhub.identity.models import Project, ProjectMember, User
+from aifhub.identity.projects import visible_projects
+
+SLURM_BACKENDS = ("slurm", "slurmrest")
+
+
+async def find_partition(session: AsyncSession, name: str) -> tuple[Partition, Cluster]:
+    """An enabled partition by key (`cluster/partition`) or by a name only one cluster uses."""
+    query = select(Partition, Cluster).join(Cluster, Cluster.id == Partition.cluster_id)
+    query = query.where(Partition.enabled, Cluster.enabled)
+    if "/" in name:
+        rows = (await session.execute(query.where(Partition.key == name))).all()
+    else:
+        rows = (await session.execute(query.where(Partition.name == name))).all()
+    if len(rows) == 1:
+        return rows[0][0], rows[0][1]
+    known = sorted((await session.scalars(select(Partition.key).where(Partition.enabled))).all())
+    if not rows:
+        raise UnknownPartition(
+            f"No partition '{name}'. Partitions: {', '.join(known) or 'none configured'}."
+        )
+    raise UnknownPartition(
+        f"'{name}' is a partition of several clusters; name one of "
+        f"{', '.join(p.key for p, _ in rows)}."
+    )
+
+
+def charge_units(partition: Partition, *, gpus: int, cpus: int) -> int:
+    """What the partition charges per second: GPUs on GPU partitions, cores otherwise."""
+    return gpus if partition.unit == "gpu_hours" else cpus
+
+
+def check_resources(partition: Partition, data: JobCreate) -> None:
+    """Refuse resources the partition cannot give, naming the limit."""
+    p = partition
+    problems = []
+    if data.nodes > p.nodes:
+        problems.append(f"{data.nodes} nodes asked, the partition has {p.nodes}")
+    if data.gpus > p.gpus_per_node * data.nodes:
+        problems.append(
+            f"{data.gpus} GPUs asked, at most {p.gpus_per_node} per node x {data.nodes} "
+            f"node(s) = {p.gpus_per_node * data.nodes}"
+        )
+    if p.unit == "gpu_hours" and data.gpus < 1:
+        problems.append(f"'{p.key}' is charged per GPU: ask for at least 1 GPU")
+    cpus = data.ntasks * data.cpus_per_task
+    if cpus > p.cores_per_node * data.nodes:
+        problems.append(
+            f"{cpus} cores asked (ntasks x cpus_per_task), at most {p.cores_per_node} per node "
+            f"x {data.nodes} node(s)"
+        )
+    if data.mem_mb is not None and data.mem_mb > p.mem_mb_per_node:
+        problems.append(f"{data.mem_mb} MB memory asked, at most {p.mem_mb_per_node} per node")
+    if data.time_limit_s > p.max_time_s:
+        problems.append(
+            f"time limit {data.time_limit_s} s asked, the partition's maximum is {p.max_time_s} s"
+        )
+    if data.qos is not None and data.qos not in p.qos:
+        problems.append(f"QoS '{data.qos}' is not one of {', '.join(p.qos) or 'none'}")
+    if problems:
+        raise ResourcesExceedPartition(f"On partition '{p.key}': " + "; ".join(problems) + ".")
+
+
+async def member_project(session: AsyncSession, user: User, slug: str) -> Project:
+    """The project if the user is one of its members (404 if invisible, 403 if not a member)."""
+    project = await session.scalar(visible_projects(user).where(Project.slug == slug))
+    if project is None:
+        raise NotFound(f"No project '{slug}' that you can see.")
+    member = await session.scalar(
+        select(ProjectMember.id).where(
+            ProjectMember.project_id == project.id, ProjectMember.user_id == user.id
+        )
+    )
+    if member is None:
+        raise NotProjectMember(
+            f"You are not a member of project '{slug}'; ask its PI to add you before submitting."
+        )
+    return project
+
+
+async def current_allocation(
+    session: AsyncSession, *, project: Project, partition: Partition, lock: bool = False
+) -> Allocation:
+    """The project's active allocation on the partition now (locked for the reservation)."""
+    now = utcnow()
+    candidates = await allocations_of(session, project_id=project.id, partition_id=partition.id)
+    current = [a for a in candidates if is_current(a, now)]
+    if not current:
+        if not candidates:
+            raise NoActiveAllocation(
+                f"Project '{project.slug}' has no allocation on '{partition.key}'; apply for "
+                "access to get one."
+            )
+        last = candidates[0]
+        raise NoActiveAllocation(
+            f"Project '{project.slug}' has no active allocation on '{partition.key}': the latest "
+            f"is {last.state}, from {last.starts_at:%Y-%m-%d} to {last.ends_at:%Y-%m-%d}."
+        )
+    allocation = current[0]
+    if lock and session.bind is not None and session.bind.dialect.name == "postgresql":
+        # Serialise reservations on one allocation, so two jobs never share the last hours.
+        await session.execute(
+            select(Allocation.id).where(Allocation.id == allocation.id).with_for_update()
+        )
+    return allocation
+
+
+async def cluster_login(session: AsyncSession, *, user_id: int, cluster_id: int) -> str | None:
+    """The user's login on the cluster, if one is set."""
+    return await session.scalar(
+        select(ClusterLogin.login).where(
+            ClusterLogin.user_id == user_id, ClusterLogin.cluster_id == cluster_id
+        )
+    )
+
+
+async def submit_job(
+    session: AsyncSession, user: User, *, data: JobCreate, idempotency_key: str | None = None
+) -> tuple[Job, bool]:
+    """Check and record a job (state `queued`) with its reservation; (job, created)."""
+    if idempotency_key is not None:
+        first = await session.scalar(
+            select(Job).where(Job.user_id == user.id, Job.idempotency_key == idempotency_key)
+        )
+        if first is not None:
+            return first, False
+    partition, cluster = await find_partition(session, data.partition)
+    project = await member_project(session, user, data.project)
+    check_resources(partition, data)
+    login = await cluster_login(session, user_id=user.id, cluster_id=cluster.id)
+    if cluster.backend in SLURM_BACKENDS and login is None:
+        raise PermissionDenied(
+            f"You have no login on cluster '{cluster.name}'; claim yours under "
+            "/api/v1/cluster-logins (or ask the staff) before submitting there."
+        )
+    allocation = await current_allocation(session, project=project, partition=partition, lock=True)
+    units = charge_units(partition, gpus=data.gpus, cpus=data.ntasks * data.cpus_per_task)
+    factor = Decimal(partition.charge_factor) if partition.charged else Decimal(0)
+    reserve = hours(data.time_limit_s, units, factor)
+    balance = await balance_of(session, allocation)
+    if reserve > balance.remaining:
+        raise AllocationExhausted(
+            f"This job needs {reserve} normalised hours ({data.time_limit_s} s x {units} "
+            f"{'GPU' if partition.unit == 'gpu_hours' else 'core'}(s) x factor {factor}); "
+            f"the allocation on '{partition.key}' has {balance.remaining} left. Shorten the "
+            "time limit, use fewer resources, or ask for more hours.",
+            requested=str(reserve),
+            remaining=str(balance.remaining),
+        )
+    await input_hooks.check_inputs(session, user=user, project=project, inputs=data.inputs)
+    account_format = str(cluster.settings.get("account_format", "{project}"))
+    job = Job(
+        project_id=project.id,
+        user_id=user.id,
+        cluster_id=cluster.id,
+        partition_id=partition.id,
+        allocation_id=allocation.id,
+        idempotency_key=idempotency_key,
+        name=data.name,
+        script=data.script,
+        account=account_format.format(project=project.slug),
+        login=login,
+        time_limit_s=data.time_limit_s,
+        nodes=data.nodes,
+        ntasks=data.ntasks,
+        cpus_per_task=data.cpus_per_task,
+        gpus=data.gpus,
+        mem_mb=data.mem_mb,
+        env=dict(data.env),
+        workdir=data.workdir,
+        qos=data.qos,
+        constraint=partition.constraint,
+        inputs=[i.model_dump(exclude_none=True) for i in data.inputs],
+        allow_network=data.allow_network,
+        state=JobStatus.QUEUED.value,
+        reason="waiting for delivery to the cluster",
+        reserved_hours=reserve,
+    )
+    session.add(job)
+    await session.flush()
+    session.add(
+        LedgerEntry(
+            allocation_id=allocation.id,
+            kind=LedgerKind.RESERVE.value,
+            amount=reserve,
+            job_key=f"job:{job.id}",
+            user_id=user.id,
+            note=f"reserve for job {job.id}",
+        )
+    )
+    await audit.record(
+        session,
+        "job.submitted",
+        "job",
+        job.id,
+        project=project.slug,
+        partition=partition.key,
+        reserved_hours=reserve,
+        gpus=data.gpus,
+        time_limit_s=data.time_limit_s,
+    )
+    await session.flush()
+    return job, True

@@ -1,0 +1,254 @@
+"""Clusters and partitions from the site file, synced into their tables idempotently."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from aifhub.compute.models import Cluster, Partition
+from aifhub.core import audit
+from aifhub.core.config import SiteConfig
+
+NAME = r"^[a-z0-9][a-z0-9_.-]{0,62}$"
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhd]?)\s*$")
+_UNIT_S = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(value: str | int) -> int:
+    """Seconds from `90`, `30m`, `2h`, `1d` or Slurm's `[D-]HH:MM[:SS]`; ValueError otherwise."""
+    if isinstance(value, int):
+        seconds = value
+    else:
+        text = value.strip()
+        if m := _DURATION.match(text):
+            seconds = int(m.group(1)) * _UNIT_S[m.group(2)]
+        elif m := re.match(r"^(?:(\d+)-)?(\d+):(\d{2})(?::(\d{2}))?$", text):
+            days, hours, minutes, secs = (int(g or 0) for g in m.groups())
+            seconds = ((days * 24 + hours) * 60 + minutes) * 60 + secs
+        else:
+            raise ValueError(
+                f"'{value}' is not a duration; write e.g. 90s, 30m, 2h, 1d or 02:00:00"
+            )
+    if seconds <= 0:
+        raise ValueError("a duration must be positive")
+    return seconds
+
+
+class PartitionConfig(BaseModel):
+    """A `[[clusters.partitions]]` table."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=NAME)
+    accelerator: str | None = None
+    gpus_per_node: int = Field(0, ge=0)
+    cores_per_node: int = Field(1, ge=1)
+    mem_mb_per_node: int = Field(1024, ge=1)
+    nodes: int = Field(1, ge=1)
+    max_time: str | int = "24h"
+    charge_factor: Decimal = Field(Decimal(1), ge=0)
+    unit: Literal["gpu_hours", "cpu_hours"] | None = None
+    qos: list[str] = []
+    constraint: str | None = None
+    charged: bool = True
+
+    @field_validator("max_time")
+    @classmethod
+    def _duration(cls, value: str | int) -> str | int:
+        parse_duration(value)
+        return value
+
+    @property
+    def resolved_unit(self) -> str:
+        """gpu_hours when the partition has GPUs, unless the file says otherwise."""
+        return self.unit or ("gpu_hours" if self.gpus_per_node > 0 else "cpu_hours")
+
+
+class ClusterConfig(BaseModel):
+    """A `[[clusters]]` table."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=NAME)
+    site: str = ""
+    sovereignty: Literal["public", "private"] = "public"
+    country: str = Field("FR", pattern=r"^[A-Z]{2}$")
+    backend: Literal["local", "slurm", "slurmrest"] = "local"
+    # Slurm account of a project on this cluster; {project} is the project's slug.
+    account_format: str = "{project}"
+    settings: dict[str, Any] = {}
+    partitions: list[PartitionConfig] = Field(min_length=1)
+
+
+class ComputeConfig(BaseModel):
+    """The `[compute]` table: worker timings."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # A job left in `submitting` longer than this is reconciled with the backend.
+    delivery_lease_s: int = Field(30, ge=1)
+    delivery_batch: int = Field(50, ge=1)
+    # Accounting is re-read this far back each round (late records); duplicates are ignored.
+    accounting_overlap_s: int = Field(600, ge=0)
+    poll_batch: int = Field(500, ge=1)
+
+
+def compute_config(site: SiteConfig) -> ComputeConfig:
+    """The site's `[compute]` table (defaults when absent)."""
+    return ComputeConfig.model_validate(site.section("compute") or {})
+
+
+def declared_clusters(site: SiteConfig, var_dir: Path) -> list[ClusterConfig]:
+    """The clusters of the site file, or the built-in `local` cluster when it declares none."""
+    raw = site.section("clusters")
+    if raw:
+        return [ClusterConfig.model_validate(c) for c in raw]
+    return [default_local_cluster(var_dir)]
+
+
+def detect_gpus() -> int:
+    """How many NVIDIA GPUs `nvidia-smi -L` lists (0 without the tool or a driver)."""
+    tool = shutil.which("nvidia-smi")
+    if tool is None:
+        return 0
+    try:
+        out = subprocess.run([tool, "-L"], capture_output=True, text=True, timeout=10, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return 0
+    return sum(1 for line in out.stdout.splitlines() if line.startswith("GPU "))
+
+
+# Without real GPUs the demo `gpu` partition still hands out this many GPU *slots*: jobs are
+# scheduled and charged per slot, CUDA_VISIBLE_DEVICES names the slot, and no device exists.
+DEMO_GPU_SLOTS = 2
+
+
+def default_local_cluster(var_dir: Path) -> ClusterConfig:
+    """One `local` cluster of this machine: partitions `cpu` and `gpu` (real or demo slots)."""
+    cpus = os.cpu_count() or 1
+    real = detect_gpus()
+    gpus = real or DEMO_GPU_SLOTS
+    mem_mb = _mem_mb()
+    return ClusterConfig(
+        name="local",
+        site="this machine",
+        backend="local",
+        settings={
+            "state_dir": str(var_dir / "local-backend"),
+            "cpus": cpus,
+            "gpus": gpus,
+            "mem_mb": mem_mb,
+            "demo_gpus": real == 0,
+        },
+        partitions=[
+            PartitionConfig(
+                name="cpu", cores_per_node=cpus, mem_mb_per_node=mem_mb, max_time="24h"
+            ),
+            PartitionConfig(
+                name="gpu",
+                accelerator="GPU" if real else "demo GPU slot",
+                gpus_per_node=gpus,
+                cores_per_node=cpus,
+                mem_mb_per_node=mem_mb,
+                max_time="24h",
+            ),
+        ],
+    )
+
+
+def _mem_mb() -> int:
+    import psutil
+
+    return int(psutil.virtual_memory().total // (1024 * 1024))
+
+
+async def sync_site(session: AsyncSession, site: SiteConfig, *, var_dir: Path) -> dict[str, int]:
+    """Create or update clusters/partitions as the site file declares; disable the others."""
+    declared = declared_clusters(site, var_dir)
+    clusters = {c.name: c for c in await session.scalars(select(Cluster))}
+    partitions = {(p.cluster_id, p.name): p for p in await session.scalars(select(Partition))}
+    changed = 0
+    seen_clusters: set[int] = set()
+    seen_partitions: set[int] = set()
+    for conf in declared:
+        settings = {**conf.settings, "account_format": conf.account_format}
+        values = {
+            "site": conf.site,
+            "sovereignty": conf.sovereignty,
+            "country": conf.country,
+            "backend": conf.backend,
+            "settings": settings,
+            "enabled": True,
+        }
+        cluster = clusters.get(conf.name)
+        if cluster is None:
+            cluster = Cluster(name=conf.name, **values)
+            session.add(cluster)
+            await session.flush()
+            await audit.record(session, "cluster.created", "cluster", cluster.id, name=conf.name)
+            changed += 1
+        elif _update(cluster, values):
+            await audit.record(session, "cluster.updated", "cluster", cluster.id, name=conf.name)
+            changed += 1
+        seen_clusters.add(cluster.id)
+        for pconf in conf.partitions:
+            pvalues = {
+                "key": f"{conf.name}/{pconf.name}",
+                "accelerator": pconf.accelerator,
+                "gpus_per_node": pconf.gpus_per_node,
+                "cores_per_node": pconf.cores_per_node,
+                "mem_mb_per_node": pconf.mem_mb_per_node,
+                "nodes": pconf.nodes,
+                "max_time_s": parse_duration(pconf.max_time),
+                "charge_factor": pconf.charge_factor,
+                "unit": pconf.resolved_unit,
+                "qos": list(pconf.qos),
+                "constraint": pconf.constraint,
+                "charged": pconf.charged,
+                "enabled": True,
+            }
+            part = partitions.get((cluster.id, pconf.name))
+            if part is None:
+                part = Partition(cluster_id=cluster.id, name=pconf.name, **pvalues)
+                session.add(part)
+                await session.flush()
+                await audit.record(session, "partition.created", "partition", part.id, **pvalues)
+                changed += 1
+            elif _update(part, pvalues):
+                await audit.record(session, "partition.updated", "partition", part.id, **pvalues)
+                changed += 1
+            seen_partitions.add(part.id)
+    # Never deleted (allocations and jobs point at them): what the file dropped is disabled.
+    for cluster in clusters.values():
+        if cluster.id not in seen_clusters and _update(cluster, {"enabled": False}):
+            await audit.record(session, "cluster.disabled", "cluster", cluster.id)
+            changed += 1
+    for part in partitions.values():
+        if part.id not in seen_partitions and _update(part, {"enabled": False}):
+            await audit.record(session, "partition.disabled", "partition", part.id)
+            changed += 1
+    await session.flush()
+    return {"clusters": len(declared), "changed": changed}
+
+
+def _update(obj: Any, values: dict[str, Any]) -> bool:
+    changed = False
+    for key, value in values.items():
+        current = getattr(obj, key)
+        if isinstance(value, Decimal) and current is not None:
+            same = Decimal(current) == value
+        else:
+            same = current == value
+        if not same:
+            setattr(obj, key, value)
+            changed = True
+    return changed

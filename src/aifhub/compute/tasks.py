@@ -1,0 +1,182 @@
+"""The compute domain's worker tasks: deliver, poll, ingest accounting, cancel.
+
+Usage notices (80 % / 100 % of an allocation) are the access domain's task
+(`access.allocation_notices`), which reads the same ledger.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from aifhub.backends.base import BackendError, JobState
+from aifhub.compute.accounting import ingest_records
+from aifhub.compute.delivery import deliver_queued, reconcile_submitting, release_unrun
+from aifhub.compute.models import (
+    AccountingCursor,
+    Cluster,
+    Job,
+    JobStatus,
+)
+from aifhub.compute.registry import backend_for
+from aifhub.compute.site import compute_config, sync_site
+from aifhub.core import audit
+from aifhub.core.config import Settings
+from aifhub.core.db import utcnow
+from aifhub.worker import Periodic
+
+log = logging.getLogger("aifhub.compute.tasks")
+ACTIVE = (JobStatus.PENDING.value, JobStatus.RUNNING.value)
+_synced: set[str] = set()
+
+
+async def ensure_site_synced(maker: async_sessionmaker[AsyncSession], settings: Settings) -> None:
+    """Sync the site file's clusters once per process and database (app or worker start)."""
+    url = settings.resolved_database_url()
+    if url in _synced:
+        return
+    async with maker() as session:
+        await sync_site(session, settings.load_site(), var_dir=settings.var_dir)
+        await session.commit()
+    _synced.add(url)
+
+
+async def deliver(maker: async_sessionmaker[AsyncSession], settings: Settings) -> int:
+    """Reconcile interrupted deliveries, then hand queued jobs to their clusters."""
+    await ensure_site_synced(maker, settings)
+    config = compute_config(settings.load_site())
+    done = await reconcile_submitting(maker, settings.var_dir, config)
+    return done + await deliver_queued(maker, settings.var_dir, config)
+
+
+async def poll_states(maker: async_sessionmaker[AsyncSession], settings: Settings) -> int:
+    """Refresh pending/running jobs: one batched backend call per cluster per round."""
+    config = compute_config(settings.load_site())
+    changed = 0
+    async with maker() as session:
+        jobs = list(
+            await session.scalars(
+                select(Job)
+                .where(Job.state.in_(ACTIVE), Job.backend_id.is_not(None))
+                .order_by(Job.id)
+                .limit(config.poll_batch)
+            )
+        )
+        by_cluster: dict[int, list[Job]] = defaultdict(list)
+        for job in jobs:
+            by_cluster[job.cluster_id].append(job)
+        for cluster_id, group in by_cluster.items():
+            cluster = await session.get(Cluster, cluster_id)
+            assert cluster is not None
+            try:
+                states = await backend_for(cluster, settings.var_dir).poll(
+                    [str(j.backend_id) for j in group]
+                )
+            except BackendError as exc:
+                log.warning("polling %s failed: %s", cluster.name, exc)
+                continue
+            for job in group:
+                seen = states.get(str(job.backend_id))
+                if seen is None or seen.state == JobState.UNKNOWN or job.is_terminal:
+                    continue
+                new = (seen.state.value, seen.reason, seen.exit_code, seen.started_at)
+                if new == (job.state, job.reason, job.exit_code, job.started_at):
+                    continue
+                if seen.state.value != job.state:
+                    await audit.record(
+                        session, "job.state", "job", job.id, old=job.state, new=seen.state.value
+                    )
+                job.state, job.reason, job.exit_code = seen.state.value, seen.reason, seen.exit_code
+                job.started_at = seen.started_at or job.started_at
+                job.ended_at = seen.ended_at or job.ended_at
+                if seen.elapsed_s is not None:
+                    job.elapsed_s = seen.elapsed_s
+                changed += 1
+        await session.commit()
+    return changed
+
+
+async def ingest_accounting(maker: async_sessionmaker[AsyncSession], settings: Settings) -> int:
+    """Read each cluster's accounting since its cursor and charge what ended."""
+    config = compute_config(settings.load_site())
+    charged = 0
+    async with maker() as session:
+        clusters = list(await session.scalars(select(Cluster).where(Cluster.enabled)))
+    for cluster in clusters:
+        async with maker() as session:
+            cursor = await _cursor(session, cluster)
+            try:
+                records = await backend_for(cluster, settings.var_dir).accounting(cursor.since)
+            except BackendError as exc:
+                log.warning("accounting of %s failed: %s", cluster.name, exc)
+                continue
+            result = await ingest_records(session, cluster, records)
+            if result.latest_end is not None:
+                cursor.since = max(
+                    cursor.since, result.latest_end - timedelta(seconds=config.accounting_overlap_s)
+                )
+            cursor.records_seen += result.charged
+            cursor.updated_at = utcnow()
+            await session.commit()
+            charged += result.charged
+    return charged
+
+
+async def _cursor(session: AsyncSession, cluster: Cluster) -> AccountingCursor:
+    query = select(AccountingCursor).where(AccountingCursor.cluster_id == cluster.id)
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        query = query.with_for_update()  # one worker ingests a cluster at a time
+    cursor = await session.scalar(query)
+    if cursor is None:
+        first = await session.scalar(
+            select(Job.created_at).where(Job.cluster_id == cluster.id).order_by(Job.id).limit(1)
+        )
+        since = (first or utcnow()) - timedelta(days=1)
+        cursor = AccountingCursor(cluster_id=cluster.id, since=since)
+        session.add(cursor)
+        await session.flush()
+    return cursor
+
+
+async def send_cancels(maker: async_sessionmaker[AsyncSession], settings: Settings) -> int:
+    """Cancel on the backend what users asked to cancel (queued jobs never reach it)."""
+    done = 0
+    async with maker() as session:
+        jobs = list(
+            await session.scalars(
+                select(Job).where(
+                    Job.cancel_requested,
+                    Job.cancel_sent_at.is_(None),
+                    Job.state.in_((JobStatus.QUEUED.value, *ACTIVE)),
+                )
+            )
+        )
+        for job in jobs:
+            if job.state == JobStatus.QUEUED.value:
+                await release_unrun(
+                    session, job, state=JobStatus.CANCELLED.value, reason="cancelled by the user"
+                )
+            else:
+                cluster = await session.get(Cluster, job.cluster_id)
+                assert cluster is not None
+                try:
+                    await backend_for(cluster, settings.var_dir).cancel(str(job.backend_id))
+                except BackendError as exc:
+                    log.warning("cancel of job %s failed: %s", job.id, exc)
+                    continue
+            job.cancel_sent_at = utcnow()
+            done += 1
+        await session.commit()
+    return done
+
+
+PERIODIC = [
+    Periodic("compute.deliver", 1.0, deliver),
+    Periodic("compute.cancel", 2.0, send_cancels),
+    Periodic("compute.poll", 5.0, poll_states),
+    Periodic("compute.accounting", 15.0, ingest_accounting),
+]

@@ -1,0 +1,164 @@
+"""Compute pages: jobs (list, submit form, detail with a live log tail), project usage."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from markupsafe import Markup
+from sqlalchemy import select
+
+from aifhub.compute import jobs as job_service
+from aifhub.compute import service, usage
+from aifhub.compute.models import Cluster, Partition
+from aifhub.compute.schemas import JobCreate
+from aifhub.core.db import DbSession
+from aifhub.core.errors import AppError
+from aifhub.core.i18n import N_
+from aifhub.identity.models import Project, ProjectMember
+from aifhub.web.deps import PageUser
+from aifhub.web.forms import CsrfForm, error_for, form_values, validate
+from aifhub.web.nav import NAV, NavItem
+from aifhub.web.render import gettext, redirect, render
+
+router = APIRouter(include_in_schema=False)
+NAV.append(NavItem(N_("Jobs"), "/jobs", order=40))
+LOG_TAIL = 64 * 1024
+
+
+async def _form_choices(db: DbSession, user_id: int) -> dict[str, Any]:
+    projects = list(
+        await db.scalars(
+            select(Project.slug)
+            .join(ProjectMember, ProjectMember.project_id == Project.id)
+            .where(ProjectMember.user_id == user_id)
+            .order_by(Project.slug)
+        )
+    )
+    parts = (
+        await db.execute(
+            select(Partition)
+            .join(Cluster, Cluster.id == Partition.cluster_id)
+            .where(Partition.enabled, Cluster.enabled)
+            .order_by(Partition.key)
+        )
+    ).scalars()
+    partitions = [
+        (
+            p.key,
+            f"{p.key} ({p.accelerator or 'CPU'}, x{p.charge_factor}, ≤ {p.max_time_s // 3600} h)",
+        )
+        for p in parts
+    ]
+    return {"project_choices": [(s, s) for s in projects], "partition_choices": partitions}
+
+
+@router.get("/jobs")
+async def jobs_page(request: Request, db: DbSession, user: PageUser, offset: int = 0) -> Any:
+    """My jobs and those of projects I manage."""
+    rows, total = await job_service.list_jobs(db, user, limit=50, offset=max(offset, 0))
+    items = await job_service.job_reads(db, rows)
+    page = {"total": total, "limit": 50, "offset": offset}
+    return render(request, "compute/jobs.html", jobs=items, page=page)
+
+
+@router.get("/jobs/new")
+async def new_job_page(request: Request, db: DbSession, user: PageUser) -> Any:
+    """The submission form."""
+    values = {"time_limit": "1h", "gpus": "0", "nodes": "1", "ntasks": "1", "cpus_per_task": "1"}
+    values.update({k: v for k, v in request.query_params.items() if k in ("project", "partition")})
+    return render(
+        request,
+        "compute/job_new.html",
+        errors={},
+        values=values,
+        **await _form_choices(db, user.id),
+    )
+
+
+def _env_lines(text: str) -> dict[str, str]:
+    env: dict[str, str] = {}
+    for line in text.splitlines():
+        if line.strip():
+            key, sep, value = line.partition("=")
+            if not sep:
+                raise ValueError(f"'{line.strip()}' is not NAME=VALUE")
+            env[key.strip()] = value
+    return env
+
+
+@router.post("/jobs/new")
+async def submit_job_form(request: Request, db: DbSession, user: PageUser, form: CsrfForm) -> Any:
+    """Submit a job from the form."""
+    user_id = user.id  # the user object expires on rollback
+    values = form_values(form)
+    data_in = dict(values)
+    errors: dict[str, str] = {}
+    try:
+        data_in["env"] = _env_lines(str(values.get("env", "")))
+    except ValueError as exc:
+        errors["env"] = str(exc)
+    job = None
+    if not errors:
+        data, errors = validate(request, JobCreate, data_in)
+        if data is not None:
+            try:
+                job, _ = await service.submit_job(db, user, data=data)
+            except AppError as exc:
+                errors = error_for(
+                    exc,
+                    {"partition": ("partition",), "gpus": ("gpu",), "time_limit": ("time limit",),
+                     "project": ("project",)},
+                )  # fmt: skip
+    if errors or job is None:
+        await db.rollback()
+        await db.refresh(user)  # the page reads the user again after the rollback
+        return render(
+            request, "compute/job_new.html", status_code=422, errors=errors, values=values,
+            **await _form_choices(db, user_id),
+        )  # fmt: skip
+    return redirect(request, f"/jobs/{job.id}", gettext(request, "Job submitted."))
+
+
+@router.get("/jobs/{job_id}")
+async def job_page(request: Request, db: DbSession, user: PageUser, job_id: int) -> Any:
+    """One job: its state, timings, charge and a live tail of its output."""
+    job = (await job_service.job_reads(db, [await job_service.get_job(db, user, job_id)]))[0]
+    return render(
+        request, "compute/job_detail.html", job=job, log=await _tail(request, db, user, job_id)
+    )
+
+
+async def _tail(request: Request, db: DbSession, user: Any, job_id: int) -> Any:
+    log = await job_service.read_job_log(
+        db, user, job_id, var_dir=request.app.state.settings.var_dir, offset=0
+    )
+    text = log.text[-LOG_TAIL:]
+    return {"text": text, "finished": log.finished}
+
+
+@router.get("/jobs/{job_id}/log-tail")
+async def job_log_fragment(request: Request, db: DbSession, user: PageUser, job_id: int) -> Any:
+    """The log block (HTMX polls it every 2 s until the job has ended)."""
+    job = (await job_service.job_reads(db, [await job_service.get_job(db, user, job_id)]))[0]
+    return render(
+        request, "compute/_job_log.html", job=job, log=await _tail(request, db, user, job_id)
+    )
+
+
+@router.post("/jobs/{job_id}/cancel")
+async def cancel_job_form(
+    request: Request, db: DbSession, user: PageUser, form: CsrfForm, job_id: int
+) -> Any:
+    """Cancel a job from its page."""
+    await job_service.cancel_job(db, user, job_id)
+    return redirect(request, f"/jobs/{job_id}", gettext(request, "Cancellation requested."))
+
+
+@router.get("/projects/{slug}/usage")
+async def usage_page(request: Request, db: DbSession, user: PageUser, slug: str) -> HTMLResponse:
+    """A project's hours: balances, a plot of use against the grant, daily rows, CSV."""
+    report = await usage.project_usage(db, user, slug)
+    plot = Markup(usage.usage_svg(report))  # built from numbers and escaped names only
+    return render(request, "compute/usage.html", report=report, plot=plot)

@@ -1,0 +1,170 @@
+"""Jobs through the worker on the real local backend: delivery, states, logs, settlement."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from aifhub.backends.base import BackendUnavailable, JobSpec
+from aifhub.backends.local import LocalBackend
+from aifhub.compute import registry
+from aifhub.compute.accounting import charge_of
+from aifhub.compute.models import LedgerEntry
+from aifhub.compute.registry import backend_for
+from aifhub.core.mail import MailMessage
+
+from .conftest import job_body, run_worker_round, wait_for
+
+TERMINAL = {"completed", "failed", "cancelled", "timeout", "node_fail", "out_of_memory"}
+
+
+async def test_job_runs_and_is_settled_from_accounting(client, db, world):
+    body = job_body(script="echo hello from $AIFHUB_JOB_ID; sleep 1.2", gpus=2, time_limit="10m")
+    r = await client.post("/api/v1/jobs", json=body, headers=world.member)
+    assert r.status_code == 201, r.text
+    job = r.json()
+    done = await wait_for(world, job["id"], {"completed", "settled"})
+    assert done.backend_id is not None and done.exit_code == 0
+    # Charge = elapsed x 2 GPUs x factor 2, the reservation (10 min x 2 x 2 = 0.6667 h) lifted.
+    assert done.elapsed_s is not None and done.elapsed_s >= 1
+    expected = (Decimal(done.elapsed_s) * 4 / 3600).quantize(Decimal("0.0001"))
+    assert done.charged_hours == expected
+    entries = {(e.kind, e.amount) for e in await db.scalars(select(LedgerEntry))}
+    assert entries == {
+        ("reserve", Decimal("0.6667")),
+        ("release", Decimal("0.6667")),
+        ("charge", expected),
+    }
+    log = (await client.get(f"/api/v1/jobs/{job['id']}/log", headers=world.member)).json()
+    assert log["text"] == f"hello from {job['id']}\n" and log["finished"]
+    follow = await client.get(
+        f"/api/v1/jobs/{job['id']}/log", params={"offset": log["next_offset"]}, headers=world.member
+    )
+    assert follow.json()["text"] == ""
+    usage = (await client.get("/api/v1/projects/proj/usage", headers=world.pi)).json()
+    row = usage["rows"][0]
+    assert row["user"] == "member@lab.eu" and Decimal(row["hours"]) == expected
+    csv = await client.get("/api/v1/projects/proj/usage?format=csv", headers=world.pi)
+    assert csv.headers["content-type"].startswith("text/csv")
+    assert "member@lab.eu" in csv.text and csv.text.startswith("day,allocation_id")
+    # Running the accounting again charges nothing twice.
+    await run_worker_round(world)
+    assert await db.scalar(select(func.count()).select_from(LedgerEntry)) == 3
+
+
+async def test_job_killed_by_the_scheduler_at_its_time_limit(client, db, world):
+    body = job_body(partition="cpu", gpus=0, script="sleep 30", time_limit="2s")
+    job = (await client.post("/api/v1/jobs", json=body, headers=world.member)).json()
+    done = await wait_for(world, job["id"], {"timeout", "settled"}, within=40)
+    assert done.state == "timeout"
+    assert done.charged_hours is not None and done.charged_hours <= Decimal("0.0015")
+
+
+async def test_directive_injection_in_script_stays_in_the_script(client, db, world):
+    script = "#SBATCH --account=someone-else\n#SBATCH --gres=gpu:8\necho ran"
+    job = (
+        await client.post("/api/v1/jobs", json=job_body(script=script), headers=world.member)
+    ).json()
+    done = await wait_for(world, job["id"], {"completed", "settled"})
+    assert done.account == "proj" and done.gpus == 1
+    # What the backend received: the platform's account and GPUs; the lines stay script text.
+    state_dir = world.settings.site_file.parent / "backend"
+    ran = json.loads((state_dir / "jobs" / done.backend_id / "job.json").read_text())["spec"]
+    assert ran["account"] == "proj" and ran["gpus"] == 1 and ran["script"] == script
+    assert ran["name"] == f"aifhub-{done.id}-train" and ran["comment"] == f"aifhub:{done.id}"
+
+
+class SwitchableBackend(LocalBackend):
+    """FAKE outage switch around the real local backend: a cluster going down cannot be
+    produced on this machine otherwise (root ignores permissions)."""
+
+    down = False
+
+    async def health(self) -> bool:
+        return not self.down and await super().health()
+
+    async def submit(self, spec: JobSpec) -> str:
+        if self.down:
+            raise BackendUnavailable("connection refused (test outage)")
+        return await super().submit(spec)
+
+
+async def test_backend_down_then_back(client, db, world, tmp_path):
+    async with world.maker() as s:
+        from aifhub.compute.models import Cluster
+
+        cluster = await s.scalar(select(Cluster).where(Cluster.name == "testc"))
+    real = backend_for(cluster, world.settings.var_dir)
+    fake = SwitchableBackend(real.state_dir, cpus=2, gpus=2, mem_mb=4096, sandbox=False)
+    fake.down = True
+    registry.override_backend("testc", fake)
+    try:
+        job = (await client.post("/api/v1/jobs", json=job_body(), headers=world.member)).json()
+        await run_worker_round(world)
+        shown = (await client.get(f"/api/v1/jobs/{job['id']}", headers=world.member)).json()
+        assert shown["state"] == "queued"
+        assert "cluster 'testc' is unavailable" in shown["reason"]
+        fake.down = False
+        done = await wait_for(world, job["id"], {"completed", "settled"})
+        assert done.backend_id is not None and done.attempts == 1
+    finally:
+        registry.override_backend("testc", None)
+        await fake.aclose()
+
+
+async def test_cancel_running_job(client, db, world):
+    job = (
+        await client.post("/api/v1/jobs", json=job_body(script="sleep 60"), headers=world.member)
+    ).json()
+    await wait_for(world, job["id"], {"running"})
+    r = await client.post(f"/api/v1/jobs/{job['id']}/cancel", headers=world.member)
+    assert r.status_code == 200 and r.json()["cancel_requested"]
+    done = await wait_for(world, job["id"], {"cancelled", "settled"})
+    assert done.charged_hours is not None
+
+
+async def test_direct_jobs_and_usage_notices(client, db, world):
+    """A job run on the cluster under the project's account (no platform job) is charged."""
+    async with world.maker() as s:
+        from aifhub.compute.models import Cluster
+
+        cluster = await s.scalar(select(Cluster).where(Cluster.name == "testc"))
+    backend = backend_for(cluster, world.settings.var_dir)
+    spec = JobSpec(name="direct", script="sleep 1", partition="gpu", account="proj", user="jdoe",
+                   time_limit_s=60, gpus=2)  # fmt: skip
+    backend_id = await backend.submit(spec)
+    for _ in range(200):
+        await run_worker_round(world)
+        charged = await db.scalar(
+            select(LedgerEntry).where(LedgerEntry.job_key == f"testc:{backend_id}")
+        )
+        if charged is not None:
+            break
+    assert charged is not None and charged.allocation_id == world.gpu_alloc.id
+    assert charged.login == "jdoe" and charged.kind == "charge"
+    record = next(
+        r
+        for r in await backend.accounting(charged.at.replace(year=2000))
+        if r.backend_id == backend_id
+    )
+    assert charged.amount == charge_of(world.gpu, record)
+    # Push use past 80 % with a staff adjustment, then one more charge: one mail per member.
+    db.add(
+        LedgerEntry(
+            allocation_id=world.gpu_alloc.id, kind="adjust", amount=Decimal(85), note="test"
+        )
+    )
+    await db.commit()
+    from aifhub.access.allocations import notify_thresholds
+
+    async with world.maker() as s:  # the access domain's notices read the compute ledger
+        await notify_thresholds(s)
+        await notify_thresholds(s)
+        await s.commit()
+    mails = list(
+        await db.scalars(select(MailMessage).where(MailMessage.kind == "allocation.usage"))
+    )
+    # Once, to the PI, whatever the number of rounds.
+    assert [(m.recipient, "80% used" in m.subject) for m in mails] == [("pi@lab.eu", True)]
