@@ -20,6 +20,7 @@ from aifhub.core.migrate import upgrade
 from aifhub.models import metadata
 
 from .pg import PrivatePostgres
+from .system_fixtures import bwrap_installed, slurm_cluster  # noqa: F401  (shared fixtures)
 
 DATABASES = [
     d for d in os.environ.get("AIFHUB_TEST_DATABASES", "sqlite,postgresql").split(",") if d

@@ -255,3 +255,17 @@ async def test_unknown_id(backend: LocalBackend) -> None:
     assert (await backend.poll(["999"]))["999"].state is JobState.UNKNOWN
     assert await backend.health()
     assert sys.executable
+
+
+async def test_a_counter_left_empty_by_a_killed_process_never_blocks_or_reuses_ids(
+    backend: LocalBackend,
+) -> None:
+    first = await backend.submit(spec("true"))
+    # What a SIGKILL between truncate and write used to leave behind.
+    (backend.state_dir / "next_id").write_text("")
+    second = await backend.submit(spec("true"))
+    (backend.state_dir / "next_id").write_text(first)  # a stale hint pointing at a used id
+    third = await backend.submit(spec("true"))
+    assert len({first, second, third}) == 3
+    for job_id in (first, second, third):
+        assert (await wait_state(backend, job_id)).state is JobState.COMPLETED

@@ -165,19 +165,3 @@ def job_body(**kw: Any) -> dict[str, Any]:
     }  # fmt: skip
     body.update(kw)
     return body
-
-
-def slurm_env() -> dict[str, str] | None:
-    """The environment of the real Slurm test cluster (scripts/start-slurm.sh), if it runs."""
-    import os
-    import shutil
-    import subprocess
-
-    base = Path(os.environ.get("SLURM_CI_BASE", "/tmp/slurm-ci"))
-    conf = base / "etc" / "slurm.conf"
-    if not conf.exists() or shutil.which("sacctmgr") is None:
-        return None
-    env = {**os.environ, "SLURM_CONF": str(conf)}
-    env.pop("SLURM_JWT", None)
-    probe = subprocess.run(["sinfo", "-h"], env=env, capture_output=True, timeout=20, check=False)
-    return env if probe.returncode == 0 else None

@@ -16,7 +16,7 @@ from aifhub.compute.site import sync_site
 from aifhub.core.config import SiteConfig
 from aifhub.identity.models import User
 
-from .conftest import add_allocation, slurm_env
+from .conftest import add_allocation
 
 
 def slurm_site(prefix: str, conf: str | None = None) -> SiteConfig:
@@ -86,10 +86,8 @@ async def test_dry_run_commands(client, db, world):
 
 @pytest.mark.slow
 @pytest.mark.slurm
-async def test_push_to_real_slurm_is_idempotent(client, db, world):
-    env = slurm_env()
-    if env is None:
-        pytest.skip("the Slurm test cluster is not running (scripts/start-slurm.sh)")
+async def test_push_to_real_slurm_is_idempotent(client, db, world, slurm_cluster):
+    env = slurm_cluster
     prefix = f"t{uuid.uuid4().hex[:6]}-"
     await _setup(client, db, world, slurm_site(prefix, env["SLURM_CONF"]))
     first = await push_allocations(db, var_dir=world.settings.var_dir)

@@ -19,15 +19,13 @@ from aifhub.compute.site import sync_site
 from aifhub.core.config import SiteConfig
 from aifhub.identity.models import User
 
-from .conftest import add_allocation, job_body, run_worker_round, slurm_env
+from .conftest import add_allocation, job_body, run_worker_round
 
 pytestmark = [pytest.mark.slow, pytest.mark.slurm]
 
 
-async def test_jobs_through_the_platform_on_slurm(client, db, world, tmp_path):
-    env = slurm_env()
-    if env is None:
-        pytest.skip("the Slurm test cluster is not running (scripts/start-slurm.sh)")
+async def test_jobs_through_the_platform_on_slurm(client, db, world, tmp_path, slurm_cluster):
+    env = slurm_cluster
     prefix = f"e{uuid.uuid4().hex[:6]}-"
     logs = tmp_path / "slurm-logs"
     logs.mkdir()

@@ -60,14 +60,6 @@ async def test_crash_between_submit_and_record_is_reconciled(client, db, world):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    reason=(
-        "backends bug: LocalBackend._create_job writes state_dir/next_id with write_text "
-        "(truncate, then write); a SIGKILL in between leaves it empty and every later submit "
-        "fails with int('') ValueError. Needs an atomic write in backends/local.py."
-    ),
-    strict=False,
-)
 async def test_sigkill_worker_during_deliveries(client, db, world, settings):
     """Kill `aifhub worker` with SIGKILL repeatedly while it delivers 60 jobs."""
     n = 60

@@ -49,6 +49,7 @@ from aifhub.backends.localfiles import (
     same_process_alive,
     write_json_atomic,
     write_json_once,
+    write_text_atomic,
 )
 from aifhub.backends.localsched import Demand, RunningJob, pick_jobs_to_start
 from aifhub.backends.localstatus import accounting_record, job_status
@@ -169,11 +170,7 @@ class LocalBackend(ComputeBackend):
 
     def _create_job(self, spec: JobSpec) -> str:
         with self._locked():
-            counter = self.state_dir / "next_id"
-            job_id = str(int(counter.read_text()) if counter.exists() else 1)
-            counter.write_text(str(int(job_id) + 1))
-            job_dir = self._dir(job_id)
-            job_dir.mkdir()
+            job_id, job_dir = self._claim_job_dir()
             (job_dir / "script.sh").write_text(spec.script)
             write_json_atomic(
                 job_dir / "job.json",
@@ -343,6 +340,28 @@ class LocalBackend(ComputeBackend):
             if rec is not None:
                 records.append(rec)
         return records
+
+    def _claim_job_dir(self) -> tuple[str, Path]:
+        """The next job id and its new folder; a crash at any point never reuses or blocks ids.
+
+        The counter is only a hint (written atomically); creating the folder is the claim, so
+        a counter left behind by a killed process is skipped over, never trusted blindly.
+        """
+        counter = self.state_dir / "next_id"
+        try:
+            next_id = int(counter.read_text())
+        except (FileNotFoundError, ValueError):
+            existing = [int(p.name) for p in self.jobs_dir.iterdir() if p.name.isdigit()]
+            next_id = max(existing, default=0) + 1
+        while True:
+            job_dir = self._dir(str(next_id))
+            try:
+                job_dir.mkdir()
+                break
+            except FileExistsError:
+                next_id += 1
+        write_text_atomic(counter, str(next_id + 1))
+        return str(next_id), job_dir
 
     def _dir(self, job_id: str) -> Path:
         if not job_id.isdigit():

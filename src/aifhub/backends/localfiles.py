@@ -32,10 +32,15 @@ def now_utc() -> datetime:
 
 def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
     """Write JSON to ``path`` atomically and durably."""
+    write_text_atomic(path, json.dumps(data, default=str))
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write text to ``path`` atomically and durably (readers see the old or the new file)."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w") as f:
-            json.dump(data, f, default=str)
+            f.write(text)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
