@@ -221,7 +221,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(clusters_app, name="clusters")
     # `aifhub allocations` belongs to the access commands: add `push` to that group.
     existing = next((g for g in app.registered_groups if g.name == "allocations"), None)
-    target = existing.typer_instance if existing is not None else allocations_app
+    target = existing.typer_instance if existing and existing.typer_instance else allocations_app
     target.command("push")(allocations_push)
     if existing is None:
         app.add_typer(allocations_app, name="allocations")

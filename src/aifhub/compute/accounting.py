@@ -180,14 +180,14 @@ async def ingest_records(
             result.platform_jobs += 1
             alloc_id = job.allocation_id
         else:
-            partition = parts.get(r.partition or "")
+            foreign_part = parts.get(r.partition or "")
             alloc = None
-            if partition is not None and r.account:
-                alloc = _allocation_at(allocs.get((r.account, partition.id), []), r.ended_at)  # type: ignore[arg-type]
-            if partition is None or alloc is None:
+            if foreign_part is not None and r.account:
+                alloc = _allocation_at(allocs.get((r.account, foreign_part.id), []), r.ended_at)  # type: ignore[arg-type]
+            if foreign_part is None or alloc is None:
                 result.unmatched += 1
                 continue
-            amount = charge_of(partition, r)
+            amount = charge_of(foreign_part, r)
             rows.append(_row(alloc.id, LedgerKind.CHARGE, amount, key, r, logins.get(r.user or "")))
             alloc_id = alloc.id
         result.charged += 1

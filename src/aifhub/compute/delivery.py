@@ -12,12 +12,19 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from aifhub.backends.base import BackendError, BackendUnavailable, JobSpec, SubmissionRejected
+from aifhub.backends.base import (
+    BackendError,
+    BackendUnavailable,
+    JobSpec,
+    StagedInput,
+    SubmissionRejected,
+)
 from aifhub.compute import inputs as input_hooks
 from aifhub.compute.models import Cluster, Job, JobStatus, LedgerEntry, LedgerKind, Partition
 from aifhub.compute.registry import backend_for, find_by_comment
@@ -29,13 +36,13 @@ from aifhub.core.errors import AppError
 log = logging.getLogger("aifhub.compute.delivery")
 
 
-def _skip_locked(query: Select[tuple[Job]], session: AsyncSession) -> Select[tuple[Job]]:
+def _skip_locked(query: Select[Job], session: AsyncSession) -> Select[Job]:
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         return query.with_for_update(skip_locked=True, of=Job)
     return query
 
 
-def job_spec(job: Job, partition: Partition, staged: list | None = None) -> JobSpec:  # type: ignore[type-arg]
+def job_spec(job: Job, partition: Partition, staged: list[StagedInput] | None = None) -> JobSpec:
     """The backend's view of a job row; name and comment carry the platform's job id."""
     return JobSpec(
         name=f"aifhub-{job.id}-{job.name}"[:64],
@@ -63,7 +70,7 @@ async def release_unrun(session: AsyncSession, job: Job, *, state: str, reason: 
     """End a job that never ran: lift its whole reservation, charge nothing."""
     now = utcnow()
     job.state, job.reason, job.ended_at, job.settled_at = state, reason[:500], now, now
-    job.charged_hours = job.charged_hours or 0
+    job.charged_hours = job.charged_hours or Decimal(0)
     session.add(
         LedgerEntry(
             allocation_id=job.allocation_id,

@@ -19,7 +19,7 @@ from aifhub.identity.models import Project, ProjectMember, User
 from aifhub.identity.projects import PROJECT_MANAGERS
 
 
-def visible_jobs(actor: User) -> Select[tuple[Job]]:
+def visible_jobs(actor: User) -> Select[Job]:
     """Jobs the actor may see: their own, all of projects they manage; staff see all."""
     query = select(Job)
     if actor.is_staff:
