@@ -52,7 +52,7 @@ async def test_submit_records_job_and_reservation(client, db, world):
         (job_body(name="a b"), 422, "name"),
         (job_body(env={"BAD NAME": "1"}), 422, "not a valid environment variable name"),
         (job_body(time_limit="soon"), 422, "not a duration"),
-        (job_body(inputs=[{"kind": "dataset", "ref": "x"}]), 403, "no catalogue installed"),
+        (job_body(inputs=[{"kind": "dataset", "ref": "x"}]), 404, "No asset 'x' in the catalogue"),
     ],
 )
 async def test_refusals_change_nothing(client, db, world, body, status, words):

@@ -21,3 +21,9 @@ class PolicyDenied(AppError):
     """The asset's usage policy does not permit this use."""
 
     status, type, title = 403, "policy-denied", "Not permitted by the asset's policy"
+
+
+class InputUnavailable(AppError):
+    """A granted version's files are missing from the store, so a job cannot read them."""
+
+    status, type, title = 409, "input-unavailable", "Input unavailable"

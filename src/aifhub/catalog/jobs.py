@@ -7,6 +7,9 @@ record_staging(session, project_id=p.id, inputs=inputs, job_key=job_key)
 if not all([await grant_valid(session, i.grant_id, utcnow()) for i in inputs]): fail it
 ... and the worker links the files into the job's folder:
 stage_into(store, inputs[0], job_dir / "inputs" / inputs[0].asset)
+
+The compute domain calls the two hook functions at the end of this module: ``check_inputs``
+at submission and ``stage_inputs`` in the worker, right before the job reaches its backend.
 """
 
 from __future__ import annotations
@@ -16,24 +19,35 @@ import shutil
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from aifhub.backends.base import StagedInput
 from aifhub.catalog.assets import get_asset
+from aifhub.catalog.errors import GrantExpired, GrantRequired, InputUnavailable, PolicyDenied
 from aifhub.catalog.grants import grant_valid, log_access, require_grant
-from aifhub.catalog.models import Asset, AssetVersion
+from aifhub.catalog.models import AccessContract, Asset, AssetVersion
 from aifhub.catalog.versions import find_version, version_files
 from aifhub.core.db import utcnow
 from aifhub.core.errors import InvalidInput, NotFound
 from aifhub.identity.models import Project
-from aifhub.storage import ObjectStore
+from aifhub.storage import ObjectStore, store_for
+
+if TYPE_CHECKING:
+    from aifhub.compute.models import Job
+    from aifhub.compute.schemas import InputRef
+    from aifhub.identity.models import User
 
 __all__ = [
     "GrantedInput",
     "StagedFile",
+    "check_inputs",
     "check_job_inputs",
     "grant_valid",
     "record_staging",
+    "stage_inputs",
     "stage_into",
     "stage_path",
 ]
@@ -148,3 +162,90 @@ def stage_into(store: ObjectStore, item: GrantedInput, dest: Path) -> Path:
             shutil.copyfile(src, target)
             target.chmod(0o444)
     return dest
+
+
+# ------------------------------------------------------------------ the compute hook
+
+STAGING_DIR = "job-inputs"  # under var_dir: <var_dir>/job-inputs/<job id>/<asset>/
+
+
+def mount_path(asset: str, mount: str | None) -> str:
+    """Where a job sees an input: the mount it asked for, else /inputs/<asset>."""
+    return mount or f"/inputs/{asset}"
+
+
+async def _check_refs(
+    session: AsyncSession, *, project_id: int, inputs: list[dict[str, str]]
+) -> list[GrantedInput]:
+    seen: set[str] = set()
+    for want in inputs:
+        asset = await get_asset(session, parse_ref(want["ref"])[0])
+        if asset.kind != want["kind"]:
+            raise InvalidInput(
+                f"'{asset.slug}' is a {asset.kind}, not a {want['kind']}; "
+                f'write {{"kind": "{asset.kind}", "ref": "{want["ref"]}"}}.'
+            )
+        where = mount_path(asset.slug, want.get("mount"))
+        if asset.slug in seen or where in seen:
+            raise InvalidInput(f"Input '{asset.slug}' ({where}) is named twice; name it once.")
+        seen.update({asset.slug, where})
+    return await check_job_inputs(session, project_id=project_id, refs=[i["ref"] for i in inputs])
+
+
+async def check_inputs(
+    session: AsyncSession, *, user: User, project: Project, inputs: list[InputRef]
+) -> None:
+    """Refuse a job submission unless the project may use every input now (403 names it)."""
+    refs = [i.model_dump(exclude_none=True) for i in inputs]
+    await _check_refs(session, project_id=project.id, inputs=refs)
+
+
+async def _last_grant(session: AsyncSession, *, project_id: int, asset: str) -> str:
+    contract = await session.scalar(
+        select(AccessContract)
+        .join(Asset, Asset.id == AccessContract.asset_id)
+        .where(Asset.slug == asset, AccessContract.project_id == project_id)
+        .order_by(AccessContract.id.desc())
+        .limit(1)
+    )
+    if contract is None:
+        return "no grant"
+    if contract.ended_at is not None:
+        when = f"{contract.state} at {contract.ended_at:%Y-%m-%d %H:%M} UTC"
+    elif contract.expires_at is not None:
+        when = f"expired at {contract.expires_at:%Y-%m-%d %H:%M} UTC"
+    else:
+        when = contract.state
+    return f"grant #{contract.id} {when}"
+
+
+async def stage_inputs(session: AsyncSession, *, job: Job, var_dir: Path) -> list[StagedInput]:
+    """Re-check a queued job's grants, stage its inputs read-only and log the staging.
+
+    A grant revoked or expired while the job waited raises the grant error (naming the
+    grant); the worker then ends the job failed without handing it to the backend.
+    """
+    try:
+        granted = await _check_refs(session, project_id=job.project_id, inputs=job.inputs)
+    except (GrantRequired, GrantExpired, PolicyDenied) as exc:
+        asset = str(exc.extra.get("asset", ""))
+        note = await _last_grant(session, project_id=job.project_id, asset=asset)
+        raise type(exc)(f"{exc.detail} ({note})", **exc.extra) from exc
+    store = store_for(var_dir)
+    base = var_dir / STAGING_DIR / str(job.id)
+    staged: list[StagedInput] = []
+    for want, item in zip(job.inputs, granted, strict=True):
+        dest = base / item.asset
+        try:
+            stage_into(store, item, dest)
+        except FileNotFoundError as exc:
+            raise InputUnavailable(
+                f"Input '{item.asset}@{item.version}' cannot be staged: {exc}; "
+                "ask the asset's owner to upload it again.",
+                asset=item.asset,
+            ) from exc
+        staged.append(StagedInput(item.asset, str(dest), mount_path(item.asset, want.get("mount"))))
+    await record_staging(
+        session, project_id=job.project_id, inputs=granted, job_key=f"job:{job.id}"
+    )
+    return staged

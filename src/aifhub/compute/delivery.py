@@ -189,7 +189,14 @@ async def _deliver_one(session: AsyncSession, job: Job, var_dir: Path) -> None:
     partition = await session.get(Partition, job.partition_id)
     assert cluster is not None and partition is not None
     try:
-        staged = await input_hooks.stage_inputs(session, job=job)
+        staged = await input_hooks.stage_inputs(session, job=job, var_dir=var_dir)
+    except AppError as exc:  # a grant revoked or expired while queued, files gone: never runs
+        log.warning("job %s inputs refused: %s", job.id, exc.detail)
+        reason = f"not started, inputs refused: {exc.detail}"
+        await release_unrun(session, job, state=JobStatus.FAILED.value, reason=reason)
+        await session.commit()
+        return
+    try:
         backend_id = await backend_for(cluster, var_dir).submit(job_spec(job, partition, staged))
     except BackendUnavailable as exc:
         job.state = JobStatus.QUEUED.value

@@ -9,7 +9,7 @@ worker calls ``stage_inputs`` right before handing the job to the backend (it re
 The catalogue fills the hook by providing a module ``aifhub.catalog.jobs`` with::
 
     async def check_inputs(session, *, user, project, inputs: list[InputRef]) -> None
-    async def stage_inputs(session, *, job: Job) -> list[StagedInput]
+    async def stage_inputs(session, *, job: Job, var_dir: Path) -> list[StagedInput]
 
 Without that module, a job that names inputs is refused with a message saying so; jobs
 without inputs never touch the hook.
@@ -18,6 +18,7 @@ without inputs never touch the hook.
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
@@ -59,12 +60,12 @@ async def check_inputs(
     await hook.check_inputs(session, user=user, project=project, inputs=inputs)
 
 
-async def stage_inputs(session: AsyncSession, *, job: Job) -> list[StagedInput]:
+async def stage_inputs(session: AsyncSession, *, job: Job, var_dir: Path) -> list[StagedInput]:
     """Where the job's inputs are, for the backend (empty when it names none)."""
     if not job.inputs:
         return []
     hook = _hook()
     if hook is None:
         raise InputNotAllowed("The catalogue is not installed: the job's inputs cannot be staged.")
-    staged: list[StagedInput] = await hook.stage_inputs(session, job=job)
+    staged: list[StagedInput] = await hook.stage_inputs(session, job=job, var_dir=var_dir)
     return staged
