@@ -130,6 +130,8 @@ async def app(settings: Settings) -> AsyncIterator[object]:
     """The application, started (lifespan run) on the test database."""
     application = create_app(settings)
     async with application.router.lifespan_context(application):
+        # Start-up writes rows (the site's clusters); tests start from an empty database.
+        await _wipe(application.state.engine)
         yield application
 
 
