@@ -269,3 +269,15 @@ async def test_a_counter_left_empty_by_a_killed_process_never_blocks_or_reuses_i
     assert len({first, second, third}) == 3
     for job_id in (first, second, third):
         assert (await wait_state(backend, job_id)).state is JobState.COMPLETED
+
+
+async def test_a_relative_state_dir_works(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # what `aifhub serve` in a checkout gives: var/... paths
+    b = LocalBackend("var/local-backend", cpus=1, gpus=0, mem_mb=1000, kill_grace_s=1)
+    try:
+        job_id = await b.submit(spec("echo relative-ok"))
+        job = await wait_state(b, job_id)
+        assert job.state is JobState.COMPLETED, await b.read_log(job_id, 0, "stderr")
+        assert (await b.read_log(job_id))[0] == "relative-ok\n"
+    finally:
+        await b.aclose()

@@ -77,7 +77,8 @@ class LocalBackend(ComputeBackend):
         kill_grace_s: float = 2.0,
         tick_interval_s: float = 0.2,
     ) -> None:
-        self.state_dir = Path(state_dir)
+        # Absolute: the runner and the sandbox work from the job's own folder.
+        self.state_dir = Path(state_dir).resolve()
         self.jobs_dir = self.state_dir / "jobs"
         self.active_dir = self.state_dir / "active"  # one empty file per non-finished job
         for d in (self.jobs_dir, self.active_dir):

@@ -24,7 +24,7 @@ def backend_settings(cluster: Cluster, var_dir: Path) -> dict[str, Any]:
         state_dir = Path(settings.get("state_dir", "local-backend"))
         if not state_dir.is_absolute():
             state_dir = var_dir / state_dir
-        settings["state_dir"] = str(state_dir)
+        settings["state_dir"] = str(state_dir.resolve())
         settings.pop("demo_gpus", None)
     return settings
 

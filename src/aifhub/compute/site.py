@@ -143,7 +143,7 @@ def default_local_cluster(var_dir: Path) -> ClusterConfig:
         site="this machine",
         backend="local",
         settings={
-            "state_dir": str(var_dir / "local-backend"),
+            "state_dir": "local-backend",  # relative: under var_dir (compute/registry.py)
             "cpus": cpus,
             "gpus": gpus,
             "mem_mb": mem_mb,
