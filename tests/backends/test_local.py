@@ -88,18 +88,17 @@ async def test_follow_log_incrementally(backend: LocalBackend) -> None:
     assert rest == "two-é\n" and off2 == off + len(rest.encode())
 
 
-async def test_timeout_kills_the_process_group(backend: LocalBackend, tmp_path: Path) -> None:
-    marker = tmp_path / "child-alive"
-    # A background child must die with the job, not linger after the limit.
-    script = f"(sleep 4; touch {marker}) & sleep 30"
+async def test_timeout_kills_the_process_group(backend: LocalBackend) -> None:
+    # A background child must die with the job, not linger after the limit; it would leave
+    # its marker in the job's own work folder.
+    script = "(sleep 4; touch child-alive) & sleep 30"
     t0 = time.monotonic()
-    job = await wait_state(
-        backend, await backend.submit(spec(script, limit=1, workdir=str(tmp_path)))
-    )
+    job_id = await backend.submit(spec(script, limit=1))
+    job = await wait_state(backend, job_id)
     assert job.state is JobState.TIMEOUT
     assert time.monotonic() - t0 < 6
     await asyncio.sleep(4.5)
-    assert not marker.exists()
+    assert not (backend.jobs_dir / job_id / "work" / "child-alive").exists()
 
 
 async def test_cancel_running_and_pending(backend: LocalBackend) -> None:

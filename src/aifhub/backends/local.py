@@ -25,7 +25,7 @@ import time
 import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -53,10 +53,11 @@ from aifhub.backends.localfiles import (
 )
 from aifhub.backends.localsched import Demand, RunningJob, pick_jobs_to_start
 from aifhub.backends.localstatus import accounting_record, job_status
-from aifhub.backends.sandbox import find_bwrap
+from aifhub.backends.sandbox import NOBODY, find_bwrap, refused_env_name
 
 log = logging.getLogger(__name__)
 
+RUNNER_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
 LOST_REASON = "lost: runner exited without recording a result"
 MAX_LOG_CHUNK = 1 << 20
 
@@ -76,6 +77,9 @@ class LocalBackend(ComputeBackend):
         extra_ro_binds: Sequence[str] = (),
         kill_grace_s: float = 2.0,
         tick_interval_s: float = 0.2,
+        bind_paths: Sequence[Mapping[str, Any]] = (),
+        job_uid: int = NOBODY,
+        job_gid: int | None = None,
     ) -> None:
         # Absolute: the runner and the sandbox work from the job's own folder.
         self.state_dir = Path(state_dir).resolve()
@@ -83,13 +87,23 @@ class LocalBackend(ComputeBackend):
         self.active_dir = self.state_dir / "active"  # one empty file per non-finished job
         for d in (self.jobs_dir, self.active_dir):
             d.mkdir(parents=True, exist_ok=True)
+        # Only the platform reads its bookkeeping; a job never sees this folder.
+        self.state_dir.chmod(0o700)
         self.cpus = cpus or os.cpu_count() or 1
         self.gpus = gpus
         self.mem_mb = mem_mb if mem_mb is not None else _total_mem_mb()
+        self.sandbox = sandbox
         self.bwrap = find_bwrap() if sandbox else None
         if sandbox and self.bwrap is None:
-            log.warning("bubblewrap (bwrap) not found: local jobs run WITHOUT a sandbox")
+            log.error("bubblewrap (bwrap) not found: local jobs are refused (or set sandbox=false)")
         self.extra_ro_binds = list(extra_ro_binds)
+        self.bind_paths = [BindPath.from_setting(b) for b in bind_paths]
+        if job_uid == 0 or job_gid == 0:
+            raise ValueError("job_uid and job_gid of a local cluster must not be 0 (root)")
+        # A job never runs as root: when the platform does, jobs run as this uid/gid.
+        self.run_as_root = os.geteuid() == 0
+        self.job_uid = job_uid
+        self.job_gid = job_gid if job_gid is not None else job_uid
         self.kill_grace_s = kill_grace_s
         self.tick_interval_s = tick_interval_s
         self._children: dict[int, subprocess.Popen[bytes]] = {}
@@ -106,6 +120,9 @@ class LocalBackend(ComputeBackend):
             sandbox=bool(settings.get("sandbox", True)),
             extra_ro_binds=settings.get("extra_ro_binds", ()),
             kill_grace_s=float(settings.get("kill_grace_s", 2.0)),
+            bind_paths=settings.get("bind_paths", ()),
+            job_uid=int(settings.get("job_uid", NOBODY)),
+            job_gid=int(settings["job_gid"]) if "job_gid" in settings else None,
         )
 
     # ------------------------------------------------------------------ public interface
@@ -163,6 +180,17 @@ class LocalBackend(ComputeBackend):
                 f"job asks for {demand.cpus} CPUs, {demand.gpus} GPUs, {demand.mem_mb} MB; this "
                 f"node has {self.cpus} CPUs, {self.gpus} GPUs, {self.mem_mb} MB"
             )
+        if self.sandbox and self.bwrap is None:
+            raise SubmissionRejected(
+                "bubblewrap (bwrap) is not installed on this machine, so the local cluster "
+                "cannot sandbox jobs; install bubblewrap (or, knowingly, set sandbox = false "
+                "in the cluster's settings)"
+            )
+        for name in spec.env:
+            if refused_env_name(name) and name != "AIFHUB_JOB_ID":
+                raise SubmissionRejected(f"the job may not set the environment variable {name}")
+        if spec.workdir is not None:
+            check_workdir(spec.workdir, self.bind_paths)
         for staged in spec.inputs:
             if not os.path.exists(staged.source_path):
                 raise SubmissionRejected(f"input {staged.name!r}: {staged.source_path} not found")
@@ -300,14 +328,17 @@ class LocalBackend(ComputeBackend):
             launched_at=now_utc().isoformat(),
             gpu_indices=gpu_indices,
             bwrap=self.bwrap,
-            ro_binds=self.extra_ro_binds,
+            binds=[(p, p, False) for p in self.extra_ro_binds if os.path.exists(p)]
+            + [(b.path, b.path, b.writable) for b in self.bind_paths],
+            job_uid=self.job_uid if self.run_as_root else None,
+            job_gid=self.job_gid if self.run_as_root else None,
             kill_grace_s=self.kill_grace_s,
         )
         # Record the allocation before starting, so a crash right after never double-books.
         write_json_atomic(job_dir / "job.json", job)
         src_root = str(Path(aifhub.__file__).resolve().parent.parent)
-        pythonpath = os.pathsep.join([src_root, os.environ.get("PYTHONPATH", "")])
-        env = {**os.environ, "PYTHONPATH": pythonpath}
+        # A fixed minimal environment: never the platform's (database URL, AIFHUB_* settings).
+        env = {**RUNNER_ENV, "PYTHONPATH": src_root}
         with open(job_dir / "runner.log", "ab") as runner_log:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "aifhub.backends.local_runner", str(job_dir)],
@@ -391,6 +422,40 @@ async def _tick_forever(ref: weakref.ref[LocalBackend], interval: float) -> None
         except Exception:  # a bad pass must not kill the loop; the next one retries
             log.exception("local backend scheduling pass failed")
         del backend
+
+
+@dataclass(frozen=True)
+class BindPath:
+    """A host folder the site lets jobs use (as workdir), bound at the same path."""
+
+    path: str
+    writable: bool
+
+    @classmethod
+    def from_setting(cls, value: Mapping[str, Any] | str) -> BindPath:
+        """From `{path = "/scratch", mode = "rw"}` (mode "ro" by default) or a bare path."""
+        raw = {"path": value} if isinstance(value, str) else dict(value)
+        path, mode = str(raw.get("path", "")), str(raw.get("mode", "ro"))
+        if not os.path.isabs(path) or mode not in ("ro", "rw"):
+            raise ValueError(f"bind_paths: {value!r} needs an absolute path and mode ro or rw")
+        return cls(os.path.normpath(path), mode == "rw")
+
+
+def allowed_workdir(workdir: str, bind_paths: Sequence[BindPath]) -> bool:
+    """True when ``workdir`` is one of the allow-listed folders or inside one."""
+    if not os.path.isabs(workdir):
+        return False
+    normal = os.path.normpath(workdir)
+    return any(normal == b.path or normal.startswith(b.path.rstrip("/") + "/") for b in bind_paths)
+
+
+def check_workdir(workdir: str, bind_paths: Sequence[BindPath]) -> None:
+    """Refuse a workdir outside the site's allow-list, naming the allowed folders."""
+    if not allowed_workdir(workdir, bind_paths):
+        allowed = ", ".join(b.path for b in bind_paths) or "none (leave workdir empty)"
+        raise SubmissionRejected(
+            f"workdir {workdir} is not allowed on this cluster; allowed folders: {allowed}"
+        )
 
 
 def _demand(spec: JobSpec) -> Demand:

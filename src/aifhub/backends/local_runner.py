@@ -24,7 +24,15 @@ from aifhub.backends.localfiles import (
     write_json_atomic,
     write_json_once,
 )
-from aifhub.backends.sandbox import bwrap_command, input_env_name, plain_command
+from aifhub.backends.sandbox import (
+    bwrap_command,
+    drop_to_job_user,
+    input_env_name,
+    plain_command,
+    staged_path,
+)
+
+HOST_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin", "LANG": "C.UTF-8"}
 
 _cancel_requested = False
 
@@ -34,24 +42,62 @@ def _on_cancel(signum: int, frame: FrameType | None) -> None:
     _cancel_requested = True
 
 
-def job_environment(job: dict[str, Any], workdir: str, sandboxed: bool) -> dict[str, str]:
+def job_environment(job: dict[str, Any], home: str, sandboxed: bool) -> dict[str, str]:
     """Build the job's environment from scratch, so no platform secret leaks into it."""
     spec = job["spec"]
     env = {
         "PATH": "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin",
-        "HOME": workdir,
+        "HOME": home,
         "TMPDIR": "/tmp",
         "LANG": os.environ.get("LANG", "C.UTF-8"),
         "AIFHUB_JOB_ID": job["id"],
         "AIFHUB_JOB_NAME": spec["name"],
-        # Always set, even to "", so a job without GPUs cannot grab the node's GPUs.
-        "CUDA_VISIBLE_DEVICES": ",".join(str(i) for i in job.get("gpu_indices", [])),
     }
     for staged in spec.get("inputs", []):
         where = staged["mount_path"] if sandboxed else staged["source_path"]
         env[input_env_name(staged["name"])] = where
     env.update(spec.get("env", {}))
+    # Last, so a job cannot grab the node's other GPUs; always set, even to "".
+    env["CUDA_VISIBLE_DEVICES"] = ",".join(str(i) for i in job.get("gpu_indices", []))
     return env
+
+
+def job_command(
+    job: dict[str, Any], job_dir: Path, work: Path, script_fd: int
+) -> tuple[list[str], dict[str, Any]]:
+    """The job's argv and the Popen options that run it as the job user, sandboxed or not."""
+    spec = job["spec"]
+    uid, gid = job.get("job_uid"), job.get("job_gid")
+    chdir = spec.get("workdir") or str(work)
+    bwrap = job.get("bwrap")
+    if not bwrap:  # only when the site file says sandbox = false
+        env = job_environment(job, str(work), sandboxed=False)
+        options: dict[str, Any] = {"env": env, "cwd": chdir}
+        if uid is not None:  # never as root: the kernel clears every capability on this drop
+            options.update(user=uid, group=gid, extra_groups=[])
+        return plain_command(script_fd), options
+    binds = [(str(b[0]), str(b[1]), bool(b[2])) for b in job.get("binds", [])]
+    binds += [(i["source_path"], i["mount_path"], False) for i in spec.get("inputs", [])]
+    work_source = str(work)
+    preexec = None
+    if uid is not None:
+        preexec = drop_to_job_user([work_source] + [b[0] for b in binds], uid, gid)
+        work_source = staged_path(0)
+        binds = [(staged_path(n + 1), mount, rw) for n, (_, mount, rw) in enumerate(binds)]
+    cmd = bwrap_command(
+        bwrap,
+        script_fd=script_fd,
+        work_source=work_source,
+        work_mount=str(work),
+        chdir=chdir,
+        binds=binds,
+        env=job_environment(job, str(work), sandboxed=True),
+        allow_network=bool(spec.get("allow_network", False)),
+        uid=uid if uid is not None else os.getuid(),
+        gid=gid if gid is not None else os.getgid(),
+    )
+    # The host-side bwrap process gets no variable of the job's (LD_PRELOAD would run there).
+    return cmd, {"env": dict(HOST_ENV), "cwd": "/", "preexec_fn": preexec}
 
 
 def _kill_group(pgid: int, sig: int) -> None:
@@ -73,17 +119,13 @@ def run(job_dir: Path) -> int:
     if job is None:
         return 1
     spec = job["spec"]
-    workdir = spec.get("workdir") or str(job_dir / "work")
-    os.makedirs(workdir, exist_ok=True)
-    bwrap = job.get("bwrap")
-    script = str(job_dir / "script.sh")
-    if bwrap:
-        inputs = [(i["source_path"], i["mount_path"]) for i in spec.get("inputs", [])]
-        network = bool(spec.get("allow_network", False))
-        cmd = bwrap_command(bwrap, script, workdir, inputs, network, job.get("ro_binds", []))
-    else:
-        cmd = plain_command(script)
-    env = job_environment(job, workdir, sandboxed=bool(bwrap))
+    # The job's own folder: job_dir itself (the bookkeeping files) is never bound or shared.
+    work = job_dir / "work"
+    work.mkdir(mode=0o700, exist_ok=True)
+    if job.get("job_uid") is not None:
+        os.chown(work, job["job_uid"], job["job_gid"])
+    script_fd = os.open(job_dir / "script.sh", os.O_RDONLY)
+    cmd, options = job_command(job, job_dir, work, script_fd)
     grace = float(job.get("kill_grace_s", 2.0))
     cancel_file = job_dir / "cancel"
     if cancel_file.exists():  # cancelled before the job could start
@@ -103,11 +145,11 @@ def run(job_dir: Path) -> int:
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=err,
-                cwd=workdir,
-                env=env,
+                pass_fds=(script_fd,),
                 start_new_session=True,  # own process group: the limit kills every child
+                **options,
             )
-        except OSError as exc:
+        except (OSError, subprocess.SubprocessError) as exc:
             write_json_once(
                 job_dir / "result.json",
                 {
@@ -119,6 +161,8 @@ def run(job_dir: Path) -> int:
                 },
             )
             return 0
+        finally:
+            os.close(script_fd)
         write_json_atomic(
             job_dir / "started.json",
             {
