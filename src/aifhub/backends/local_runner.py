@@ -32,7 +32,10 @@ from aifhub.backends.sandbox import (
     staged_path,
 )
 
-HOST_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin", "LANG": "C.UTF-8"}
+HOST_ENV = {
+    "PATH": "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin",
+    "LANG": "C.UTF-8",
+}
 
 _cancel_requested = False
 
@@ -81,7 +84,7 @@ def job_command(
     work_source = str(work)
     preexec = None
     if uid is not None:
-        preexec = drop_to_job_user([work_source] + [b[0] for b in binds], uid, gid)
+        preexec = drop_to_job_user([work_source] + [b[0] for b in binds], uid, int(job["job_gid"]))
         work_source = staged_path(0)
         binds = [(staged_path(n + 1), mount, rw) for n, (_, mount, rw) in enumerate(binds)]
     cmd = bwrap_command(

@@ -9,19 +9,21 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from aifhub.compute import jobs as job_service
-from aifhub.compute import logins, service, usage
+from aifhub.compute import logins, network, service, usage
 from aifhub.compute.models import Cluster, Partition
 from aifhub.compute.schemas import (
     ClusterLoginSet,
     JobCreate,
     JobLog,
     JobRead,
+    NetworkGrantCreate,
+    NetworkGrantRead,
     ProjectUsage,
 )
 from aifhub.core.db import DbSession
 from aifhub.core.errors import InvalidInput
 from aifhub.core.pagination import Page, Pagination
-from aifhub.identity.deps import CurrentUser
+from aifhub.identity.deps import CurrentUser, StaffUser
 
 router = APIRouter(tags=["compute"])
 IdempotencyKey = Annotated[
@@ -176,3 +178,29 @@ async def set_login(db: DbSession, user: CurrentUser, body: ClusterLoginSet) -> 
         db, user, cluster=body.cluster, login=body.login, user_email=body.user_email
     )
     return LoginRead(cluster=body.cluster, login=body.login)
+
+
+@router.get("/admin/network-grants")
+async def list_network_grants(
+    db: DbSession, user: StaffUser, include_revoked: bool = False
+) -> list[NetworkGrantRead]:
+    """Network grants of projects (staff)."""
+    return await network.list_grants(db, include_revoked=include_revoked)
+
+
+@router.post("/admin/network-grants", status_code=201)
+async def grant_network(
+    db: DbSession, user: StaffUser, body: NetworkGrantCreate
+) -> NetworkGrantRead:
+    """Let a project's jobs use the network on a cluster or partition (staff)."""
+    grant = await network.grant_network(
+        db, user, project_slug=body.project, target=body.target, note=body.note
+    )
+    return next(g for g in await network.list_grants(db) if g.id == grant.id)
+
+
+@router.post("/admin/network-grants/{grant_id}/revoke")
+async def revoke_network(db: DbSession, user: StaffUser, grant_id: int) -> NetworkGrantRead:
+    """Revoke a network grant; queued jobs that relied on it fail at delivery (staff)."""
+    grant = await network.revoke_network(db, user, grant_id=grant_id)
+    return next(g for g in await network.list_grants(db, include_revoked=True) if g.id == grant.id)

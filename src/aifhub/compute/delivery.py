@@ -26,12 +26,14 @@ from aifhub.backends.base import (
     SubmissionRejected,
 )
 from aifhub.compute import inputs as input_hooks
+from aifhub.compute import network
 from aifhub.compute.models import Cluster, Job, JobStatus, LedgerEntry, LedgerKind, Partition
 from aifhub.compute.registry import backend_for, find_by_comment
 from aifhub.compute.site import ComputeConfig
 from aifhub.core import audit
 from aifhub.core.db import utcnow
 from aifhub.core.errors import AppError
+from aifhub.identity.models import Project
 
 log = logging.getLogger("aifhub.compute.delivery")
 
@@ -188,6 +190,17 @@ async def _deliver_one(session: AsyncSession, job: Job, var_dir: Path) -> None:
     cluster = await session.get(Cluster, job.cluster_id)
     partition = await session.get(Partition, job.partition_id)
     assert cluster is not None and partition is not None
+    if job.allow_network:
+        # Re-checked here: a grant revoked (or a site file changed) while the job was queued
+        # fails it rather than silently running it with or without the network it asked for.
+        project = await session.get(Project, job.project_id)
+        assert project is not None
+        refusal = await network.network_refusal(session, project=project, partition=partition)
+        if refusal is not None:
+            reason = f"not started, network no longer allowed: {refusal}"
+            await release_unrun(session, job, state=JobStatus.FAILED.value, reason=reason)
+            await session.commit()
+            return
     try:
         staged = await input_hooks.stage_inputs(session, job=job, var_dir=var_dir)
     except AppError as exc:  # a grant revoked or expired while queued, files gone: never runs

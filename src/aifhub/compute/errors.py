@@ -31,3 +31,11 @@ class InputNotAllowed(PermissionDenied):
 
 class JobNotCancellable(Conflict):
     type, title = "job-not-cancellable", "Job cannot be cancelled"
+
+
+class NetworkNotAllowed(PermissionDenied):
+    type, title = "network-not-allowed", "Network not allowed"
+
+
+class WorkdirNotAllowed(InvalidInput):
+    type, title = "workdir-not-allowed", "Working directory not allowed"

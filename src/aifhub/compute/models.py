@@ -54,6 +54,31 @@ class Partition(Base):
     constraint: Mapped[str | None] = mapped_column(String(60))
     charged: Mapped[bool] = mapped_column(default=True)
     enabled: Mapped[bool] = mapped_column(default=True)
+    # Jobs may have network here only if the site file allows it AND staff granted the project.
+    allow_network: Mapped[bool] = mapped_column(default=False)
+
+
+class NetworkGrant(Base):
+    """Staff's permission for a project's jobs to use the network on a cluster or partition.
+
+    A job asking for network needs its partition's `allow_network` and a grant that is not
+    revoked, for the partition or (partition_id NULL) for its whole cluster.
+    """
+
+    __tablename__ = "network_grants"
+    __table_args__ = (Index("ix_network_grants_project_cluster", "project_id", "cluster_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    cluster_id: Mapped[int] = mapped_column(ForeignKey("clusters.id", ondelete="CASCADE"))
+    partition_id: Mapped[int | None] = mapped_column(
+        ForeignKey("partitions.id", ondelete="CASCADE")
+    )
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    note: Mapped[str] = mapped_column(String(300), default="")
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    revoked_at: Mapped[datetime | None] = mapped_column()
 
 
 class LedgerKind(StrEnum):

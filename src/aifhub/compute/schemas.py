@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from aifhub.backends.sandbox import refused_env_name
 from aifhub.compute.site import parse_duration
 
 # Names reach the scheduler: no spaces, quotes, newlines or '#' (no directive injection).
@@ -61,6 +62,11 @@ class JobCreate(Strict):
         for key, text in value.items():
             if not ENV_NAME.match(key):
                 raise ValueError(f"'{key}' is not a valid environment variable name")
+            if refused_env_name(key):
+                raise ValueError(
+                    f"the variable {key} may not be set by a job (LD_*, BASH_FUNC_*, BASH_ENV, "
+                    "ENV, GCONV_PATH, AIFHUB_*, CUDA_VISIBLE_DEVICES and similar are reserved)"
+                )
             if "\0" in text:
                 raise ValueError(f"the value of {key} contains a NUL byte")
         return value
@@ -154,3 +160,23 @@ class ClusterLoginSet(Strict):
     cluster: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     login: Annotated[str, StringConstraints(pattern=r"^[a-z_][a-z0-9_-]{0,31}$")]
     user_email: str | None = None
+
+
+class NetworkGrantCreate(Strict):
+    """Staff let a project's jobs use the network on a cluster (`name`) or partition (`c/p`)."""
+
+    project: Annotated[str, StringConstraints(min_length=2, max_length=64)]
+    target: Annotated[str, StringConstraints(min_length=1, max_length=130)]
+    note: Annotated[str, StringConstraints(max_length=300)] = ""
+
+
+class NetworkGrantRead(BaseModel):
+    """A network grant; `revoked_at` is set once staff revoked it."""
+
+    id: int
+    project: str
+    target: str
+    granted_at: datetime
+    granted_by_id: int | None
+    note: str
+    revoked_at: datetime | None

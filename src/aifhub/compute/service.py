@@ -8,7 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aifhub.access.models import Allocation
+from aifhub.backends.local import BindPath, allowed_workdir
 from aifhub.compute import inputs as input_hooks
+from aifhub.compute import network
 from aifhub.compute.balance import allocations_of, balance_of, hours, is_current
 from aifhub.compute.errors import (
     AllocationExhausted,
@@ -16,6 +18,7 @@ from aifhub.compute.errors import (
     NotProjectMember,
     ResourcesExceedPartition,
     UnknownPartition,
+    WorkdirNotAllowed,
 )
 from aifhub.compute.models import (
     Cluster,
@@ -91,6 +94,24 @@ def check_resources(partition: Partition, data: JobCreate) -> None:
         problems.append(f"QoS '{data.qos}' is not one of {', '.join(p.qos) or 'none'}")
     if problems:
         raise ResourcesExceedPartition(f"On partition '{p.key}': " + "; ".join(problems) + ".")
+
+
+def check_workdir(cluster: Cluster, workdir: str | None) -> None:
+    """On a local cluster, a workdir must be inside the site's `bind_paths` (host folders).
+
+    On Slurm clusters a workdir is a path on the cluster, where the job runs as the user's own
+    login and the cluster's permissions apply; only the local backend binds host paths.
+    """
+    if workdir is None or cluster.backend != "local":
+        return
+    paths = [BindPath.from_setting(b) for b in cluster.settings.get("bind_paths", [])]
+    if not allowed_workdir(workdir, paths):
+        allowed = ", ".join(p.path for p in paths)
+        raise WorkdirNotAllowed(
+            f"workdir {workdir} is not allowed on cluster '{cluster.name}'; "
+            + (f"use a folder inside {allowed}, " if allowed else "")
+            + "or leave workdir empty to use the job's own folder."
+        )
 
 
 async def member_project(session: AsyncSession, user: User, slug: str) -> Project:
@@ -179,6 +200,9 @@ async def submit_job(
             requested=str(reserve),
             remaining=str(balance.remaining),
         )
+    check_workdir(cluster, data.workdir)
+    if data.allow_network:
+        await network.check_network(session, project=project, partition=partition)
     await input_hooks.check_inputs(session, user=user, project=project, inputs=data.inputs)
     account_format = str(cluster.settings.get("account_format", "{project}"))
     job = Job(

@@ -60,6 +60,8 @@ class PartitionConfig(BaseModel):
     qos: list[str] = []
     constraint: str | None = None
     charged: bool = True
+    # Jobs here may ask for network (staff must also grant it to the project).
+    allow_network: bool = False
 
     @field_validator("max_time")
     @classmethod
@@ -214,6 +216,7 @@ async def sync_site(session: AsyncSession, site: SiteConfig, *, var_dir: Path) -
                 "qos": list(pconf.qos),
                 "constraint": pconf.constraint,
                 "charged": pconf.charged,
+                "allow_network": pconf.allow_network,
                 "enabled": True,
             }
             part = partitions.get((cluster.id, pconf.name))
