@@ -38,7 +38,7 @@ state_dir = "{state_dir}"
 cpus = 2
 gpus = 2
 mem_mb = 4096
-sandbox = false
+# sandboxed with bubblewrap, as in production (jobs run as the unprivileged job uid)
 kill_grace_s = 1
 
 [[clusters.partitions]]
@@ -74,7 +74,7 @@ class World:
 
 
 @pytest.fixture
-def compute_settings(settings: Settings, tmp_path: Path) -> Settings:
+def compute_settings(settings: Settings, tmp_path: Path, bwrap_installed: str) -> Settings:
     site = tmp_path / "site.toml"
     site.write_text(SITE_TOML.replace("{state_dir}", str(tmp_path / "backend")))
     return settings.model_copy(update={"site_file": site, "var_dir": tmp_path / "var"})
