@@ -19,7 +19,7 @@ from sqlalchemy import select
 from aifhub.backends.base import BackendJob, JobSpec, JobState, SubmissionRejected
 from aifhub.backends.local import LocalBackend
 from aifhub.backends.localfiles import read_json
-from aifhub.compute.models import Job
+from aifhub.compute.models import Job, NetworkGrant
 from aifhub.core.audit import AuditEvent
 
 from ..compute.conftest import job_body, run_worker_round, wait_for
@@ -291,3 +291,34 @@ async def test_network_needs_the_partition_and_a_staff_grant(client, db, world) 
         assert job.charged_hours == 0
     actions = set(await db.scalars(select(AuditEvent.action)))
     assert {"network.granted", "network.revoked"} <= actions
+
+
+async def test_staff_page_grants_and_revokes_network(client, db, world) -> None:
+    from ..web.helpers import HTML, user_and_login
+
+    csrf = await user_and_login(client, db, "netadmin@factory.eu", staff=("admin",))
+    page = await client.get("/staff/network", headers=HTML)
+    assert page.status_code == 200 and "testc/gpu" in page.text and "testc/cpu" not in page.text
+    form = {"csrf_token": csrf, "project": "proj", "target": "testc/cpu", "note": ""}
+    r = await client.post("/staff/network", data=form, headers=HTML)
+    assert r.status_code == 422 and "does not allow network on" in r.text
+    form.update(target="testc/gpu", note="pip install")
+    r = await client.post("/staff/network", data=form, headers=HTML, follow_redirects=True)
+    assert r.status_code == 200 and "pip install" in r.text, r.text
+    (grant_id,) = await db.scalars(select(NetworkGrant.id))
+    r = await client.post(
+        f"/staff/network/{grant_id}/revoke", data={"csrf_token": csrf}, headers=HTML
+    )
+    assert r.status_code == 303
+    await db.rollback()
+    assert (await db.get(NetworkGrant, grant_id)).revoked_at is not None  # type: ignore[union-attr]
+
+
+async def test_only_staff_admins_grant_network(client, db, world) -> None:
+    from ..web.helpers import HTML, user_and_login
+
+    csrf = await user_and_login(client, db, "reviewer@factory.eu", staff=("reviewer",))
+    form = {"csrf_token": csrf, "project": "proj", "target": "testc/gpu"}
+    r = await client.post("/staff/network", data=form, headers=HTML)
+    assert r.status_code == 422 and "Only staff admins" in r.text
+    assert await db.scalar(select(NetworkGrant.id)) is None

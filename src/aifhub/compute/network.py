@@ -10,8 +10,13 @@ from aifhub.compute.models import Cluster, NetworkGrant, Partition
 from aifhub.compute.schemas import NetworkGrantRead
 from aifhub.core import audit
 from aifhub.core.db import utcnow
-from aifhub.core.errors import Conflict, InvalidInput, NotFound
-from aifhub.identity.models import Project, User
+from aifhub.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from aifhub.identity.models import Project, StaffRole, User
+
+
+def _require_admin(user: User) -> None:
+    if not user.has_role(StaffRole.ADMIN):
+        raise PermissionDenied("Only staff admins grant or revoke network access to projects.")
 
 
 async def active_grant(
@@ -58,6 +63,7 @@ async def grant_network(
     session: AsyncSession, staff: User, *, project_slug: str, target: str, note: str = ""
 ) -> NetworkGrant:
     """Grant a project network on a cluster (`target` = cluster) or a partition (`c/p`)."""
+    _require_admin(staff)
     project = await session.scalar(select(Project).where(Project.slug == project_slug))
     if project is None:
         raise NotFound(f"No project '{project_slug}'.")
@@ -105,6 +111,7 @@ async def grant_network(
 
 async def revoke_network(session: AsyncSession, staff: User, *, grant_id: int) -> NetworkGrant:
     """Revoke a grant: queued jobs relying on it fail at delivery, new ones are refused."""
+    _require_admin(staff)
     grant = await session.get(NetworkGrant, grant_id)
     if grant is None:
         raise NotFound(f"No network grant {grant_id}.")

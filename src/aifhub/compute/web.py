@@ -10,20 +10,23 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from aifhub.compute import jobs as job_service
-from aifhub.compute import service, usage
+from aifhub.compute import network, service, usage
 from aifhub.compute.models import Cluster, Partition
 from aifhub.compute.schemas import JobCreate
 from aifhub.core.db import DbSession
 from aifhub.core.errors import AppError
 from aifhub.core.i18n import N_
 from aifhub.identity.models import Project, ProjectMember
-from aifhub.web.deps import PageUser
+from aifhub.web.deps import PageUser, StaffPageUser
 from aifhub.web.forms import CsrfForm, error_for, form_values, validate
 from aifhub.web.nav import NAV, NavItem
 from aifhub.web.render import gettext, redirect, render
 
 router = APIRouter(include_in_schema=False)
 NAV.append(NavItem(N_("Jobs"), "/jobs", order=40))
+NAV.append(
+    NavItem(N_("Job network"), "/staff/network", staff_only=True, staff_roles=("admin",), order=920)
+)
 LOG_TAIL = 64 * 1024
 
 
@@ -108,8 +111,8 @@ async def submit_job_form(request: Request, db: DbSession, user: PageUser, form:
             except AppError as exc:
                 errors = error_for(
                     exc,
-                    {"partition": ("partition",), "gpus": ("gpu",), "time_limit": ("time limit",),
-                     "project": ("project",)},
+                    {"workdir": ("workdir",), "partition": ("partition",), "gpus": ("gpu",),
+                     "time_limit": ("time limit",), "project": ("project",)},
                 )  # fmt: skip
     if errors or job is None:
         await db.rollback()
@@ -162,3 +165,66 @@ async def usage_page(request: Request, db: DbSession, user: PageUser, slug: str)
     report = await usage.project_usage(db, user, slug)
     plot = Markup(usage.usage_svg(report))  # built from numbers and escaped names only
     return render(request, "compute/usage.html", report=report, plot=plot)
+
+
+async def _network_page(
+    request: Request, db: DbSession, status: int = 200, **ctx: Any
+) -> HTMLResponse:
+    grants = await network.list_grants(db, include_revoked=True)
+    targets = (
+        await db.execute(
+            select(Cluster.name, Partition.key)
+            .join(Partition, Partition.cluster_id == Cluster.id)
+            .where(Partition.allow_network, Partition.enabled, Cluster.enabled)
+            .order_by(Partition.key)
+        )
+    ).all()
+    choices = sorted({c for c, _ in targets}) + [k for _, k in targets]
+    ctx.setdefault("errors", {})
+    ctx.setdefault("values", {})
+    return render(
+        request, "compute/network_grants.html", status_code=status, grants=grants,
+        target_choices=[(t, t) for t in choices], **ctx,
+    )  # fmt: skip
+
+
+@router.get("/staff/network")
+async def network_page(request: Request, db: DbSession, user: StaffPageUser) -> HTMLResponse:
+    """Projects whose jobs may use the network, with grant and revoke controls (staff)."""
+    return await _network_page(request, db)
+
+
+@router.post("/staff/network")
+async def grant_network_form(
+    request: Request, db: DbSession, user: StaffPageUser, form: CsrfForm
+) -> Any:
+    """Grant a project network on a cluster or partition (staff admins)."""
+    values = form_values(form)
+    try:
+        await network.grant_network(
+            db,
+            user,
+            project_slug=str(values.get("project", "")).strip(),
+            target=str(values.get("target", "")).strip(),
+            note=str(values.get("note", ""))[:300],
+        )
+    except AppError as exc:
+        await db.rollback()
+        await db.refresh(user)  # the page reads the user again after the rollback
+        errors = error_for(exc, {"project": ("project",), "target": ("cluster", "partition")})
+        return await _network_page(request, db, 422, errors=errors, values=values)
+    return redirect(request, "/staff/network", gettext(request, "Network granted."))
+
+
+@router.post("/staff/network/{grant_id}/revoke")
+async def revoke_network_form(
+    request: Request, db: DbSession, user: StaffPageUser, form: CsrfForm, grant_id: int
+) -> Any:
+    """Revoke a network grant (staff admins)."""
+    try:
+        await network.revoke_network(db, user, grant_id=grant_id)
+    except AppError as exc:
+        await db.rollback()
+        await db.refresh(user)
+        return await _network_page(request, db, 422, errors={"__all__": exc.detail})
+    return redirect(request, "/staff/network", gettext(request, "Network grant revoked."))
