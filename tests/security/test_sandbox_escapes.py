@@ -322,3 +322,22 @@ async def test_only_staff_admins_grant_network(client, db, world) -> None:
     r = await client.post("/staff/network", data=form, headers=HTML)
     assert r.status_code == 422 and "Only staff admins" in r.text
     assert await db.scalar(select(NetworkGrant.id)) is None
+
+
+@pytest.mark.parametrize(
+    ("settings", "words"),
+    [
+        ({"job_uid": 0}, "job_uid of cluster 'w' must not be 0"),
+        ({"bind_paths": [{"path": "scratch", "mode": "rw"}]}, "absolute path"),
+        ({"bind_paths": [{"path": "/scratch", "mode": "rwx"}]}, "mode ro or rw"),
+    ],
+)
+def test_site_file_refuses_unsafe_local_settings(settings: dict, words: str) -> None:
+    from pydantic import ValidationError
+
+    from aifhub.compute.site import ClusterConfig
+
+    with pytest.raises(ValidationError, match=words):
+        ClusterConfig.model_validate(
+            {"name": "w", "backend": "local", "settings": settings, "partitions": [{"name": "p"}]}
+        )

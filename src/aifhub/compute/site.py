@@ -10,7 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -89,6 +89,19 @@ class ClusterConfig(BaseModel):
     account_format: str = "{project}"
     settings: dict[str, Any] = {}
     partitions: list[PartitionConfig] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _local_sandbox_settings(self) -> ClusterConfig:
+        # A typo here would otherwise surface as a 500 at the first submission.
+        if self.backend == "local":
+            from aifhub.backends.local import BindPath
+
+            for entry in self.settings.get("bind_paths", []):
+                BindPath.from_setting(entry)
+            for key in ("job_uid", "job_gid"):
+                if key in self.settings and int(self.settings[key]) == 0:
+                    raise ValueError(f"{key} of cluster '{self.name}' must not be 0 (root)")
+        return self
 
 
 class ComputeConfig(BaseModel):
