@@ -158,7 +158,7 @@ def run(job_dir: Path) -> int:
                 {
                     "state": JobState.FAILED.value,
                     "exit_code": 127,
-                    "reason": f"could not start the job: {exc}",
+                    "reason": f"could not start the job: {exc} (details in the job's stderr)",
                     "started_at": started_at.isoformat(),
                     "ended_at": now_utc().isoformat(),
                 },

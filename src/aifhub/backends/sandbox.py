@@ -183,33 +183,44 @@ def drop_to_job_user(sources: Sequence[str], uid: int, gid: int) -> Callable[[],
     encoded = [os.fsencode(s) for s in sources]
 
     def prepare() -> None:
-        libc = ctypes.CDLL(None, use_errno=True)
-
-        def check(result: int, what: str) -> None:
-            if result != 0:
-                err = ctypes.get_errno()
-                raise OSError(err, f"{what}: {os.strerror(err)}")
-
-        check(libc.unshare(_CLONE_NEWNS), "unshare(CLONE_NEWNS)")
-        check(libc.mount(b"none", b"/", None, _MS_REC | _MS_PRIVATE, None), "make / private")
-        # Opened before the tmpfs hides them (a source may live under STAGE_DIR).
-        fds = [os.open(s, os.O_PATH | os.O_CLOEXEC) for s in encoded]
-        check(
-            libc.mount(b"tmpfs", STAGE_DIR.encode(), b"tmpfs", _MS_NOSUID | _MS_NODEV,
-                       b"mode=0755,size=1m"),
-            "mount the staging tmpfs",
-        )  # fmt: skip
-        for index, fd in enumerate(fds):
-            target = staged_path(index)
-            if os.path.isdir(f"/proc/self/fd/{fd}"):
-                os.mkdir(target)
-            else:
-                os.close(os.open(target, os.O_CREAT | os.O_WRONLY, 0o644))
-            source = f"/proc/self/fd/{fd}".encode()
-            check(libc.mount(source, target.encode(), None, _MS_BIND | _MS_REC, None), target)
-            os.close(fd)
-        os.setgroups([])
-        os.setresgid(gid, gid, gid)
-        os.setresuid(uid, uid, uid)
+        try:
+            _stage_and_drop(encoded, uid, gid)
+        except OSError as exc:
+            # Python reports only "Exception occurred in preexec_fn": say why on the job's
+            # stderr (already the job's file here), e.g. no CAP_SYS_ADMIN in a container.
+            os.write(2, f"aifhub sandbox: cannot start the job as uid {uid}: {exc}\n".encode())
+            raise
 
     return prepare
+
+
+def _stage_and_drop(encoded: Sequence[bytes], uid: int, gid: int) -> None:
+    """The body of :func:`drop_to_job_user`'s preexec function (in the forked child)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def check(result: int, what: str) -> None:
+        if result != 0:
+            err = ctypes.get_errno()
+            raise OSError(err, f"{what}: {os.strerror(err)}")
+
+    check(libc.unshare(_CLONE_NEWNS), "unshare(CLONE_NEWNS)")
+    check(libc.mount(b"none", b"/", None, _MS_REC | _MS_PRIVATE, None), "make / private")
+    # Opened before the tmpfs hides them (a source may live under STAGE_DIR).
+    fds = [os.open(s, os.O_PATH | os.O_CLOEXEC) for s in encoded]
+    check(
+        libc.mount(b"tmpfs", STAGE_DIR.encode(), b"tmpfs", _MS_NOSUID | _MS_NODEV,
+                   b"mode=0755,size=1m"),
+        "mount the staging tmpfs",
+    )  # fmt: skip
+    for index, fd in enumerate(fds):
+        target = staged_path(index)
+        if os.path.isdir(f"/proc/self/fd/{fd}"):
+            os.mkdir(target)
+        else:
+            os.close(os.open(target, os.O_CREAT | os.O_WRONLY, 0o644))
+        source = f"/proc/self/fd/{fd}".encode()
+        check(libc.mount(source, target.encode(), None, _MS_BIND | _MS_REC, None), target)
+        os.close(fd)
+    os.setgroups([])
+    os.setresgid(gid, gid, gid)
+    os.setresuid(uid, uid, uid)
