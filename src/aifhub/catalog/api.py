@@ -108,9 +108,12 @@ async def _text_body(request: Request) -> str:
 
 
 @router.get(ASSET)
-async def read_asset(db: DbSession, ns: str, name: str) -> schemas.AssetRead:
-    """One asset's description (public)."""
-    return await assets.to_read(db, await assets.get_asset(db, f"{ns}/{name}"))
+async def read_asset(
+    db: DbSession, principal: OptionalPrincipal, ns: str, name: str
+) -> schemas.AssetRead:
+    """One asset's description (public once a version is published)."""
+    actor = principal.user if principal else None
+    return await assets.to_read(db, await assets.visible_asset(db, actor, f"{ns}/{name}"))
 
 
 @router.patch(ASSET)
@@ -133,14 +136,18 @@ async def put_card(
 
 
 @router.get(ASSET + "/README.md", response_class=PlainTextResponse)
-async def export_card(db: DbSession, ns: str, name: str) -> PlainTextResponse:
+async def export_card(
+    db: DbSession, principal: OptionalPrincipal, ns: str, name: str
+) -> PlainTextResponse:
     """The asset as a Hugging Face card."""
-    asset = await assets.get_asset(db, f"{ns}/{name}")
+    actor = principal.user if principal else None
+    asset = await assets.visible_asset(db, actor, f"{ns}/{name}")
     return PlainTextResponse(cards.card_of(asset), media_type="text/markdown; charset=utf-8")
 
 
 async def _linked(request: Request, db: DbSession, slug: str, fmt: str) -> JSONResponse:
-    asset = await assets.get_asset(db, slug)
+    # Linked-data exports are harvested by public portals: published assets only.
+    asset = await assets.visible_asset(db, None, slug)
     if asset.kind != "dataset":
         raise NotFound(f"'{slug}' is a model: DCAT and schema.org exports describe datasets.")
     try:

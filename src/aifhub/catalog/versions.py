@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aifhub.catalog import schemas
-from aifhub.catalog.assets import get_asset, is_owner_member, require_owner
+from aifhub.catalog.assets import get_asset, is_owner_member, require_owner, visible_asset
 from aifhub.catalog.models import Asset, AssetFile, AssetVersion, VersionState
 from aifhub.core import audit
 from aifhub.core.db import utcnow
@@ -95,14 +95,14 @@ async def get_version(
     session: AsyncSession, actor: User | None, slug: str, label: str | None
 ) -> tuple[Asset, AssetVersion]:
     """An asset's version; drafts are seen only by the owning organisation."""
-    asset = await get_asset(session, slug)
+    asset = await visible_asset(session, actor, slug)
     drafts = await is_owner_member(session, actor, asset)
     return asset, await find_version(session, asset, label, include_drafts=drafts)
 
 
 async def list_versions(session: AsyncSession, actor: User | None, slug: str) -> list[AssetVersion]:
     """An asset's versions, newest first (drafts only for the owning organisation)."""
-    asset = await get_asset(session, slug)
+    asset = await visible_asset(session, actor, slug)
     query = select(AssetVersion).where(AssetVersion.asset_id == asset.id)
     if not await is_owner_member(session, actor, asset):
         query = query.where(AssetVersion.state == VersionState.PUBLISHED)
