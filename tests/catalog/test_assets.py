@@ -34,7 +34,8 @@ A French instruction-tuned model.
 async def test_create_read_update_asset(client, db):
     h = await owner_with_asset(client, db, origin_country="FR", hosted_country="FR",
                                languages=["fr"], tags=["medical"])  # fmt: skip
-    r = await client.get("/api/v1/catalog/neuro/mri-small")
+    # Unpublished: only its organisation sees it.
+    r = await client.get("/api/v1/catalog/neuro/mri-small", headers=h)
     assert r.status_code == 200
     body = r.json()
     assert body["organisation"] == "neuro" and body["sovereignty"] == "eu"
