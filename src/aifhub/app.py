@@ -137,7 +137,7 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
 
     # Added last, so it runs first: nothing reads a body before the credentials are checked.
     app.add_middleware(
-        BodyGuard,  # type: ignore[arg-type]
+        BodyGuard,
         check_credentials=credentials_problem,
         default_max_bytes=settings.max_body_bytes,
         rules=body_rules(settings, app.state.site.section("support")),

@@ -97,7 +97,7 @@ async def test_import_and_export_hugging_face_card(client, db):
     assert a["task"] == "text-generation" and a["base_model"] == "mistralai/Mistral-7B-v0.1"
     assert a["training_datasets"] == ["wikimedia/wikipedia"]
     assert a["summary"] == "A French instruction-tuned model."
-    exported = (await client.get("/api/v1/catalog/lab/petit/README.md")).text
+    exported = (await client.get("/api/v1/catalog/lab/petit/README.md", headers=h)).text
     assert exported.startswith("---\nlanguage:\n- fr\n- en\nlicense: apache-2.0\n")
     assert "pipeline_tag: text-generation" in exported and "# Petit modèle" in exported
     # The export reads back to the same description.

@@ -272,8 +272,8 @@ async def test_partial_upload_of_a_killed_process_is_swept_at_restart(
         h = await _draft(client, db)
         reader, writer = await _open_slow_upload(srv, h, "big.bin", os.urandom(1 << 20))
         deadline = time.monotonic() + 10
-        while not _files_under(srv.store_tmp()) and time.monotonic() < deadline:
-            await asyncio.sleep(0.1)  # noqa: ASYNC110 (polling another process)
+        while not _files_under(srv.store_tmp()) and time.monotonic() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(0.1)  # polling another process's files
         left = _files_under(srv.store_tmp())
         assert len(left) == 1
         os.killpg(srv.proc.pid, signal.SIGKILL)  # kill -9 mid-upload
