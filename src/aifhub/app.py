@@ -18,6 +18,7 @@ from aifhub.catalog.api import router as catalog_router
 from aifhub.compute.api import router as compute_router
 from aifhub.compute.tasks import ensure_site_synced
 from aifhub.core import context
+from aifhub.core.bodylimit import BodyGuard, BodyRule, rule
 from aifhub.core.config import Settings, get_settings
 from aifhub.core.db import make_engine, make_sessionmaker
 from aifhub.core.errors import install_error_handlers
@@ -25,7 +26,10 @@ from aifhub.core.metrics import install_metrics
 from aifhub.core.migrate import check_migrated
 from aifhub.ecosystem.api import router as ecosystem_router
 from aifhub.identity.api import router as identity_router
+from aifhub.identity.bodyauth import credentials_problem
 from aifhub.recommend.api import router as recommend_router
+from aifhub.storage import store_for
+from aifhub.support import attachments
 from aifhub.support.api import router as support_router
 from aifhub.web.setup import install_web
 
@@ -52,13 +56,43 @@ def page_routers() -> list[APIRouter]:
     return web_routers()
 
 
+# Forms that are posted before one has credentials: they get a small body limit instead of a 401.
+ANONYMOUS_FORMS = (
+    r"/login|/register|/logout|/api/v1/tokens/login"
+    r"|/(?:password|forgot|reset|verify|invitations)[a-z0-9/_-]*"
+)
+
+
+def body_rules(settings: Settings, site_support: dict[str, Any] | None) -> list[BodyRule]:
+    """Per-route body limits: large for uploads, small for anonymous forms, default otherwise."""
+    mb = (site_support or {}).get("attachment_max_mb")
+    per_file = int(float(mb) * 1024 * 1024) if mb else attachments.DEFAULT_MAX_BYTES
+    # A message's files, plus room for the multipart framing and the text fields.
+    ticket_body = attachments.MAX_FILES * per_file + 1024 * 1024
+    return [
+        rule("PUT", API_PREFIX + r"/catalog/[^/]+/[^/]+/versions/[^/]+/files/.+",
+             settings.max_upload_bytes),
+        rule("POST", API_PREFIX + r"/tickets/\d+/messages", ticket_body),
+        rule("POST", r"/support/tickets/\d+/reply", ticket_body),
+        rule("POST", ANONYMOUS_FORMS, settings.max_anonymous_body_bytes, anonymous=True),
+    ]  # fmt: skip
+
+
 def create_app(settings: Settings | None = None, *, check_schema: bool = True) -> FastAPI:
     """Build the application for these settings."""
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = make_engine(settings.resolved_database_url(), echo=settings.log_sql)
+        engine = make_engine(
+            settings.resolved_database_url(),
+            echo=settings.log_sql,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            pool_timeout_s=settings.db_pool_timeout_s,
+        )
+        # Partial uploads of a process that died (kill -9, power loss) are removed here.
+        await asyncio.to_thread(store_for(settings.var_dir).sweep_temp, settings.stale_upload_s)
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
         if check_schema:
@@ -100,6 +134,14 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
     ) -> Response:
         context.begin(request.client.host if request.client else None)
         return await call_next(request)
+
+    # Added last, so it runs first: nothing reads a body before the credentials are checked.
+    app.add_middleware(
+        BodyGuard,
+        check_credentials=credentials_problem,
+        default_max_bytes=settings.max_body_bytes,
+        rules=body_rules(settings, app.state.site.section("support")),
+    )
 
     for router in api_routers():
         app.include_router(router, prefix=API_PREFIX)

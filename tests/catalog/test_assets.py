@@ -34,7 +34,8 @@ A French instruction-tuned model.
 async def test_create_read_update_asset(client, db):
     h = await owner_with_asset(client, db, origin_country="FR", hosted_country="FR",
                                languages=["fr"], tags=["medical"])  # fmt: skip
-    r = await client.get("/api/v1/catalog/neuro/mri-small")
+    # Unpublished: only its organisation sees it.
+    r = await client.get("/api/v1/catalog/neuro/mri-small", headers=h)
     assert r.status_code == 200
     body = r.json()
     assert body["organisation"] == "neuro" and body["sovereignty"] == "eu"
@@ -96,7 +97,7 @@ async def test_import_and_export_hugging_face_card(client, db):
     assert a["task"] == "text-generation" and a["base_model"] == "mistralai/Mistral-7B-v0.1"
     assert a["training_datasets"] == ["wikimedia/wikipedia"]
     assert a["summary"] == "A French instruction-tuned model."
-    exported = (await client.get("/api/v1/catalog/lab/petit/README.md")).text
+    exported = (await client.get("/api/v1/catalog/lab/petit/README.md", headers=h)).text
     assert exported.startswith("---\nlanguage:\n- fr\n- en\nlicense: apache-2.0\n")
     assert "pipeline_tag: text-generation" in exported and "# Petit modèle" in exported
     # The export reads back to the same description.

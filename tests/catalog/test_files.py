@@ -58,7 +58,8 @@ async def test_draft_invisible_until_published_and_empty_draft_not_publishable(c
     h = await owner_with_asset(client, db)
     assert (await client.post(URL, json={"label": "v1"}, headers=h)).status_code == 201
     assert (await client.get(f"{URL}/v1")).status_code == 404
-    assert (await client.get(URL)).json() == []
+    # An asset with no published version is hidden from outsiders altogether.
+    assert (await client.get(URL)).status_code == 404
     assert (await client.get(URL, headers=h)).json()[0]["state"] == "draft"
     r = await client.post(f"{URL}/v1/publish", headers=h)
     assert r.status_code == 409 and "no files" in r.json()["detail"]

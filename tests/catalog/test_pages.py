@@ -29,6 +29,8 @@ async def test_request_and_agree_through_the_pages(client, db):
     owner_h = await owner_with_asset(client, db, access_policy="gated",
         gate_questions=[{"name": "ethics", "label": "Ethics approval",
                          "type": "checkbox"}])  # fmt: skip
+    # Gated data is requested once a version is published (drafts are the owners' only).
+    await publish(client, owner_h, "neuro/mri-small", "v1", {"scan.nii": b"x"})
     csrf = await user_and_login(client, db, "pi@aero.example")
     from aifhub.identity.service import get_user_by_email
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .helpers import owner_with_asset
+from .helpers import owner_with_asset, publish
 
 ASSETS = [
     ("neuro/mri-small", "dataset", "Brain MRI scans", "cc-by-4.0", ["fr"], ["health"],
@@ -24,12 +24,15 @@ async def _load(client, db):
                                        languages=langs, sectors=sectors, task=task,
                                        access_policy=policy,
                                        summary=f"{name} number {i}")  # fmt: skip
+            # Only assets with a published version are listed.
+            await publish(client, h, slug, "v1", {"README.md": name.encode()})
             continue
         body = {"kind": kind, "organisation": "neuro", "slug": slug, "name": name,
                 "license": lic, "languages": langs, "sectors": sectors, "task": task,
                 "access_policy": policy, "summary": f"{name} number {i}"}  # fmt: skip
         r = await client.post("/api/v1/catalog", json=body, headers=h)
         assert r.status_code == 201, r.text
+        await publish(client, h, slug, "v1", {"README.md": name.encode()})
     return h
 
 

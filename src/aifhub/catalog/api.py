@@ -6,13 +6,20 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, status
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from aifhub.catalog import access, assets, cards, contracts, linked_data, schemas, versions
 from aifhub.catalog.search import SORTS, SearchFilters, search_assets
 from aifhub.core.db import DbSession
-from aifhub.core.errors import InvalidInput, NotFound, PayloadTooLarge
+from aifhub.core.errors import InvalidInput, NotAuthenticated, NotFound, PayloadTooLarge
 from aifhub.core.pagination import Pagination
-from aifhub.identity.deps import CurrentUser, OptionalPrincipal
+from aifhub.identity.deps import (
+    CurrentUser,
+    OptionalPrincipal,
+    current_principal,
+    optional_principal,
+)
+from aifhub.identity.models import User
 from aifhub.storage import LocalObjectStore, store_for
 
 router = APIRouter(tags=["catalog"])
@@ -101,9 +108,12 @@ async def _text_body(request: Request) -> str:
 
 
 @router.get(ASSET)
-async def read_asset(db: DbSession, ns: str, name: str) -> schemas.AssetRead:
-    """One asset's description (public)."""
-    return await assets.to_read(db, await assets.get_asset(db, f"{ns}/{name}"))
+async def read_asset(
+    db: DbSession, principal: OptionalPrincipal, ns: str, name: str
+) -> schemas.AssetRead:
+    """One asset's description (public once a version is published)."""
+    actor = principal.user if principal else None
+    return await assets.to_read(db, await assets.visible_asset(db, actor, f"{ns}/{name}"))
 
 
 @router.patch(ASSET)
@@ -126,14 +136,18 @@ async def put_card(
 
 
 @router.get(ASSET + "/README.md", response_class=PlainTextResponse)
-async def export_card(db: DbSession, ns: str, name: str) -> PlainTextResponse:
+async def export_card(
+    db: DbSession, principal: OptionalPrincipal, ns: str, name: str
+) -> PlainTextResponse:
     """The asset as a Hugging Face card."""
-    asset = await assets.get_asset(db, f"{ns}/{name}")
+    actor = principal.user if principal else None
+    asset = await assets.visible_asset(db, actor, f"{ns}/{name}")
     return PlainTextResponse(cards.card_of(asset), media_type="text/markdown; charset=utf-8")
 
 
 async def _linked(request: Request, db: DbSession, slug: str, fmt: str) -> JSONResponse:
-    asset = await assets.get_asset(db, slug)
+    # Linked-data exports are harvested by public portals: published assets only.
+    asset = await assets.visible_asset(db, None, slug)
     if asset.kind != "dataset":
         raise NotFound(f"'{slug}' is a model: DCAT and schema.org exports describe datasets.")
     try:
@@ -209,8 +223,6 @@ async def publish_version(
 @router.put(ASSET + "/versions/{label}/files/{path:path}", status_code=status.HTTP_201_CREATED)
 async def upload_file(
     request: Request,
-    db: DbSession,
-    user: CurrentUser,
     ns: str,
     name: str,
     label: str,
@@ -224,11 +236,27 @@ async def upload_file(
         raise PayloadTooLarge(
             f"The file is larger than the upload limit of {limit} bytes; split it."
         )
-    row = await versions.upload_file(
-        db, user, f"{ns}/{name}", label,
-        path=path, sha256=x_content_sha256, chunks=request.stream(),
-        store=_store(request), max_bytes=limit,
-    )  # fmt: skip
+    slug = f"{ns}/{name}"
+    maker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+    # No DbSession here: a slow client must not hold a pooled connection while it sends.
+    # 1. Who is calling and may they upload (short session, committed and released).
+    async with maker() as db:
+        principal = await current_principal(request, await optional_principal(request, db))
+        digest = await versions.check_upload(
+            db, principal.user, slug, label, path=path, sha256=x_content_sha256
+        )
+        await db.commit()
+    # 2. The bytes, with no connection held.
+    stored = await versions.receive_file(
+        _store(request), request.stream(), path=path, sha256=digest, max_bytes=limit
+    )
+    # 3. Record the result in a new short session.
+    async with maker() as db:
+        user = await db.get(User, principal.user.id)
+        if user is None:
+            raise NotAuthenticated("Your account no longer exists.")
+        row = await versions.record_upload(db, user, slug, label, path=path, stored=stored)
+        await db.commit()
     return schemas.FileRead.model_validate(row)
 
 

@@ -9,12 +9,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aifhub.catalog import schemas
-from aifhub.catalog.models import AccessPolicy, Asset
+from aifhub.catalog.models import AccessPolicy, Asset, AssetVersion, VersionState
 from aifhub.catalog.policy import EU
 from aifhub.core import audit
 from aifhub.core.db import utcnow
 from aifhub.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from aifhub.identity.models import Organisation, StaffRole, User
+from aifhub.identity.models import Organisation, OrgMembership, StaffRole, User
 from aifhub.identity.service import ORG_MANAGERS, org_role
 
 
@@ -53,6 +53,25 @@ async def get_asset(session: AsyncSession, slug: str) -> Asset:
     return asset
 
 
+def has_published_version() -> Any:
+    """SQL condition: the asset has at least one published version (what the public sees)."""
+    return (
+        select(AssetVersion.id)
+        .where(AssetVersion.asset_id == Asset.id, AssetVersion.state == VersionState.PUBLISHED)
+        .exists()
+    )
+
+
+async def visible_asset(session: AsyncSession, actor: Any, slug: str) -> Asset:
+    """An asset as the actor may see it: one with no published version yet is shown only to
+    its organisation's members and staff admins (NotFound to everyone else)."""
+    asset = await get_asset(session, slug)
+    published = await session.scalar(select(has_published_version()).where(Asset.id == asset.id))
+    if not published and not await is_owner_member(session, actor, asset):
+        raise NotFound(f"No asset '{slug}' in the catalogue.")
+    return asset
+
+
 async def org_slug(session: AsyncSession, asset: Asset) -> str:
     """The slug of the organisation owning an asset."""
     return str(
@@ -75,6 +94,27 @@ async def require_owner(session: AsyncSession, actor: User, asset: Asset) -> Non
         raise PermissionDenied(
             f"Only owners and admins of the organisation that publishes '{asset.slug}' can do this."
         )
+
+
+async def _check_namespace(
+    session: AsyncSession, actor: User, slug: str, org: Organisation
+) -> None:
+    """An asset's namespace (before the '/') is its organisation's slug; staff admins may
+    mirror third-party namespaces (e.g. 'mistralai/...') into a catalogue organisation."""
+    namespace = slug.split("/", 1)[0]
+    if namespace == org.slug or actor.has_role(StaffRole.ADMIN):
+        return
+    managed = await session.scalars(
+        select(Organisation.slug)
+        .join(OrgMembership, OrgMembership.org_id == Organisation.id)
+        .where(OrgMembership.user_id == actor.id, OrgMembership.role.in_(ORG_MANAGERS))
+        .order_by(Organisation.slug)
+    )
+    allowed = ", ".join(f"'{s}/...'" for s in managed) or "none (you manage no organisation)"
+    raise PermissionDenied(
+        f"The namespace '{namespace}' is not yours: an asset of '{org.slug}' is named "
+        f"'{org.slug}/<name>'. Namespaces you may use: {allowed}."
+    )
 
 
 def _check_consistency(asset: Asset) -> None:
@@ -101,6 +141,7 @@ async def create_asset(session: AsyncSession, actor: User, *, data: schemas.Asse
         actor.has_role(StaffRole.ADMIN) or await org_role(session, actor, org.id) in ORG_MANAGERS
     ):
         raise NotFound(f"No organisation '{data.organisation}' that you manage.")
+    await _check_namespace(session, actor, data.slug, org)
     if await session.scalar(select(Asset.id).where(Asset.slug == data.slug)):
         raise Conflict(f"The asset slug '{data.slug}' is taken; choose another.")
     fields = data.model_dump(exclude={"organisation"}, exclude_none=True, mode="json")

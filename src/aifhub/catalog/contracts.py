@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import timedelta
 from typing import Any
@@ -16,7 +15,7 @@ from aifhub.catalog.errors import PolicyDenied
 from aifhub.catalog.grants import is_active, policy_context
 from aifhub.catalog.models import AccessContract, AccessPolicy, Asset, ContractState
 from aifhub.catalog.policy import evaluate
-from aifhub.core import audit
+from aifhub.core import audit, csvsafe
 from aifhub.core.db import utcnow
 from aifhub.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from aifhub.core.validation import country_codes
@@ -309,7 +308,7 @@ def _managed_org_ids(actor: User) -> Select[Any]:
 def grants_csv(rows: list[Row]) -> str:
     """Who has (had) access, as CSV: one line per contract."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csvsafe.writer(out)
     writer.writerow(
         ["contract", "asset", "organisation", "project", "state", "active", "purpose",
          "requested_at", "finalized_at", "expires_at", "ended_at"]

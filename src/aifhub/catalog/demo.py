@@ -134,7 +134,9 @@ async def load_catalog_demo(session: AsyncSession, settings: Settings) -> None:
         data = schemas.AssetCreate.model_validate(
             {**fields, "organisation": "factory-catalogue", "card": MIRROR, "hosted_country": None}
         )
-        await assets.create_asset(session, admin, data=data)
+        mirror = await assets.create_asset(session, admin, data=data)
+        # Only assets with a published version are listed: the mirror publishes its card.
+        await _version_with_files(session, settings, mirror.id, {"README.md": MIRROR.encode()})
     neuro = await session.scalar(select(User).where(User.email == "alice@neuroscan.example"))
     aero = await session.scalar(select(User).where(User.email == "bruno@aerosim.example"))
     assert neuro is not None and aero is not None

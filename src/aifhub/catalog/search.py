@@ -32,6 +32,7 @@ from sqlalchemy.dialects.postgresql import REGCONFIG
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aifhub.catalog import schemas
+from aifhub.catalog.assets import has_published_version
 from aifhub.catalog.models import Asset
 from aifhub.identity.models import Organisation
 
@@ -75,7 +76,8 @@ def _elements(dialect: str, col: Any) -> Any:
 def _base(
     dialect: str, q: str | None, f: SearchFilters, *, ranked: bool
 ) -> tuple[Select[Any], Any]:
-    query: Select[Any] = select(Asset.id)
+    # Only assets with a published version are listed (drafts stay with their organisation).
+    query: Select[Any] = select(Asset.id).where(has_published_version())
     rank: Any = None
     tokens = _tokens(q or "")
     if tokens:
@@ -146,6 +148,7 @@ async def search_assets(
         # Words only: let FTS5 keep the top hits itself instead of joining every match.
         top = text(
             "SELECT rowid FROM catalog_search WHERE catalog_search MATCH :fts "
+            "AND rowid IN (SELECT asset_id FROM catalog_versions WHERE state = 'published') "
             "ORDER BY bm25(catalog_search), rowid LIMIT :limit OFFSET :offset"
         ).bindparams(fts=_fts_query(tokens), limit=limit, offset=offset)
         ids = list(await session.scalars(top))

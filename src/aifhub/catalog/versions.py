@@ -9,13 +9,20 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aifhub.catalog import schemas
-from aifhub.catalog.assets import get_asset, is_owner_member, require_owner
+from aifhub.catalog.assets import get_asset, is_owner_member, require_owner, visible_asset
 from aifhub.catalog.models import Asset, AssetFile, AssetVersion, VersionState
 from aifhub.core import audit
 from aifhub.core.db import utcnow
 from aifhub.core.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
 from aifhub.identity.models import User
-from aifhub.storage import ChecksumMismatch, ObjectStore, TooLarge, is_sha256, receive_stream
+from aifhub.storage import (
+    ChecksumMismatch,
+    ObjectStore,
+    StoredObject,
+    TooLarge,
+    is_sha256,
+    receive_stream,
+)
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -88,14 +95,14 @@ async def get_version(
     session: AsyncSession, actor: User | None, slug: str, label: str | None
 ) -> tuple[Asset, AssetVersion]:
     """An asset's version; drafts are seen only by the owning organisation."""
-    asset = await get_asset(session, slug)
+    asset = await visible_asset(session, actor, slug)
     drafts = await is_owner_member(session, actor, asset)
     return asset, await find_version(session, asset, label, include_drafts=drafts)
 
 
 async def list_versions(session: AsyncSession, actor: User | None, slug: str) -> list[AssetVersion]:
     """An asset's versions, newest first (drafts only for the owning organisation)."""
-    asset = await get_asset(session, slug)
+    asset = await visible_asset(session, actor, slug)
     query = select(AssetVersion).where(AssetVersion.asset_id == asset.id)
     if not await is_owner_member(session, actor, asset):
         query = query.where(AssetVersion.state == VersionState.PUBLISHED)
@@ -137,32 +144,36 @@ async def _draft(
     return asset, version
 
 
-async def upload_file(
-    session: AsyncSession,
-    actor: User,
-    slug: str,
-    label: str,
-    *,
-    path: str,
-    sha256: str,
-    chunks: AsyncIterator[bytes],
-    store: ObjectStore,
-    max_bytes: int,
-) -> AssetFile:
-    """Stream a file into a draft version, verified against its declared SHA-256.
-
-    Uploading the same path again replaces the file (an interrupted upload is restarted).
-    Nothing is recorded unless every byte arrived and the digest matches.
-    """
-    check_file_path(path)
+def checked_digest(sha256: str) -> str:
+    """The declared SHA-256, normalised, or InvalidInput saying how to send it."""
     sha256 = sha256.strip().lower()
     if not is_sha256(sha256):
         raise InvalidInput(
             "send the file's SHA-256 as 64 hex digits in the X-Content-SHA256 header"
         )
-    asset, version = await _draft(session, actor, slug, label)
+    return sha256
+
+
+async def check_upload(
+    session: AsyncSession, actor: User, slug: str, label: str, *, path: str, sha256: str
+) -> str:
+    """Everything an upload needs before its bytes are read: path, digest, owner, draft.
+
+    Returns the normalised digest. Runs in a short session of its own: no database
+    connection is held while the bytes stream (see receive_file and record_upload).
+    """
+    check_file_path(path)
+    digest = checked_digest(sha256)
+    await _draft(session, actor, slug, label)
+    return digest
+
+
+async def receive_file(
+    store: ObjectStore, chunks: AsyncIterator[bytes], *, path: str, sha256: str, max_bytes: int
+) -> StoredObject:
+    """Stream the bytes into the store (temp file + hash), with errors a user can act on."""
     try:
-        stored = await receive_stream(store, chunks, expected_sha256=sha256, max_bytes=max_bytes)
+        return await receive_stream(store, chunks, expected_sha256=sha256, max_bytes=max_bytes)
     except TooLarge as exc:
         raise PayloadTooLarge(
             f"The file is larger than the upload limit of {exc.limit} bytes; split it."
@@ -172,6 +183,17 @@ async def upload_file(
             f"Checksum mismatch for '{path}': you declared {exc.expected} but the "
             f"{exc.size} bytes received hash to {exc.actual}; upload the file again."
         ) from exc
+
+
+async def record_upload(
+    session: AsyncSession, actor: User, slug: str, label: str, *, path: str, stored: StoredObject
+) -> AssetFile:
+    """Record a received file in a draft version (uploading a path again replaces it).
+
+    The draft is checked again: it may have been published, or the uploader removed from
+    the organisation, while the bytes were streaming.
+    """
+    asset, version = await _draft(session, actor, slug, label)
     row = await session.scalar(
         select(AssetFile).where(AssetFile.version_id == version.id, AssetFile.path == path)
     )

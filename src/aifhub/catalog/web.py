@@ -41,7 +41,7 @@ async def catalog_page(request: Request, db: DbSession, user: OptionalPageUser) 
 
 
 async def _asset_context(db: DbSession, user: Any, slug: str) -> dict[str, Any]:
-    asset = await assets.get_asset(db, slug)
+    asset = await assets.visible_asset(db, user, slug)
     owner = user is not None and await assets.is_owner_member(db, user, asset)
     manager = False
     if user is not None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections import defaultdict
 from datetime import date, datetime
@@ -16,6 +15,7 @@ from aifhub.access.models import Allocation
 from aifhub.compute.ledger import usage_by_allocation
 from aifhub.compute.models import LedgerEntry, LedgerKind, Partition
 from aifhub.compute.schemas import AllocationUsage, ProjectUsage, UsageRow
+from aifhub.core import csvsafe
 from aifhub.identity.models import User
 from aifhub.identity.projects import get_project
 
@@ -94,7 +94,7 @@ async def project_usage(session: AsyncSession, actor: User, slug: str) -> Projec
 def usage_csv(usage: ProjectUsage) -> str:
     """The daily rows as CSV (one line per allocation, day, user, partition)."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csvsafe.writer(out)
     writer.writerow(["day", "allocation_id", "partition", "user", "hours", "jobs"])
     for r in usage.rows:
         writer.writerow([r.day, r.allocation_id, r.partition, r.user, f"{r.hours}", r.jobs])

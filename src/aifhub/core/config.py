@@ -79,6 +79,16 @@ class Settings(BaseSettings):
     log_sql: bool = False
     run_worker_in_process: bool = True
     max_upload_bytes: int = 50 * 1024**3
+    # Any other request body (JSON, forms, cards); uploads have their own limits.
+    max_body_bytes: int = 2 * 1024**2
+    # Bodies of the anonymous forms (sign-in, registration, password reset).
+    max_anonymous_body_bytes: int = 64 * 1024
+    # Database connection pool (PostgreSQL and SQLite alike).
+    db_pool_size: int = 20
+    db_max_overflow: int = 20
+    db_pool_timeout_s: float = 30.0
+    # A partial upload untouched for this long was left by a dead process: swept at start-up.
+    stale_upload_s: int = 3600
 
     @field_validator("database_url")
     @classmethod

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from aifhub.core.validation import Country, LongText, Name, Slug
+from aifhub.core.validation import Country, LongText, Name, Slug, WebUrl
 from aifhub.ecosystem.models import (
     IntroOutcome,
     Level,
@@ -169,7 +169,7 @@ class PartnerCreate(Strict):
     ticket_min_eur: int | None = Field(default=None, ge=0)
     ticket_max_eur: int | None = Field(default=None, ge=0)
     startups_only: bool = True
-    website: Annotated[str, StringConstraints(max_length=300)] | None = None
+    website: WebUrl | None = None
     contact_email: str | None = None
 
     @model_validator(mode="after")

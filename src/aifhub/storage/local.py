@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import os
 import tempfile
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import BinaryIO
@@ -13,6 +14,8 @@ from typing import BinaryIO
 from aifhub.storage.base import ChecksumMismatch, ObjectStore, StoredObject, TooLarge, is_sha256
 
 FLUSH_BYTES = 4 * 1024 * 1024
+# A slow upload still writes this often, so its temp file never looks abandoned to the sweep.
+FLUSH_SECONDS = 60.0
 
 
 class LocalObjectStore:
@@ -31,6 +34,26 @@ class LocalObjectStore:
         """Partial uploads live here, on the same file system, so the final move is a rename."""
         self._tmp.mkdir(parents=True, exist_ok=True)
         return self._tmp
+
+    def sweep_temp(self, older_than_s: float) -> list[Path]:
+        """Remove partial uploads nobody has written to for older_than_s seconds.
+
+        Several processes may share the store, so a young temp file can belong to a live
+        upload elsewhere: only files whose last write is older than the threshold go (an
+        upload in progress writes every few megabytes, bumping its modification time).
+        """
+        if not self._tmp.is_dir():
+            return []
+        cutoff = time.time() - older_than_s
+        removed = []
+        for path in self._tmp.iterdir():
+            try:
+                if path.is_file() and path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    removed.append(path)
+            except FileNotFoundError:
+                continue  # finished or swept by another process meanwhile
+        return removed
 
     def put_file(self, tmp: Path, sha256: str) -> StoredObject:
         """Rename a verified temporary file into place (atomic; a duplicate is dropped)."""
@@ -80,6 +103,7 @@ async def receive_stream(
     size = 0
     buffer: list[bytes] = []
     buffered = 0
+    last_write = time.monotonic()
     try:
         with os.fdopen(fd, "wb") as fh:
             async for chunk in chunks:
@@ -88,10 +112,11 @@ async def receive_stream(
                     raise TooLarge(max_bytes)
                 buffer.append(chunk)
                 buffered += len(chunk)
-                if buffered >= FLUSH_BYTES:
+                if buffered >= FLUSH_BYTES or time.monotonic() - last_write > FLUSH_SECONDS:
                     # Hash and write off the event loop: other requests keep being served.
                     await asyncio.to_thread(_write, fh, digest, b"".join(buffer))
                     buffer, buffered = [], 0
+                    last_write = time.monotonic()
             if buffer:
                 await asyncio.to_thread(_write, fh, digest, b"".join(buffer))
             fh.flush()

@@ -112,6 +112,14 @@ def _number_filter(ctx: Context, value: Any) -> str:
     return "" if value is None else format_decimal(value, locale=ctx.get("locale", "en"))
 
 
+def _web_href(value: str | None) -> str:
+    """A user-given link rendered only when it is http(s): rows stored before validation
+    existed could hold 'javascript:' addresses."""
+    text = (value or "").strip()
+    return text if text.lower().startswith(("https://", "http://")) else "#"
+
+
+templates.env.filters["web_href"] = _web_href
 templates.env.filters["datetime"] = _datetime_filter
 templates.env.filters["date"] = _date_filter
 templates.env.filters["number"] = _number_filter
