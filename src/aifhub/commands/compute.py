@@ -165,7 +165,9 @@ def usage(
 
 def clusters_sync() -> None:
     """Create/update clusters and partitions from the site file (idempotent)."""
+    from aifhub.compute.logins import sync_mapping_files
     from aifhub.compute.site import sync_site
+    from aifhub.compute.tasks import site_dir
     from aifhub.core.config import get_settings
     from aifhub.core.db import make_engine, make_sessionmaker
 
@@ -174,7 +176,11 @@ def clusters_sync() -> None:
     async def run() -> dict[str, int]:
         engine = make_engine(settings.resolved_database_url())
         async with make_sessionmaker(engine)() as session:
-            done = await sync_site(session, settings.load_site(), var_dir=settings.var_dir)
+            done = await sync_site(
+                session, settings.load_site(), var_dir=settings.var_dir,
+                base_dir=site_dir(settings),
+            )  # fmt: skip
+            await sync_mapping_files(session)
             await session.commit()
         await engine.dispose()
         return done
