@@ -24,6 +24,8 @@ from aifhub.identity.models import User
 
 from ..compute.conftest import add_allocation
 from ..factories import api_user, make_org, make_project
+from ..web.conftest import browser, live_server  # noqa: F401  (the browser fixtures)
+
 
 def slurm_site(**logins_conf: object) -> SiteConfig:
     return SiteConfig.model_validate(
@@ -246,12 +248,16 @@ async def test_a_trusted_oidc_claim_gives_a_proven_login(db, settings):
     grace = await db.scalar(select(User).where(User.email == "grace@uni.example"))
     assert user
     # another provider's claim, or a reserved value, proves nothing
-    assert await logins.apply_oidc_claims(
-        db, grace, provider="other", claims={"hpc": {"login": "grace"}}
-    ) == []
-    assert await logins.apply_oidc_claims(
-        db, grace, provider="kc", claims={"hpc": {"login": "root"}}
-    ) == []
+    assert (
+        await logins.apply_oidc_claims(
+            db, grace, provider="other", claims={"hpc": {"login": "grace"}}
+        )
+        == []
+    )
+    assert (
+        await logins.apply_oidc_claims(db, grace, provider="kc", claims={"hpc": {"login": "root"}})
+        == []
+    )
     assert await db.scalar(select(func.count()).select_from(ClusterLogin)) == 0
     done = await logins.apply_oidc_claims(
         db, grace, provider="kc", claims={"hpc": {"login": "ghopper"}}
@@ -284,3 +290,43 @@ async def test_site_mapping_file_sync(db, settings, tmp_path):
     assert await logins.sync_mapping_files(db) == {"approved": 0, "revoked": 1, "skipped": 0}
     await db.refresh(rows["bob"])
     assert rows["bob"].status == "revoked"
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_request_and_staff_approval_in_the_browser(live_server, browser):
+    url = live_server
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    page = context.new_page()
+
+    def sign_in(email: str) -> None:
+        context.clear_cookies()
+        page.goto(f"{url}/login")
+        page.fill("#f-email", email)
+        page.fill("#f-password", "demo-password")
+        page.click("form[action='/login'] button[type=submit]")
+        page.wait_for_url(f"{url}/")
+
+    sign_in("alice@neuroscan.example")
+    page.goto(f"{url}/cluster-logins")
+    page.fill("#f-login", "root")
+    page.click("form[action='/cluster-logins'] button[type=submit]")
+    assert "reserved or system account" in page.locator("#login-error").inner_text()
+    page.fill("#f-login", "amartin")
+    page.click("form[action='/cluster-logins'] button[type=submit]")
+    page.wait_for_url(f"{url}/cluster-logins")
+    assert "waiting for approval" in page.locator("#my-logins").inner_text()
+
+    sign_in("admin@aifhub.example")
+    page.goto(f"{url}/staff/cluster-logins")
+    row = page.locator("#pending-logins tr", has_text="amartin")
+    assert "alice@neuroscan.example" in row.inner_text()
+    row.locator("button", has_text="Approve").click()
+    page.wait_for_url(f"{url}/staff/cluster-logins")
+    assert "amartin" in page.locator("#approved-logins").inner_text()
+    assert "amartin" not in page.locator("#pending-logins").inner_text()
+
+    sign_in("alice@neuroscan.example")
+    page.goto(f"{url}/cluster-logins")
+    assert "approved" in page.locator("#my-logins").inner_text()
+    context.close()

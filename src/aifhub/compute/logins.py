@@ -116,7 +116,9 @@ def _require_admin(actor: User) -> None:
 
 async def _holder(session: AsyncSession, cluster: Cluster, login: str) -> ClusterLogin | None:
     return await session.scalar(
-        select(ClusterLogin).where(ClusterLogin.cluster_id == cluster.id, ClusterLogin.login == login)
+        select(ClusterLogin).where(
+            ClusterLogin.cluster_id == cluster.id, ClusterLogin.login == login
+        )
     )
 
 

@@ -1,9 +1,10 @@
 """Allocation push: the platform's allocations written to the Slurm clusters' accounts.
 
 One Slurm account per project per cluster (the cluster's `account_format`), its users the
-approved cluster logins of the project's members, GrpTRESMins = normalised hours / factor x 60 of the
-active allocations (GPU partitions as gres/gpu, CPU partitions as cpu). A project whose
-allocations there are all expired or suspended is blocked (GrpSubmitJobs=0, GrpJobs=0).
+approved cluster logins of the project's members (a pending or revoked one never), GrpTRESMins =
+normalised hours / factor x 60 of the active allocations (GPU partitions as gres/gpu, CPU
+partitions as cpu). A project whose allocations there are all expired or suspended is
+blocked (GrpSubmitJobs=0, GrpJobs=0).
 Reading, diffing and running sacctmgr is `aifhub.backends.sacctmgr` (one read, grouped
 commands, user additions through one `sacctmgr load` file).
 """

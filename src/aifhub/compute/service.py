@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from aifhub.access.models import Allocation
 from aifhub.compute import inputs as input_hooks
 from aifhub.compute.balance import allocations_of, balance_of, hours, is_current
-from aifhub.compute.logins import approved_login, missing_login_message
 from aifhub.compute.errors import (
     AllocationExhausted,
     NoActiveAllocation,
@@ -18,9 +17,9 @@ from aifhub.compute.errors import (
     ResourcesExceedPartition,
     UnknownPartition,
 )
+from aifhub.compute.logins import approved_login, missing_login_message
 from aifhub.compute.models import (
     Cluster,
-    ClusterLogin,
     Job,
     JobStatus,
     LedgerEntry,
