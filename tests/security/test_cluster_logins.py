@@ -294,7 +294,7 @@ async def test_site_mapping_file_sync(db, settings, tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.browser
-def test_request_and_staff_approval_in_the_browser(live_server, browser):
+def test_request_and_staff_approval_in_the_browser(live_server, browser):  # noqa: F811
     url = live_server
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
     page = context.new_page()
