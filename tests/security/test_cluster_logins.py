@@ -24,7 +24,7 @@ from aifhub.identity.models import User
 
 from ..compute.conftest import add_allocation
 from ..factories import api_user, make_org, make_project
-from ..web.conftest import browser, live_server  # noqa: F401  (the browser fixtures)
+from ..web.conftest import CHROMIUM, CHROMIUM_ARGS, live_server  # noqa: F401  (a fixture)
 
 
 def slurm_site(**logins_conf: object) -> SiteConfig:
@@ -294,8 +294,20 @@ async def test_site_mapping_file_sync(db, settings, tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.browser
-def test_request_and_staff_approval_in_the_browser(live_server, browser):  # noqa: F811
-    url = live_server
+def test_request_and_staff_approval_in_the_browser(live_server):  # noqa: F811
+    # Its own Playwright, closed at the end: the session-wide `browser` fixture would keep an
+    # event loop running in this thread for the tests collected after this folder.
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            _request_and_approve(live_server, browser)
+        finally:
+            browser.close()
+
+
+def _request_and_approve(url: str, browser) -> None:
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
     page = context.new_page()
 
