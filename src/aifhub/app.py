@@ -16,6 +16,7 @@ from aifhub import __version__
 from aifhub.access.api import router as access_router
 from aifhub.catalog.api import router as catalog_router
 from aifhub.compute.api import router as compute_router
+from aifhub.compute.logins import apply_oidc_claims
 from aifhub.compute.tasks import ensure_site_synced
 from aifhub.core import context
 from aifhub.core.bodylimit import BodyGuard, BodyRule, rule
@@ -124,6 +125,8 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
     )
     app.state.settings = settings
     app.state.site = settings.load_site()
+    # Called at each federated sign-in with the provider's verified claims (identity/oidc.py).
+    app.state.federated_sign_in_hooks = [apply_oidc_claims]
     install_error_handlers(app)
     install_metrics(app)
     install_web(app)

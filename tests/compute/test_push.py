@@ -55,7 +55,7 @@ async def _setup(client, db, world, site: SiteConfig) -> dict[str, Partition]:
     await add_allocation(db, "theirs", parts["gpu"], Decimal(10), state="expired", days=(-60, -1))
     for email, login in (("pi@lab.eu", "pilogin"), ("member@lab.eu", "memlogin")):
         user = await db.scalar(select(User).where(User.email == email))
-        db.add(ClusterLogin(user_id=user.id, cluster_id=cluster.id, login=login))
+        db.add(ClusterLogin(user_id=user.id, cluster_id=cluster.id, login=login, status="approved"))
     await db.commit()
     return parts
 

@@ -43,7 +43,8 @@ async def test_jobs_through_the_platform_on_slurm(client, db, world, tmp_path, s
     part = await db.scalar(select(Partition).where(Partition.key == "ci/cpu"))
     await add_allocation(db, "proj", part, Decimal(50))
     member = await db.scalar(select(User).where(User.email == "member@lab.eu"))
-    db.add(ClusterLogin(user_id=member.id, cluster_id=cluster.id, login="root"))
+    # Inserted directly: the CI Slurm runs jobs as root, which the service would refuse.
+    db.add(ClusterLogin(user_id=member.id, cluster_id=cluster.id, login="root", status="approved"))
     await db.commit()
     pushed = await push_allocations(db, var_dir=world.settings.var_dir, cluster="ci")
     await db.commit()

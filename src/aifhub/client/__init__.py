@@ -14,7 +14,7 @@ import httpx
 
 from aifhub.client.access import AccessModes, Allocations, Applications, Reviews
 from aifhub.client.base import BaseClient, Resource
-from aifhub.client.compute import Jobs
+from aifhub.client.compute import ClusterLogins, Jobs
 from aifhub.client.config import ClientConfig, config_path, load_config, save_config
 from aifhub.client.ecosystem import Courses, Offers, Partners
 from aifhub.client.errors import ApiError, ClientError, ServerUnreachable
@@ -63,6 +63,7 @@ class Client(BaseClient):
         self.courses, self.partners, self.offers = Courses(self), Partners(self), Offers(self)
         self.recommend = Recommendations(self)
         self.jobs = Jobs(self)
+        self.cluster_logins = ClusterLogins(self)
 
     @classmethod
     def from_config(cls, config: ClientConfig | None = None, *, timeout: float = 30.0) -> Client:

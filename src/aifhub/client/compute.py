@@ -22,7 +22,7 @@ import httpx
 
 from aifhub.client.base import Resource, body
 from aifhub.client.errors import ApiError, ServerUnreachable
-from aifhub.compute.schemas import JobLog, JobRead, ProjectUsage
+from aifhub.compute.schemas import ClusterLoginRead, JobLog, JobRead, ProjectUsage
 from aifhub.core.pagination import Page
 
 TERMINAL = {"completed", "failed", "cancelled", "timeout", "node_fail", "out_of_memory"}
@@ -147,3 +147,37 @@ class Jobs(Resource):
         return self._client.request(
             "GET", f"/projects/{project}/usage", params={"format": "csv"}
         ).text
+
+
+class ClusterLogins(Resource):
+    """`client.cluster_logins`: one's logins and requests; staff mapping and decisions."""
+
+    def mine(self) -> list[ClusterLoginRead]:
+        """One's logins and login requests, with their state."""
+        return self._call("GET", "/cluster-logins", list[ClusterLoginRead])
+
+    def request(self, cluster: str, login: str) -> ClusterLoginRead:
+        """Request one's login on a cluster (pending until staff approve it)."""
+        return self._call(
+            "PUT", "/cluster-logins", ClusterLoginRead, json={"cluster": cluster, "login": login}
+        )
+
+    def list(self, status: str | None = None) -> list[ClusterLoginRead]:
+        """Staff: every login or request, e.g. status="pending"."""
+        return self._call(
+            "GET", "/staff/cluster-logins", list[ClusterLoginRead], params=body(status=status)
+        )
+
+    def map(self, user_email: str, cluster: str, login: str) -> ClusterLoginRead:
+        """Staff: set a user's proven login on a cluster (approved at once)."""
+        return self._call(
+            "PUT", "/staff/cluster-logins", ClusterLoginRead,
+            json={"user_email": user_email, "cluster": cluster, "login": login},
+        )  # fmt: skip
+
+    def decide(self, login_id: int, action: str, reason: str = "") -> ClusterLoginRead:
+        """Staff: `approve`, `reject` or `revoke` a login (reject and revoke need a reason)."""
+        return self._call(
+            "POST", f"/staff/cluster-logins/{login_id}/{action}", ClusterLoginRead,
+            json={"reason": reason},
+        )  # fmt: skip

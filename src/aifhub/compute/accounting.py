@@ -27,6 +27,7 @@ from aifhub.compute.models import (
     Job,
     LedgerEntry,
     LedgerKind,
+    LoginStatus,
     Partition,
 )
 from aifhub.core.db import utcnow
@@ -122,7 +123,9 @@ async def _direct_targets(
         (
             await session.execute(
                 select(ClusterLogin.login, ClusterLogin.user_id).where(
-                    ClusterLogin.cluster_id == cluster.id
+                    ClusterLogin.cluster_id == cluster.id,
+                    # A claimed, rejected or revoked login proves nothing about who ran a job.
+                    ClusterLogin.status == LoginStatus.APPROVED.value,
                 )
             )
         ).all()

@@ -12,6 +12,9 @@ from aifhub.compute import jobs as job_service
 from aifhub.compute import logins, network, service, usage
 from aifhub.compute.models import Cluster, Partition
 from aifhub.compute.schemas import (
+    ClusterLoginDecision,
+    ClusterLoginMap,
+    ClusterLoginRead,
     ClusterLoginSet,
     JobCreate,
     JobLog,
@@ -160,24 +163,84 @@ async def list_partitions(db: DbSession, user: CurrentUser) -> list[PartitionRea
     ]
 
 
-class LoginRead(BaseModel):
-    cluster: str
-    login: str
+def _login_read(view: logins.LoginView) -> ClusterLoginRead:
+    return ClusterLoginRead(
+        id=view.id, cluster=view.cluster, login=view.login, status=view.status,
+        source=view.source, reason=view.reason, user_email=view.user_email,
+        created_at=view.created_at, decided_at=view.decided_at,
+    )  # fmt: skip
+
+
+async def _read_one(db: DbSession, row_id: int) -> ClusterLoginRead:
+    found = await logins.login_view(db, row_id)
+    return _login_read(found)
 
 
 @router.get("/cluster-logins")
-async def my_logins(db: DbSession, user: CurrentUser) -> list[LoginRead]:
-    """One's logins on the clusters."""
-    return [LoginRead(cluster=c, login=lg) for c, lg in await logins.logins_of(db, user)]
+async def my_logins(db: DbSession, user: CurrentUser) -> list[ClusterLoginRead]:
+    """One's logins and login requests on the clusters, with their state."""
+    return [_login_read(v) for v in await logins.logins_of(db, user)]
 
 
 @router.put("/cluster-logins")
-async def set_login(db: DbSession, user: CurrentUser, body: ClusterLoginSet) -> LoginRead:
-    """Claim one's login on a cluster once (admins set anyone's, and change them)."""
-    await logins.set_cluster_login(
-        db, user, cluster=body.cluster, login=body.login, user_email=body.user_email
+async def request_login(
+    db: DbSession, user: CurrentUser, body: ClusterLoginSet
+) -> ClusterLoginRead:
+    """Request one's login on a cluster: pending until staff approve it (staff: map anyone's)."""
+    if body.user_email is not None and body.user_email.lower() != user.email.lower():
+        row = await logins.map_login(
+            db, user, user_email=body.user_email, cluster=body.cluster, login=body.login
+        )
+    else:
+        row = await logins.request_login(db, user, cluster=body.cluster, login=body.login)
+    return await _read_one(db, row.id)
+
+
+@router.get("/staff/cluster-logins")
+async def staff_logins(
+    db: DbSession, user: CurrentUser, status: str | None = None
+) -> list[ClusterLoginRead]:
+    """Every cluster login and request (admins), e.g. `?status=pending`."""
+    return [_login_read(v) for v in await logins.list_logins(db, user, status=status)]
+
+
+@router.put("/staff/cluster-logins")
+async def map_login(db: DbSession, user: CurrentUser, body: ClusterLoginMap) -> ClusterLoginRead:
+    """Set a user's proven login on a cluster (admins; approved at once)."""
+    row = await logins.map_login(
+        db, user, user_email=body.user_email, cluster=body.cluster, login=body.login
     )
-    return LoginRead(cluster=body.cluster, login=body.login)
+    return await _read_one(db, row.id)
+
+
+@router.post("/staff/cluster-logins/{login_id}/approve")
+async def approve_login(
+    db: DbSession, user: CurrentUser, login_id: int, body: ClusterLoginDecision | None = None
+) -> ClusterLoginRead:
+    """Approve a pending login request (admins)."""
+    reason = body.reason if body else ""
+    row = await logins.decide_request(db, user, login_id=login_id, approve=True, reason=reason)
+    return await _read_one(db, row.id)
+
+
+@router.post("/staff/cluster-logins/{login_id}/reject")
+async def reject_login(
+    db: DbSession, user: CurrentUser, login_id: int, body: ClusterLoginDecision
+) -> ClusterLoginRead:
+    """Reject a pending login request, saying why (admins)."""
+    row = await logins.decide_request(
+        db, user, login_id=login_id, approve=False, reason=body.reason
+    )
+    return await _read_one(db, row.id)
+
+
+@router.post("/staff/cluster-logins/{login_id}/revoke")
+async def revoke_login(
+    db: DbSession, user: CurrentUser, login_id: int, body: ClusterLoginDecision
+) -> ClusterLoginRead:
+    """Revoke an approved login, saying why (admins); the next push removes it from Slurm."""
+    row = await logins.revoke_login(db, user, login_id=login_id, reason=body.reason)
+    return await _read_one(db, row.id)
 
 
 @router.get("/admin/network-grants")

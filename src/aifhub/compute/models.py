@@ -208,8 +208,26 @@ class Job(Base):
         return self.state in TERMINAL_STATUSES
 
 
+class LoginStatus(StrEnum):
+    """Where a cluster login stands: only `approved` ones reach the cluster."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    REVOKED = "revoked"
+
+
+class LoginSource(StrEnum):
+    """Who proved (or asked for) a cluster login."""
+
+    STAFF = "staff"  # mapped by a staff admin
+    OIDC = "oidc"  # a trusted claim of the identity provider
+    MAPPING = "mapping"  # the cluster's site mapping file
+    REQUEST = "request"  # the user's own word: pending until staff approve it
+
+
 class ClusterLogin(Base):
-    """A user's login (Unix account) on a cluster: staff set it, a user may claim one once."""
+    """A user's login (Unix account) on a cluster; only an approved one is used anywhere."""
 
     __tablename__ = "cluster_logins"
     __table_args__ = (
@@ -221,7 +239,13 @@ class ClusterLogin(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     cluster_id: Mapped[int] = mapped_column(ForeignKey("clusters.id", ondelete="CASCADE"))
     login: Mapped[str] = mapped_column(String(64))
-    set_by_staff: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(String(16), default=LoginStatus.PENDING.value)
+    source: Mapped[str] = mapped_column(String(16), default=LoginSource.REQUEST.value)
+    reason: Mapped[str | None] = mapped_column(Text, default=None)
+    decided_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    decided_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -1,9 +1,10 @@
 """Allocation push: the platform's allocations written to the Slurm clusters' accounts.
 
 One Slurm account per project per cluster (the cluster's `account_format`), its users the
-cluster logins of the project's members, GrpTRESMins = normalised hours / factor x 60 of the
-active allocations (GPU partitions as gres/gpu, CPU partitions as cpu). A project whose
-allocations there are all expired or suspended is blocked (GrpSubmitJobs=0, GrpJobs=0).
+approved cluster logins of the project's members (a pending or revoked one never), GrpTRESMins =
+normalised hours / factor x 60 of the active allocations (GPU partitions as gres/gpu, CPU
+partitions as cpu). A project whose allocations there are all expired or suspended is
+blocked (GrpSubmitJobs=0, GrpJobs=0).
 Reading, diffing and running sacctmgr is `aifhub.backends.sacctmgr` (one read, grouped
 commands, user additions through one `sacctmgr load` file).
 """
@@ -20,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from aifhub.access.models import Allocation, AllocationState
 from aifhub.backends.sacctmgr import AccountLimit, SlurmAccounts, plan
-from aifhub.compute.models import Cluster, ClusterLogin, Partition
+from aifhub.compute.models import Cluster, ClusterLogin, LoginStatus, Partition
 from aifhub.core import audit
 from aifhub.core.db import utcnow
 from aifhub.identity.models import Project, ProjectMember
@@ -63,7 +64,12 @@ async def desired_limits(session: AsyncSession, cluster: Cluster) -> list[Accoun
     member_rows = await session.execute(
         select(ProjectMember.project_id, ClusterLogin.login)
         .join(ClusterLogin, ClusterLogin.user_id == ProjectMember.user_id)
-        .where(ClusterLogin.cluster_id == cluster.id, ProjectMember.project_id.in_(list(slugs)))
+        .where(
+            ClusterLogin.cluster_id == cluster.id,
+            # Only proven logins reach sacctmgr; a revoked one drops out, so plan() removes it.
+            ClusterLogin.status == LoginStatus.APPROVED.value,
+            ProjectMember.project_id.in_(list(slugs)),
+        )
     )
     for project_id, login in member_rows.all():
         logins[project_id].add(login)

@@ -19,7 +19,10 @@ _overrides: dict[str, ComputeBackend] = {}
 
 def backend_settings(cluster: Cluster, var_dir: Path) -> dict[str, Any]:
     """The cluster's backend settings; a relative local `state_dir` lives under var_dir."""
-    settings = {k: v for k, v in (cluster.settings or {}).items() if k != "account_format"}
+    # account_format and the login rules are the platform's, not the backend's.
+    settings = {
+        k: v for k, v in (cluster.settings or {}).items() if k not in ("account_format", "logins")
+    }
     if cluster.backend == "local":
         state_dir = Path(settings.get("state_dir", "local-backend"))
         if not state_dir.is_absolute():

@@ -155,10 +155,11 @@ class ProjectUsage(BaseModel):
 
 
 class ClusterLoginSet(Strict):
-    """A cluster login (Unix account name) for a user."""
+    """A login request on a cluster (the service checks the name and says what is allowed)."""
 
     cluster: Annotated[str, StringConstraints(min_length=1, max_length=64)]
-    login: Annotated[str, StringConstraints(pattern=r"^[a-z_][a-z0-9_-]{0,31}$")]
+    login: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    # Staff only: map this user's login (approved at once) instead of requesting one's own.
     user_email: str | None = None
 
 
@@ -180,3 +181,31 @@ class NetworkGrantRead(BaseModel):
     granted_by_id: int | None
     note: str
     revoked_at: datetime | None
+
+
+class ClusterLoginMap(Strict):
+    """Staff: a user's proven login on a cluster."""
+
+    user_email: Annotated[str, StringConstraints(min_length=3, max_length=320)]
+    cluster: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    login: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+class ClusterLoginDecision(Strict):
+    """Staff: why a request is rejected or a login revoked (optional for an approval)."""
+
+    reason: Annotated[str, StringConstraints(max_length=500)] = ""
+
+
+class ClusterLoginRead(BaseModel):
+    """A cluster login or login request, with its state."""
+
+    id: int
+    cluster: str
+    login: str
+    status: str
+    source: str
+    reason: str | None
+    user_email: str
+    created_at: datetime
+    decided_at: datetime | None

@@ -20,9 +20,9 @@ from aifhub.compute.errors import (
     UnknownPartition,
     WorkdirNotAllowed,
 )
+from aifhub.compute.logins import approved_login, missing_login_message
 from aifhub.compute.models import (
     Cluster,
-    ClusterLogin,
     Job,
     JobStatus,
     LedgerEntry,
@@ -159,12 +159,8 @@ async def current_allocation(
 
 
 async def cluster_login(session: AsyncSession, *, user_id: int, cluster_id: int) -> str | None:
-    """The user's login on the cluster, if one is set."""
-    return await session.scalar(
-        select(ClusterLogin.login).where(
-            ClusterLogin.user_id == user_id, ClusterLogin.cluster_id == cluster_id
-        )
-    )
+    """The user's approved login on the cluster (a pending request is no login)."""
+    return await approved_login(session, user_id=user_id, cluster_id=cluster_id)
 
 
 async def submit_job(
@@ -183,8 +179,7 @@ async def submit_job(
     login = await cluster_login(session, user_id=user.id, cluster_id=cluster.id)
     if cluster.backend in SLURM_BACKENDS and login is None:
         raise PermissionDenied(
-            f"You have no login on cluster '{cluster.name}'; claim yours under "
-            "/api/v1/cluster-logins (or ask the staff) before submitting there."
+            await missing_login_message(session, user_id=user.id, cluster=cluster)
         )
     allocation = await current_allocation(session, project=project, partition=partition, lock=True)
     units = charge_units(partition, gpus=data.gpus, cpus=data.ntasks * data.cpus_per_task)

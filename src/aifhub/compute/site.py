@@ -75,6 +75,30 @@ class PartitionConfig(BaseModel):
         return self.unit or ("gpu_hours" if self.gpus_per_node > 0 else "cpu_hours")
 
 
+class ClusterLoginsConfig(BaseModel):
+    """A `[clusters.logins]` table: where this cluster's proven logins come from."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # The [[oidc]] provider whose claim is trusted as the user's login on this cluster, and
+    # the claim's name (dotted for a nested claim). Both or neither.
+    oidc_provider: str | None = None
+    oidc_claim: str | None = None
+    # A CSV file `email,login` (relative to the site file's folder) the site maintains.
+    mapping_file: str | None = None
+    # Logins nobody may hold here, on top of root, the system accounts and the service users.
+    reserved: list[str] = []
+    # The Slurm service user (slurm.conf `SlurmUser`); read from `slurm_conf` when unset.
+    slurm_user: str | None = None
+
+    @field_validator("oidc_claim")
+    @classmethod
+    def _both(cls, value: str | None, info: Any) -> str | None:
+        if bool(value) != bool(info.data.get("oidc_provider")):
+            raise ValueError("set both oidc_provider and oidc_claim, or neither")
+        return value
+
+
 class ClusterConfig(BaseModel):
     """A `[[clusters]]` table."""
 
@@ -88,6 +112,7 @@ class ClusterConfig(BaseModel):
     # Slurm account of a project on this cluster; {project} is the project's slug.
     account_format: str = "{project}"
     settings: dict[str, Any] = {}
+    logins: ClusterLoginsConfig = ClusterLoginsConfig()
     partitions: list[PartitionConfig] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -115,6 +140,8 @@ class ComputeConfig(BaseModel):
     # Accounting is re-read this far back each round (late records); duplicates are ignored.
     accounting_overlap_s: int = Field(600, ge=0)
     poll_batch: int = Field(500, ge=1)
+    # Logins refused on every cluster (on top of each cluster's `logins.reserved`).
+    reserved_logins: list[str] = []
 
 
 def compute_config(site: SiteConfig) -> ComputeConfig:
@@ -186,8 +213,50 @@ def _mem_mb() -> int:
     return int(psutil.virtual_memory().total // (1024 * 1024))
 
 
-async def sync_site(session: AsyncSession, site: SiteConfig, *, var_dir: Path) -> dict[str, int]:
-    """Create or update clusters/partitions as the site file declares; disable the others."""
+def _slurm_user(conf: ClusterConfig) -> str:
+    """The cluster's Slurm service user: the site's word, else slurm.conf's, else `slurm`."""
+    if conf.logins.slurm_user:
+        return conf.logins.slurm_user
+    path = conf.settings.get("slurm_conf")
+    if path:
+        try:
+            for line in Path(str(path)).read_text().splitlines():
+                key, _, value = line.split("#", 1)[0].partition("=")
+                if key.strip().lower() == "slurmuser" and value.strip():
+                    return value.strip()
+        except OSError:
+            pass  # the platform host may not see slurm.conf; the default is still refused
+    return "slurm"
+
+
+def login_rules(
+    conf: ClusterConfig, site: SiteConfig, base_dir: Path | None = None
+) -> dict[str, Any]:
+    """The cluster's login rules as stored with it (mapping file made absolute)."""
+    mapping = conf.logins.mapping_file
+    if mapping:
+        path = Path(mapping).expanduser()
+        if not path.is_absolute():
+            path = (base_dir or Path.cwd()) / path
+        mapping = str(path.resolve())
+    reserved = set(conf.logins.reserved) | set(compute_config(site).reserved_logins)
+    return {
+        "oidc_provider": conf.logins.oidc_provider,
+        "oidc_claim": conf.logins.oidc_claim,
+        "mapping_file": mapping,
+        "reserved": sorted(reserved),
+        "slurm_user": _slurm_user(conf),
+    }
+
+
+async def sync_site(
+    session: AsyncSession, site: SiteConfig, *, var_dir: Path, base_dir: Path | None = None
+) -> dict[str, int]:
+    """Create or update clusters/partitions as the site file declares; disable the others.
+
+    `base_dir` is the site file's folder: relative paths of the file (a login mapping file)
+    are resolved against it, once, here.
+    """
     declared = declared_clusters(site, var_dir)
     clusters = {c.name: c for c in await session.scalars(select(Cluster))}
     partitions = {(p.cluster_id, p.name): p for p in await session.scalars(select(Partition))}
@@ -195,7 +264,11 @@ async def sync_site(session: AsyncSession, site: SiteConfig, *, var_dir: Path) -
     seen_clusters: set[int] = set()
     seen_partitions: set[int] = set()
     for conf in declared:
-        settings = {**conf.settings, "account_format": conf.account_format}
+        settings = {
+            **conf.settings,
+            "account_format": conf.account_format,
+            "logins": login_rules(conf, site, base_dir),
+        }
         values = {
             "site": conf.site,
             "sovereignty": conf.sovereignty,

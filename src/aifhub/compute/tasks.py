@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -16,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from aifhub.backends.base import BackendError, JobState
 from aifhub.compute.accounting import ingest_records
 from aifhub.compute.delivery import deliver_queued, reconcile_submitting, release_unrun
+from aifhub.compute.logins import sync_mapping_files
 from aifhub.compute.models import (
     AccountingCursor,
     Cluster,
@@ -34,13 +36,21 @@ ACTIVE = (JobStatus.PENDING.value, JobStatus.RUNNING.value)
 _synced: set[str] = set()
 
 
+def site_dir(settings: Settings) -> Path | None:
+    """The site file's folder: relative paths in the file are relative to it."""
+    return settings.site_file.resolve().parent if settings.site_file else None
+
+
 async def ensure_site_synced(maker: async_sessionmaker[AsyncSession], settings: Settings) -> None:
     """Sync the site file's clusters once per process and database (app or worker start)."""
     url = settings.resolved_database_url()
     if url in _synced:
         return
     async with maker() as session:
-        await sync_site(session, settings.load_site(), var_dir=settings.var_dir)
+        await sync_site(
+            session, settings.load_site(), var_dir=settings.var_dir, base_dir=site_dir(settings)
+        )
+        await sync_mapping_files(session)
         await session.commit()
     _synced.add(url)
 

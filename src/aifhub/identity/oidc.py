@@ -181,6 +181,9 @@ async def oidc_callback(
             nonce=str(pending["n"]),
         )
         user = await credentials.federated_login(db, provider=provider, claims=claims)
+        # Other domains act on the provider's trusted claims (e.g. compute: cluster logins).
+        for hook in getattr(request.app.state, "federated_sign_in_hooks", ()):
+            await hook(db, user, provider=provider.name, claims=claims)
         context.set_actor(user.id, user.email)
         raw = await credentials.open_web_session(
             db,

@@ -12,6 +12,7 @@ def routers() -> list[APIRouter]:
     from aifhub.access.web import router as access_router
     from aifhub.catalog.web import router as catalog_router
     from aifhub.compute.web import router as compute_router
+    from aifhub.compute.web_logins import router as compute_logins_router
     from aifhub.ecosystem.web import router as ecosystem_router
     from aifhub.identity.web import router as identity_router
     from aifhub.recommend.web import router as recommend_router
@@ -28,4 +29,5 @@ def routers() -> list[APIRouter]:
         recommend_router,
         catalog_router,
         compute_router,
+        compute_logins_router,
     ]
