@@ -154,7 +154,11 @@ async def resolve_token(session: AsyncSession, secret: str) -> Principal:
     # Touch at most once a minute: a token used by a busy client must not write on every call.
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         token.last_used_at = now
-    return Principal(user=user, via="token", scopes=frozenset(token.scopes))
+    scopes = frozenset(token.scopes)
+    # Staff powers travel only with the 'admin' scope: a read or write token of a staff member
+    # acts as an ordinary user (writes still need 'write', checked in deps.current_principal).
+    user.staff_powers_withheld = "admin" not in scopes
+    return Principal(user=user, via="token", scopes=scopes)
 
 
 # ---------------------------------------------------------------- browser sessions

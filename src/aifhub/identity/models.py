@@ -67,13 +67,20 @@ class User(Base):
         back_populates="user", lazy="selectin", cascade="all, delete-orphan"
     )
 
+    # Not a column: set for one request made with an API token that lacks the 'admin' scope,
+    # so every staff check below sees an ordinary user (see credentials.resolve_token).
+    staff_powers_withheld = False
+
     @property
     def roles(self) -> set[str]:
+        """The staff roles in force for this request (none through a token without 'admin')."""
+        if self.staff_powers_withheld:
+            return set()
         return {g.role for g in self.staff_roles}
 
     @property
     def is_staff(self) -> bool:
-        return bool(self.staff_roles)
+        return bool(self.roles)
 
     def has_role(self, *roles: str) -> bool:
         """True when the user holds any of these staff roles (admin holds all)."""
