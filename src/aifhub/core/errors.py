@@ -80,6 +80,8 @@ def _problem_response(request: Request, body: dict[str, Any]) -> JSONResponse:
     headers = {}
     if body.get("status") == 401:
         headers["WWW-Authenticate"] = "Bearer"
+    if isinstance(body.get("retry_after_s"), int):
+        headers["Retry-After"] = str(body["retry_after_s"])
     return JSONResponse(body, status_code=body["status"], media_type=PROBLEM, headers=headers)
 
 

@@ -10,6 +10,7 @@ from aifhub.core.errors import NotAuthenticated, PermissionDenied
 from aifhub.core.pagination import Page, Pagination
 from aifhub.identity import credentials, projects, schemas, service
 from aifhub.identity.deps import CurrentPrincipal, CurrentUser, StaffUser
+from aifhub.identity.throttle import LoginLimits
 from aifhub.identity.models import ApiToken, Invitation, Organisation, OrgMembership, Project, User
 
 router = APIRouter(tags=["identity"])
@@ -91,8 +92,7 @@ async def login_for_token(
         email=body.email,
         password=body.password,
         client_addr=client,
-        max_failures=settings.login_max_failures,
-        window_s=settings.login_window_s,
+        limits=LoginLimits.from_settings(settings),
     )
     if user is None:
         await db.commit()  # keep the failed attempt for rate limiting

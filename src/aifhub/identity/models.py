@@ -236,3 +236,18 @@ class LoginAttempt(Base):
     client_addr: Mapped[str | None] = mapped_column(String(64))
     success: Mapped[bool]
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins counted per account ("account:<email>") or per address ("addr:<ip>").
+
+    One row per key, updated atomically before a password is checked, so several web processes
+    share the count and parallel attempts cannot slip past it.
+    """
+
+    __tablename__ = "login_throttles"
+
+    key: Mapped[str] = mapped_column(String(400), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failure_at: Mapped[datetime | None]
+    next_allowed_at: Mapped[datetime | None]

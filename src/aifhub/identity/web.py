@@ -15,6 +15,7 @@ from aifhub.identity import projects as project_service
 from aifhub.identity.deps import SESSION_COOKIE
 from aifhub.identity.models import User
 from aifhub.identity.oidc import oidc_providers
+from aifhub.identity.throttle import LoginLimits
 from aifhub.identity.web_common import TOKEN_SCOPES, choices, failed, is_htmx, page
 from aifhub.identity.web_orgs import router as orgs_router
 from aifhub.identity.web_projects import router as projects_router
@@ -81,12 +82,13 @@ async def login(request: Request, db: DbSession, form: AnonCsrfForm) -> Response
             email=email,
             password=str(form.get("password") or ""),
             client_addr=_client(request),
-            max_failures=settings.login_max_failures,
-            window_s=settings.login_window_s,
+            limits=LoginLimits.from_settings(settings),
         )
     except TooManyRequests as exc:
-        errors = {"__all__": exc.detail}
-        return page(
+        seconds = int(exc.extra["retry_after_s"])
+        message = "Too many failed sign-in attempts; wait %(seconds)s seconds and try again."
+        errors = {"__all__": gettext(request, message, seconds=seconds)}
+        response = page(
             request,
             "identity/login.html",
             429,
@@ -95,6 +97,8 @@ async def login(request: Request, db: DbSession, form: AnonCsrfForm) -> Response
             values=values,
             errors=errors,
         )
+        response.headers["Retry-After"] = str(seconds)
+        return response
     if user is None:
         await db.commit()  # the failed attempt counts towards the rate limit
         errors = {"__all__": gettext(request, "Wrong e-mail or password.")}
