@@ -21,6 +21,7 @@ from aifhub.core import context
 from aifhub.core.config import Settings, get_settings
 from aifhub.core.db import make_engine, make_sessionmaker
 from aifhub.core.errors import install_error_handlers
+from aifhub.core.headers import SecurityHeaders
 from aifhub.core.metrics import install_metrics
 from aifhub.core.migrate import check_migrated
 from aifhub.ecosystem.api import router as ecosystem_router
@@ -100,6 +101,11 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
     ) -> Response:
         context.begin(request.client.host if request.client else None)
         return await call_next(request)
+
+    # Strict-Transport-Security only where the site is served over HTTPS: over plain HTTP it
+    # would be ignored at best, and would pin a development host at worst.
+    https = settings.secure_cookies or settings.base_url.startswith("https://")
+    app.add_middleware(SecurityHeaders, hsts=https, docs_path=app.docs_url)
 
     for router in api_routers():
         app.include_router(router, prefix=API_PREFIX)

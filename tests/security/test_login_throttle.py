@@ -116,8 +116,7 @@ async def test_one_guesser_does_not_lock_out_a_shared_address(client, db, hash_c
 async def test_an_address_spraying_many_accounts_is_slowed(client, db, hash_checks, limits):
     limits(login_max_failures_per_address=8)
     results = [
-        (await _attempt(client, f"user{i}@example.eu", "password1")).status_code
-        for i in range(12)
+        (await _attempt(client, f"user{i}@example.eu", "password1")).status_code for i in range(12)
     ]
     assert results == [401] * 8 + [429] * 4
     assert len(hash_checks) == 8

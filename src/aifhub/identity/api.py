@@ -10,8 +10,8 @@ from aifhub.core.errors import NotAuthenticated, PermissionDenied
 from aifhub.core.pagination import Page, Pagination
 from aifhub.identity import credentials, projects, schemas, service
 from aifhub.identity.deps import CurrentPrincipal, CurrentUser, StaffUser
-from aifhub.identity.throttle import LoginLimits
 from aifhub.identity.models import ApiToken, Invitation, Organisation, OrgMembership, Project, User
+from aifhub.identity.throttle import LoginLimits
 
 router = APIRouter(tags=["identity"])
 
