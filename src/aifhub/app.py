@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
@@ -24,6 +24,7 @@ from aifhub.core.errors import install_error_handlers
 from aifhub.core.headers import SecurityHeaders
 from aifhub.core.metrics import install_metrics
 from aifhub.core.migrate import check_migrated
+from aifhub.core.validation import reject_nul_bytes
 from aifhub.ecosystem.api import router as ecosystem_router
 from aifhub.identity.api import router as identity_router
 from aifhub.recommend.api import router as recommend_router
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
         docs_url=f"{API_PREFIX}/docs",
         redoc_url=None,
         lifespan=lifespan,
+        dependencies=[Depends(reject_nul_bytes)],
     )
     app.state.settings = settings
     app.state.site = settings.load_site()

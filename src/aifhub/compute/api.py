@@ -21,6 +21,7 @@ from aifhub.compute.schemas import (
 from aifhub.core.db import DbSession
 from aifhub.core.errors import InvalidInput
 from aifhub.core.pagination import Page, Pagination
+from aifhub.core.validation import Id
 from aifhub.identity.deps import CurrentUser
 
 router = APIRouter(tags=["compute"])
@@ -66,13 +67,13 @@ async def list_jobs(
 
 
 @router.get("/jobs/{job_id}")
-async def read_job(db: DbSession, user: CurrentUser, job_id: int) -> JobRead:
+async def read_job(db: DbSession, user: CurrentUser, job_id: Id) -> JobRead:
     """One job."""
     return await _one(db, await job_service.get_job(db, user, job_id))
 
 
 @router.post("/jobs/{job_id}/cancel")
-async def cancel_job(db: DbSession, user: CurrentUser, job_id: int) -> JobRead:
+async def cancel_job(db: DbSession, user: CurrentUser, job_id: Id) -> JobRead:
     """Cancel a job (at once when still queued, else on the cluster within seconds)."""
     return await _one(db, await job_service.cancel_job(db, user, job_id))
 
@@ -82,7 +83,7 @@ async def read_log(
     request: Request,
     db: DbSession,
     user: CurrentUser,
-    job_id: int,
+    job_id: Id,
     offset: Annotated[int, Query(ge=0)] = 0,
     stream: Literal["stdout", "stderr"] = "stdout",
 ) -> JobLog:

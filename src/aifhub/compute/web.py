@@ -16,6 +16,7 @@ from aifhub.compute.schemas import JobCreate
 from aifhub.core.db import DbSession
 from aifhub.core.errors import AppError
 from aifhub.core.i18n import N_
+from aifhub.core.validation import Id
 from aifhub.identity.models import Project, ProjectMember
 from aifhub.web.deps import PageUser
 from aifhub.web.forms import CsrfForm, error_for, form_values, validate
@@ -27,7 +28,7 @@ NAV.append(NavItem(N_("Jobs"), "/jobs", order=40))
 LOG_TAIL = 64 * 1024
 
 
-async def _form_choices(db: DbSession, user_id: int) -> dict[str, Any]:
+async def _form_choices(db: DbSession, user_id: Id) -> dict[str, Any]:
     projects = list(
         await db.scalars(
             select(Project.slug)
@@ -122,7 +123,7 @@ async def submit_job_form(request: Request, db: DbSession, user: PageUser, form:
 
 
 @router.get("/jobs/{job_id}")
-async def job_page(request: Request, db: DbSession, user: PageUser, job_id: int) -> Any:
+async def job_page(request: Request, db: DbSession, user: PageUser, job_id: Id) -> Any:
     """One job: its state, timings, charge and a live tail of its output."""
     job = (await job_service.job_reads(db, [await job_service.get_job(db, user, job_id)]))[0]
     return render(
@@ -130,7 +131,7 @@ async def job_page(request: Request, db: DbSession, user: PageUser, job_id: int)
     )
 
 
-async def _tail(request: Request, db: DbSession, user: Any, job_id: int) -> Any:
+async def _tail(request: Request, db: DbSession, user: Any, job_id: Id) -> Any:
     log = await job_service.read_job_log(
         db, user, job_id, var_dir=request.app.state.settings.var_dir, offset=0
     )
@@ -139,7 +140,7 @@ async def _tail(request: Request, db: DbSession, user: Any, job_id: int) -> Any:
 
 
 @router.get("/jobs/{job_id}/log-tail")
-async def job_log_fragment(request: Request, db: DbSession, user: PageUser, job_id: int) -> Any:
+async def job_log_fragment(request: Request, db: DbSession, user: PageUser, job_id: Id) -> Any:
     """The log block (HTMX polls it every 2 s until the job has ended)."""
     job = (await job_service.job_reads(db, [await job_service.get_job(db, user, job_id)]))[0]
     return render(
@@ -149,7 +150,7 @@ async def job_log_fragment(request: Request, db: DbSession, user: PageUser, job_
 
 @router.post("/jobs/{job_id}/cancel")
 async def cancel_job_form(
-    request: Request, db: DbSession, user: PageUser, form: CsrfForm, job_id: int
+    request: Request, db: DbSession, user: PageUser, form: CsrfForm, job_id: Id
 ) -> Any:
     """Cancel a job from its page."""
     await job_service.cancel_job(db, user, job_id)

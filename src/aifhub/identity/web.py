@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from aifhub.core import context, i18n
 from aifhub.core.db import DbSession
 from aifhub.core.errors import AppError, TooManyRequests
+from aifhub.core.validation import Id
 from aifhub.identity import credentials, schemas, service
 from aifhub.identity import projects as project_service
 from aifhub.identity.deps import SESSION_COOKIE
@@ -182,7 +183,7 @@ async def dashboard(request: Request, db: DbSession, user: PageUser) -> Response
 
 @router.post("/invitations/{invitation_id}/accept")
 async def accept_invitation(
-    request: Request, db: DbSession, user: PageUser, form: CsrfForm, invitation_id: int
+    request: Request, db: DbSession, user: PageUser, form: CsrfForm, invitation_id: Id
 ) -> Response:
     """Join an organisation through an invitation."""
     await service.accept_invitation(db, user, invitation_id)
@@ -254,7 +255,7 @@ async def create_token(request: Request, db: DbSession, user: PageUser, form: Cs
 
 @router.post("/account/tokens/{token_id}/revoke")
 async def revoke_token(
-    request: Request, db: DbSession, user: PageUser, form: CsrfForm, token_id: int
+    request: Request, db: DbSession, user: PageUser, form: CsrfForm, token_id: Id
 ) -> Response:
     """Revoke one of my tokens."""
     token = await credentials.revoke_token(db, user, token_id)
