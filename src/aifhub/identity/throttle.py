@@ -122,11 +122,11 @@ async def _claim(
         until = await conn.scalar(select(t.next_allowed_at).where(t.key == key))
         # From the clock now, not from `now`, which may predate waiting for the row's lock.
         return float(max(1, math.ceil((until - utcnow()).total_seconds()))) if until else 1.0
-    await conn.execute(
-        update(t)
-        .where(t.key == key)
-        .values(next_allowed_at=now + timedelta(seconds=delays.after(failures)))
-    )
+    delay = delays.after(failures)
+    # No wait at all is NULL, not `now`: a parallel attempt whose clock was read a moment
+    # earlier must not be refused by a delay of zero.
+    until = now + timedelta(seconds=delay) if delay else None
+    await conn.execute(update(t).where(t.key == key).values(next_allowed_at=until))
     return 0.0
 
 

@@ -87,8 +87,13 @@ async def login(request: Request, db: DbSession, form: AnonCsrfForm) -> Response
         )
     except TooManyRequests as exc:
         seconds = int(exc.extra["retry_after_s"])
-        message = "Too many failed sign-in attempts; wait %(seconds)s seconds and try again."
-        errors = {"__all__": gettext(request, message, seconds=seconds)}
+        errors = {
+            "__all__": gettext(
+                request,
+                "Too many failed sign-in attempts; wait %(seconds)s seconds and try again.",
+                seconds=seconds,
+            )
+        }
         response = page(
             request,
             "identity/login.html",
