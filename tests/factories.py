@@ -28,9 +28,14 @@ async def make_user(
 
 
 async def token_for(
-    db: AsyncSession, user: User, scopes: tuple[str, ...] = ("read", "write")
+    db: AsyncSession, user: User, scopes: tuple[str, ...] | None = None
 ) -> dict[str, str]:
-    """Authorization headers with a fresh API token of this user."""
+    """Authorization headers with a fresh API token of this user.
+
+    By default read and write, plus 'admin' for staff (their staff powers need it).
+    """
+    if scopes is None:
+        scopes = ("read", "write", "admin") if user.is_staff else ("read", "write")
     _, secret = await credentials.create_token(
         db, user, data=schemas.TokenCreate(name="test", scopes=list(scopes))
     )

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
@@ -23,8 +23,10 @@ from aifhub.core.bodylimit import BodyGuard, BodyRule, rule
 from aifhub.core.config import Settings, get_settings
 from aifhub.core.db import make_engine, make_sessionmaker
 from aifhub.core.errors import install_error_handlers
+from aifhub.core.headers import SecurityHeaders
 from aifhub.core.metrics import install_metrics
 from aifhub.core.migrate import check_migrated
+from aifhub.core.validation import reject_nul_bytes
 from aifhub.ecosystem.api import router as ecosystem_router
 from aifhub.identity.api import router as identity_router
 from aifhub.identity.bodyauth import credentials_problem
@@ -122,6 +124,7 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
         docs_url=f"{API_PREFIX}/docs",
         redoc_url=None,
         lifespan=lifespan,
+        dependencies=[Depends(reject_nul_bytes)],
     )
     app.state.settings = settings
     app.state.site = settings.load_site()
@@ -145,6 +148,11 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
         default_max_bytes=settings.max_body_bytes,
         rules=body_rules(settings, app.state.site.section("support")),
     )
+    # Outermost, so the guard's 401/413 answers carry the headers too.
+    # Strict-Transport-Security only where the site is served over HTTPS: over plain HTTP it
+    # would be ignored at best, and would pin a development host at worst.
+    https = settings.secure_cookies or settings.base_url.startswith("https://")
+    app.add_middleware(SecurityHeaders, hsts=https, docs_path=app.docs_url)
 
     for router in api_routers():
         app.include_router(router, prefix=API_PREFIX)

@@ -34,6 +34,7 @@ from aifhub.access.schemas import (
 )
 from aifhub.core.db import DbSession
 from aifhub.core.pagination import Page, Pagination
+from aifhub.core.validation import Id
 from aifhub.identity.deps import CurrentUser, StaffUser
 
 router = APIRouter(tags=["access"])
@@ -95,14 +96,14 @@ async def list_applications(
 
 
 @router.get("/applications/{app_id}")
-async def read_application(db: Db, user: CurrentUser, app_id: int) -> ApplicationRead:
+async def read_application(db: Db, user: CurrentUser, app_id: Id) -> ApplicationRead:
     """One application, with its deadline and the actions its state allows."""
     return await application_out(db, await applications.get_application(db, user, app_id))
 
 
 @router.patch("/applications/{app_id}")
 async def update_application(
-    db: Db, user: CurrentUser, app_id: int, body: ApplicationUpdate
+    db: Db, user: CurrentUser, app_id: Id, body: ApplicationUpdate
 ) -> ApplicationRead:
     """Revise a draft or an application sent back for changes."""
     return await application_out(
@@ -111,31 +112,31 @@ async def update_application(
 
 
 @router.post("/applications/{app_id}/submit")
-async def submit_application(db: Db, user: CurrentUser, app_id: int) -> ApplicationRead:
+async def submit_application(db: Db, user: CurrentUser, app_id: Id) -> ApplicationRead:
     """Submit or resubmit; the eligibility check runs at once."""
     return await application_out(db, await applications.submit_application(db, user, app_id))
 
 
 @router.post("/applications/{app_id}/withdraw")
-async def withdraw_application(db: Db, user: CurrentUser, app_id: int) -> ApplicationRead:
+async def withdraw_application(db: Db, user: CurrentUser, app_id: Id) -> ApplicationRead:
     """Withdraw an application before its assessment."""
     return await application_out(db, await applications.withdraw_application(db, user, app_id))
 
 
 @router.post("/applications/{app_id}/start-assessment")
-async def start_assessment(db: Db, user: StaffUser, app_id: int) -> ApplicationRead:
+async def start_assessment(db: Db, user: StaffUser, app_id: Id) -> ApplicationRead:
     """Open the technical assessment (staff)."""
     return await application_out(db, await decisions.start_assessment(db, user, app_id))
 
 
 @router.post("/applications/{app_id}/peer-review")
-async def send_to_peer_review(db: Db, user: StaffUser, app_id: int) -> ApplicationRead:
+async def send_to_peer_review(db: Db, user: StaffUser, app_id: Id) -> ApplicationRead:
     """Close the technical assessment and open peer review (staff)."""
     return await application_out(db, await decisions.send_to_peer_review(db, user, app_id))
 
 
 @router.post("/applications/{app_id}/request-changes")
-async def request_changes(db: Db, user: StaffUser, app_id: int, body: ReasonIn) -> ApplicationRead:
+async def request_changes(db: Db, user: StaffUser, app_id: Id, body: ReasonIn) -> ApplicationRead:
     """Send an application back to its applicant with what to change (staff)."""
     return await application_out(
         db, await decisions.request_changes(db, user, app_id, reason=body.reason)
@@ -143,7 +144,7 @@ async def request_changes(db: Db, user: StaffUser, app_id: int, body: ReasonIn) 
 
 
 @router.post("/applications/{app_id}/decision")
-async def decide(db: Db, user: StaffUser, app_id: int, body: DecisionIn) -> ApplicationRead:
+async def decide(db: Db, user: StaffUser, app_id: Id, body: DecisionIn) -> ApplicationRead:
     """Accept (possibly with reduced amounts) or reject, with reasons (staff)."""
     app = await decisions.decide_application(
         db,
@@ -158,7 +159,7 @@ async def decide(db: Db, user: StaffUser, app_id: int, body: DecisionIn) -> Appl
 
 
 @router.post("/applications/{app_id}/allocate")
-async def allocate(db: Db, user: StaffUser, app_id: int) -> ApplicationRead:
+async def allocate(db: Db, user: StaffUser, app_id: Id) -> ApplicationRead:
     """Create the allocations of an application accepted without them (staff)."""
     return await application_out(db, await decisions.allocate_accepted(db, user, app_id))
 
@@ -167,7 +168,7 @@ async def allocate(db: Db, user: StaffUser, app_id: int) -> ApplicationRead:
 
 
 @router.get("/applications/{app_id}/reviews")
-async def list_application_reviews(db: Db, user: StaffUser, app_id: int) -> list[ReviewRead]:
+async def list_application_reviews(db: Db, user: StaffUser, app_id: Id) -> list[ReviewRead]:
     """The reviews of an application (staff)."""
     return [
         review_read(*row) for row in await reviews.list_reviews(db, user, application_id=app_id)
@@ -175,7 +176,7 @@ async def list_application_reviews(db: Db, user: StaffUser, app_id: int) -> list
 
 
 @router.post("/applications/{app_id}/reviews", status_code=status.HTTP_201_CREATED)
-async def assign_reviewer(db: Db, user: StaffUser, app_id: int, body: ReviewAssign) -> ReviewRead:
+async def assign_reviewer(db: Db, user: StaffUser, app_id: Id, body: ReviewAssign) -> ReviewRead:
     """Assign a reviewer at a step; refused for the applicant's own organisation (staff)."""
     review = await reviews.assign_reviewer(
         db, user, app_id, reviewer_email=body.reviewer, step=body.step
@@ -196,14 +197,14 @@ async def list_my_reviews(
 
 
 @router.post("/reviews/{review_id}/submit")
-async def submit_review(db: Db, user: StaffUser, review_id: int, body: ReviewSubmit) -> ReviewRead:
+async def submit_review(db: Db, user: StaffUser, review_id: Id, body: ReviewSubmit) -> ReviewRead:
     """Submit scores (1-5 per criterion) and comments."""
     await reviews.submit_review(db, user, review_id, scores=body.scores, comment=body.comment)
     return review_read(*await reviews.review_row(db, review_id))
 
 
 @router.post("/reviews/{review_id}/conflict")
-async def declare_conflict(db: Db, user: StaffUser, review_id: int, body: ConflictIn) -> ReviewRead:
+async def declare_conflict(db: Db, user: StaffUser, review_id: Id, body: ConflictIn) -> ReviewRead:
     """Decline a review for a conflict of interest."""
     await reviews.declare_conflict(db, user, review_id, reason=body.reason)
     return review_read(*await reviews.review_row(db, review_id))
@@ -230,14 +231,14 @@ async def list_allocations(
 
 
 @router.get("/allocations/{allocation_id}")
-async def read_allocation(db: Db, user: CurrentUser, allocation_id: int) -> AllocationRead:
+async def read_allocation(db: Db, user: CurrentUser, allocation_id: Id) -> AllocationRead:
     """One allocation with its balance (granted, reserved, used, remaining)."""
     return allocation_read(*await allocations.get_allocation(db, user, allocation_id))
 
 
 @router.post("/allocations/{allocation_id}/state")
 async def set_allocation_state(
-    db: Db, user: StaffUser, allocation_id: int, body: AllocationStateIn
+    db: Db, user: StaffUser, allocation_id: Id, body: AllocationStateIn
 ) -> AllocationRead:
     """Suspend or resume an allocation (staff admins)."""
     await allocations.set_suspended(

@@ -22,6 +22,7 @@ from aifhub.core.db import DbSession
 from aifhub.core.errors import AppError, InvalidInput, PermissionDenied
 from aifhub.core.i18n import N_
 from aifhub.core.pagination import Pagination
+from aifhub.core.validation import Id
 from aifhub.identity import projects as project_service
 from aifhub.identity.models import User
 from aifhub.identity.web_common import SECTORS, choices, undo
@@ -140,9 +141,7 @@ async def create_application(
 
 
 @router.get("/applications/{app_id}")
-async def application_page(
-    request: Request, db: DbSession, user: PageUser, app_id: int
-) -> Response:
+async def application_page(request: Request, db: DbSession, user: PageUser, app_id: Id) -> Response:
     """An application: where it stands, its deadline, and what can be done now."""
     app = await applications.get_application(db, user, app_id)
     read = await application_out(db, app)
@@ -162,9 +161,7 @@ async def application_page(
 
 
 @router.get("/applications/{app_id}/edit")
-async def edit_application(
-    request: Request, db: DbSession, user: PageUser, app_id: int
-) -> Response:
+async def edit_application(request: Request, db: DbSession, user: PageUser, app_id: Id) -> Response:
     """The revision form of a draft or of an application sent back for changes."""
     read = await application_out(db, await applications.get_application(db, user, app_id))
     values: dict[str, Any] = read.model_dump(mode="json")
@@ -176,7 +173,7 @@ async def edit_application(
 
 @router.post("/applications/{app_id}/edit")
 async def update_application(
-    request: Request, db: DbSession, user: PageUser, app_id: int, form: CsrfForm
+    request: Request, db: DbSession, user: PageUser, app_id: Id, form: CsrfForm
 ) -> Response:
     """Save a revision."""
     values = form_values(form, "fallback_partitions")
@@ -198,7 +195,7 @@ async def update_application(
 
 @router.post("/applications/{app_id}/{action}")
 async def application_action(
-    request: Request, db: DbSession, user: PageUser, app_id: int, action: str, form: CsrfForm
+    request: Request, db: DbSession, user: PageUser, app_id: Id, action: str, form: CsrfForm
 ) -> Response:
     """Submit, withdraw, or (staff) assess, send to peer review, ask for changes, assign, decide."""
     url = f"/applications/{app_id}"

@@ -15,6 +15,7 @@ from aifhub.access.web_common import access_page, act, synced_modes
 from aifhub.core.db import DbSession
 from aifhub.core.errors import InvalidInput, NotFound
 from aifhub.core.i18n import N_
+from aifhub.core.validation import Id
 from aifhub.web.deps import StaffPageUser
 from aifhub.web.forms import CsrfForm
 from aifhub.web.nav import NAV, NavItem
@@ -43,7 +44,7 @@ async def review_queue(
 
 @router.get("/staff/reviews/{review_id}")
 async def review_form(
-    request: Request, db: DbSession, user: StaffPageUser, review_id: int
+    request: Request, db: DbSession, user: StaffPageUser, review_id: Id
 ) -> Response:
     """The review form: scores 1-5 per criterion, comments, or a declared conflict."""
     review, app, reviewer = await reviews.review_row(db, review_id)
@@ -75,7 +76,7 @@ async def review_action(
     request: Request,
     db: DbSession,
     user: StaffPageUser,
-    review_id: int,
+    review_id: Id,
     action: str,
     form: CsrfForm,
 ) -> Response:

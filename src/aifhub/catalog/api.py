@@ -13,6 +13,7 @@ from aifhub.catalog.search import SORTS, SearchFilters, search_assets
 from aifhub.core.db import DbSession
 from aifhub.core.errors import InvalidInput, NotAuthenticated, NotFound, PayloadTooLarge
 from aifhub.core.pagination import Pagination
+from aifhub.core.validation import Id
 from aifhub.identity.deps import (
     CurrentUser,
     OptionalPrincipal,
@@ -342,7 +343,7 @@ async def my_requests(db: DbSession, user: CurrentUser) -> list[schemas.Contract
 
 
 @router.get("/access-requests/{contract_id}")
-async def read_request(db: DbSession, user: CurrentUser, contract_id: int) -> schemas.ContractRead:
+async def read_request(db: DbSession, user: CurrentUser, contract_id: Id) -> schemas.ContractRead:
     """One request (its project's members or the asset's owners)."""
     mine = {r[0].id: r for r in await contracts.list_mine(db, user)}
     if contract_id not in mine:
@@ -352,7 +353,7 @@ async def read_request(db: DbSession, user: CurrentUser, contract_id: int) -> sc
 
 @router.post("/access-requests/{contract_id}/agree")
 async def agree(
-    db: DbSession, user: CurrentUser, contract_id: int, body: schemas.ContractDecision
+    db: DbSession, user: CurrentUser, contract_id: Id, body: schemas.ContractDecision
 ) -> schemas.ContractRead:
     """The owner agrees to a request, with terms and a duration."""
     await contracts.decide(db, user, contract_id, approve=True, data=body)
@@ -361,7 +362,7 @@ async def agree(
 
 @router.post("/access-requests/{contract_id}/reject")
 async def reject(
-    db: DbSession, user: CurrentUser, contract_id: int, body: schemas.ContractDecision
+    db: DbSession, user: CurrentUser, contract_id: Id, body: schemas.ContractDecision
 ) -> schemas.ContractRead:
     """The owner rejects a request."""
     await contracts.decide(db, user, contract_id, approve=False, data=body)
@@ -369,7 +370,7 @@ async def reject(
 
 
 @router.post("/access-requests/{contract_id}/finalize")
-async def finalize(db: DbSession, user: CurrentUser, contract_id: int) -> schemas.ContractRead:
+async def finalize(db: DbSession, user: CurrentUser, contract_id: Id) -> schemas.ContractRead:
     """The requesting project accepts the agreed terms: the grant is in force."""
     await contracts.finalize(db, user, contract_id)
     return contracts.to_read(await contracts.get_row(db, contract_id))
@@ -377,7 +378,7 @@ async def finalize(db: DbSession, user: CurrentUser, contract_id: int) -> schema
 
 @router.post("/access-requests/{contract_id}/terminate")
 async def terminate(
-    db: DbSession, user: CurrentUser, contract_id: int, body: schemas.ContractDecision
+    db: DbSession, user: CurrentUser, contract_id: Id, body: schemas.ContractDecision
 ) -> schemas.ContractRead:
     """End a request or revoke a grant (owners, or the project's PI/managers)."""
     await contracts.terminate(db, user, contract_id, note=body.note)

@@ -12,6 +12,7 @@ from aifhub.catalog.search import SCALAR_FACETS, SORTS, SearchFilters, search_as
 from aifhub.core.db import DbSession
 from aifhub.core.errors import AppError, NotFound
 from aifhub.core.i18n import N_
+from aifhub.core.validation import Id
 from aifhub.identity.projects import PROJECT_MANAGERS, list_projects
 from aifhub.web.deps import OptionalPageUser
 from aifhub.web.forms import CsrfForm
@@ -125,7 +126,7 @@ async def decide_page(
     db: DbSession,
     user: OptionalPageUser,
     form: CsrfForm,
-    contract_id: int,
+    contract_id: Id,
     action: str,
 ) -> Response:
     """Agree, reject, accept or end an access request from the asset's page."""

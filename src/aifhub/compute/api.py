@@ -26,6 +26,7 @@ from aifhub.compute.schemas import (
 from aifhub.core.db import DbSession
 from aifhub.core.errors import InvalidInput
 from aifhub.core.pagination import Page, Pagination
+from aifhub.core.validation import Id
 from aifhub.identity.deps import CurrentUser, StaffUser
 
 router = APIRouter(tags=["compute"])
@@ -71,13 +72,13 @@ async def list_jobs(
 
 
 @router.get("/jobs/{job_id}")
-async def read_job(db: DbSession, user: CurrentUser, job_id: int) -> JobRead:
+async def read_job(db: DbSession, user: CurrentUser, job_id: Id) -> JobRead:
     """One job."""
     return await _one(db, await job_service.get_job(db, user, job_id))
 
 
 @router.post("/jobs/{job_id}/cancel")
-async def cancel_job(db: DbSession, user: CurrentUser, job_id: int) -> JobRead:
+async def cancel_job(db: DbSession, user: CurrentUser, job_id: Id) -> JobRead:
     """Cancel a job (at once when still queued, else on the cluster within seconds)."""
     return await _one(db, await job_service.cancel_job(db, user, job_id))
 
@@ -87,7 +88,7 @@ async def read_log(
     request: Request,
     db: DbSession,
     user: CurrentUser,
-    job_id: int,
+    job_id: Id,
     offset: Annotated[int, Query(ge=0)] = 0,
     stream: Literal["stdout", "stderr"] = "stdout",
 ) -> JobLog:
@@ -215,7 +216,7 @@ async def map_login(db: DbSession, user: CurrentUser, body: ClusterLoginMap) -> 
 
 @router.post("/staff/cluster-logins/{login_id}/approve")
 async def approve_login(
-    db: DbSession, user: CurrentUser, login_id: int, body: ClusterLoginDecision | None = None
+    db: DbSession, user: CurrentUser, login_id: Id, body: ClusterLoginDecision | None = None
 ) -> ClusterLoginRead:
     """Approve a pending login request (admins)."""
     reason = body.reason if body else ""
@@ -225,7 +226,7 @@ async def approve_login(
 
 @router.post("/staff/cluster-logins/{login_id}/reject")
 async def reject_login(
-    db: DbSession, user: CurrentUser, login_id: int, body: ClusterLoginDecision
+    db: DbSession, user: CurrentUser, login_id: Id, body: ClusterLoginDecision
 ) -> ClusterLoginRead:
     """Reject a pending login request, saying why (admins)."""
     row = await logins.decide_request(
@@ -236,7 +237,7 @@ async def reject_login(
 
 @router.post("/staff/cluster-logins/{login_id}/revoke")
 async def revoke_login(
-    db: DbSession, user: CurrentUser, login_id: int, body: ClusterLoginDecision
+    db: DbSession, user: CurrentUser, login_id: Id, body: ClusterLoginDecision
 ) -> ClusterLoginRead:
     """Revoke an approved login, saying why (admins); the next push removes it from Slurm."""
     row = await logins.revoke_login(db, user, login_id=login_id, reason=body.reason)
@@ -263,7 +264,7 @@ async def grant_network(
 
 
 @router.post("/admin/network-grants/{grant_id}/revoke")
-async def revoke_network(db: DbSession, user: StaffUser, grant_id: int) -> NetworkGrantRead:
+async def revoke_network(db: DbSession, user: StaffUser, grant_id: Id) -> NetworkGrantRead:
     """Revoke a network grant; queued jobs that relied on it fail at delivery (staff)."""
     grant = await network.revoke_network(db, user, grant_id=grant_id)
     return next(g for g in await network.list_grants(db, include_revoked=True) if g.id == grant.id)

@@ -163,14 +163,20 @@ async def cluster_login(session: AsyncSession, *, user_id: int, cluster_id: int)
     return await approved_login(session, user_id=user_id, cluster_id=cluster_id)
 
 
+async def _job_by_key(session: AsyncSession, user: User, key: str) -> Job | None:
+    return await session.scalar(
+        select(Job)
+        .where(Job.user_id == user.id, Job.idempotency_key == key)
+        .execution_options(populate_existing=True)
+    )
+
+
 async def submit_job(
     session: AsyncSession, user: User, *, data: JobCreate, idempotency_key: str | None = None
 ) -> tuple[Job, bool]:
     """Check and record a job (state `queued`) with its reservation; (job, created)."""
     if idempotency_key is not None:
-        first = await session.scalar(
-            select(Job).where(Job.user_id == user.id, Job.idempotency_key == idempotency_key)
-        )
+        first = await _job_by_key(session, user, idempotency_key)
         if first is not None:
             return first, False
     partition, cluster = await find_partition(session, data.partition)
@@ -182,6 +188,13 @@ async def submit_job(
             await missing_login_message(session, user_id=user.id, cluster=cluster)
         )
     allocation = await current_allocation(session, project=project, partition=partition, lock=True)
+    if idempotency_key is not None:
+        # Again under the allocation's row lock: a parallel retry with the same key waited
+        # here for the first one to commit, and now finds its job (PostgreSQL). Where no row
+        # lock exists (SQLite) the unique key refuses the duplicate: a 409, never a second job.
+        first = await _job_by_key(session, user, idempotency_key)
+        if first is not None:
+            return first, False
     units = charge_units(partition, gpus=data.gpus, cpus=data.ntasks * data.cpus_per_task)
     factor = Decimal(partition.charge_factor) if partition.charged else Decimal(0)
     reserve = hours(data.time_limit_s, units, factor)

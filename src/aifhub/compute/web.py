@@ -16,6 +16,7 @@ from aifhub.compute.schemas import JobCreate
 from aifhub.core.db import DbSession
 from aifhub.core.errors import AppError
 from aifhub.core.i18n import N_
+from aifhub.core.validation import Id
 from aifhub.identity.models import Project, ProjectMember
 from aifhub.web.deps import PageUser, StaffPageUser
 from aifhub.web.forms import CsrfForm, error_for, form_values, validate
@@ -30,7 +31,7 @@ NAV.append(
 LOG_TAIL = 64 * 1024
 
 
-async def _form_choices(db: DbSession, user_id: int) -> dict[str, Any]:
+async def _form_choices(db: DbSession, user_id: Id) -> dict[str, Any]:
     projects = list(
         await db.scalars(
             select(Project.slug)
@@ -125,7 +126,7 @@ async def submit_job_form(request: Request, db: DbSession, user: PageUser, form:
 
 
 @router.get("/jobs/{job_id}")
-async def job_page(request: Request, db: DbSession, user: PageUser, job_id: int) -> Any:
+async def job_page(request: Request, db: DbSession, user: PageUser, job_id: Id) -> Any:
     """One job: its state, timings, charge and a live tail of its output."""
     job = (await job_service.job_reads(db, [await job_service.get_job(db, user, job_id)]))[0]
     return render(
@@ -133,7 +134,7 @@ async def job_page(request: Request, db: DbSession, user: PageUser, job_id: int)
     )
 
 
-async def _tail(request: Request, db: DbSession, user: Any, job_id: int) -> Any:
+async def _tail(request: Request, db: DbSession, user: Any, job_id: Id) -> Any:
     log = await job_service.read_job_log(
         db, user, job_id, var_dir=request.app.state.settings.var_dir, offset=0
     )
@@ -142,7 +143,7 @@ async def _tail(request: Request, db: DbSession, user: Any, job_id: int) -> Any:
 
 
 @router.get("/jobs/{job_id}/log-tail")
-async def job_log_fragment(request: Request, db: DbSession, user: PageUser, job_id: int) -> Any:
+async def job_log_fragment(request: Request, db: DbSession, user: PageUser, job_id: Id) -> Any:
     """The log block (HTMX polls it every 2 s until the job has ended)."""
     job = (await job_service.job_reads(db, [await job_service.get_job(db, user, job_id)]))[0]
     return render(
@@ -152,7 +153,7 @@ async def job_log_fragment(request: Request, db: DbSession, user: PageUser, job_
 
 @router.post("/jobs/{job_id}/cancel")
 async def cancel_job_form(
-    request: Request, db: DbSession, user: PageUser, form: CsrfForm, job_id: int
+    request: Request, db: DbSession, user: PageUser, form: CsrfForm, job_id: Id
 ) -> Any:
     """Cancel a job from its page."""
     await job_service.cancel_job(db, user, job_id)
@@ -218,7 +219,7 @@ async def grant_network_form(
 
 @router.post("/staff/network/{grant_id}/revoke")
 async def revoke_network_form(
-    request: Request, db: DbSession, user: StaffPageUser, form: CsrfForm, grant_id: int
+    request: Request, db: DbSession, user: StaffPageUser, form: CsrfForm, grant_id: Id
 ) -> Any:
     """Revoke a network grant (staff admins)."""
     try:

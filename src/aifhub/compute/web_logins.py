@@ -12,6 +12,7 @@ from aifhub.compute.models import Cluster
 from aifhub.core.db import DbSession
 from aifhub.core.errors import AppError
 from aifhub.core.i18n import N_
+from aifhub.core.validation import Id
 from aifhub.identity.models import User
 from aifhub.web.deps import PageUser, StaffPageUser
 from aifhub.web.forms import CsrfForm
@@ -84,7 +85,7 @@ async def staff_logins_page(request: Request, db: DbSession, user: StaffPageUser
 
 @router.post("/staff/cluster-logins/{login_id}/{action}")
 async def decide_login_form(
-    request: Request, db: DbSession, user: StaffPageUser, form: CsrfForm, login_id: int, action: str
+    request: Request, db: DbSession, user: StaffPageUser, form: CsrfForm, login_id: Id, action: str
 ) -> Any:
     """Approve, reject or revoke a login from the staff page (a rejection says why)."""
     reason = str(form.get("reason", ""))

@@ -73,8 +73,13 @@ class Settings(BaseSettings):
     base_url: str = "http://127.0.0.1:8000"
     secure_cookies: bool = False
     session_hours: int = 12
+    # Sign-in throttling: after this many failures in a row an account (or an address) waits
+    # login_delay_s before its next attempt, doubling each time up to login_max_delay_s.
     login_max_failures: int = 5
-    login_window_s: int = 900
+    login_max_failures_per_address: int = 50
+    login_delay_s: int = 2
+    login_max_delay_s: int = 900
+    login_forget_s: int = 86400
     default_locale: str = "en"
     log_sql: bool = False
     run_worker_in_process: bool = True

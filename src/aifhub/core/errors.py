@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM = "application/problem+json"
@@ -80,6 +81,8 @@ def _problem_response(request: Request, body: dict[str, Any]) -> JSONResponse:
     headers = {}
     if body.get("status") == 401:
         headers["WWW-Authenticate"] = "Bearer"
+    if isinstance(body.get("retry_after_s"), int):
+        headers["Retry-After"] = str(body["retry_after_s"])
     return JSONResponse(body, status_code=body["status"], media_type=PROBLEM, headers=headers)
 
 
@@ -124,3 +127,61 @@ def install_error_handlers(app: FastAPI) -> None:
             "detail": str(exc.detail),
         }
         return _problem_response(request, body)
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> Any:
+        err = database_error(exc)
+        if err is None:
+            return await _unexpected(request, exc)
+        return await _app_error(request, err)
+
+    @app.exception_handler(OverflowError)
+    async def _overflow(request: Request, exc: OverflowError) -> Any:
+        # SQLite refuses integers past 64 bits this way, before any query runs.
+        err = InvalidInput("A number in the request is too large; use a smaller value.")
+        return await _app_error(request, err)
+
+    @app.exception_handler(ConnectionError)
+    async def _no_connection(request: Request, exc: ConnectionError) -> Any:
+        return await _app_error(request, DATABASE_DOWN)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Any:
+        # The traceback is logged by the server; the client gets a problem, not plain text.
+        err = AppError("An unexpected error occurred on the server; it has been logged.")
+        err.status, err.type, err.title = 500, "internal-error", "Internal server error"
+        return _problem_response(request, err.problem(request.url.path))
+
+
+DATABASE_DOWN = ServiceUnavailable(
+    "The database is not reachable right now; try again in a moment. "
+    "If this lasts, tell the factory's staff."
+)
+
+
+def database_error(exc: DBAPIError) -> AppError | None:
+    """The user-facing error for a database failure: bad value 422, race 409, outage 503.
+
+    None for anything else (a bug): it stays a 500.
+    """
+    text = str(exc.orig or exc).lower()
+    # asyncpg reports an out-of-range argument before the query runs, not as a DataError.
+    bad_value = ("out of" in text and "range" in text) or "0x00" in text or "nul" in text
+    if isinstance(exc, DataError) or bad_value:
+        return InvalidInput(
+            "A value in the request is out of range or not valid here (numbers up to "
+            "2147483647, text without NUL characters); correct it and try again."
+        )
+    if isinstance(exc, IntegrityError):
+        return Conflict(
+            "This request conflicts with another change made at the same time; "
+            "reload and try again."
+        )
+    outage = ("connect", "database is locked", "unable to open", "shutting down", "terminat")
+    if (
+        exc.connection_invalidated
+        or isinstance(exc.orig, OSError)
+        or any(n in text for n in outage)
+    ):
+        return DATABASE_DOWN
+    return None

@@ -8,6 +8,8 @@ from fastapi import Depends, Query
 from pydantic import BaseModel
 
 T = TypeVar("T")
+# Beyond this no list has items; databases refuse offsets past 2^63-1 with an error.
+MAX_OFFSET = 2**31 - 1
 
 
 class PageParams(BaseModel):
@@ -19,7 +21,7 @@ class PageParams(BaseModel):
 
 def _page_params(
     limit: Annotated[int, Query(ge=1, le=500, description="Items per page")] = 50,
-    offset: Annotated[int, Query(ge=0, description="Items to skip")] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Items to skip")] = 0,
 ) -> PageParams:
     return PageParams(limit=limit, offset=offset)
 

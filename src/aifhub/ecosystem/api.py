@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, status
 
 from aifhub.core.db import DbSession
+from aifhub.core.validation import Id
 from aifhub.ecosystem import schemas, training
 from aifhub.ecosystem.api_partners import router as partners_router
 from aifhub.ecosystem.models import Course, CourseSession, Enrolment
@@ -65,7 +66,7 @@ async def add_session(
 
 
 @router.post("/training/sessions/{session_id}/enrolments", status_code=status.HTTP_201_CREATED)
-async def enrol(db: DbSession, user: CurrentUser, session_id: int) -> schemas.EnrolmentRead:
+async def enrol(db: DbSession, user: CurrentUser, session_id: Id) -> schemas.EnrolmentRead:
     """Enrol in a session: a seat, or the waiting list when it is full."""
     e = await training.enrol(db, user, session_id)
     mine = dict((x.id, p) for x, p in await training.my_enrolments(db, user))
@@ -79,13 +80,13 @@ async def my_enrolments(db: DbSession, user: CurrentUser) -> list[schemas.Enrolm
 
 
 @router.post("/training/enrolments/{enrolment_id}/cancel")
-async def cancel(db: DbSession, user: CurrentUser, enrolment_id: int) -> schemas.EnrolmentRead:
+async def cancel(db: DbSession, user: CurrentUser, enrolment_id: Id) -> schemas.EnrolmentRead:
     """Cancel an enrolment; the first person waiting takes the seat."""
     return _enrolment(await training.cancel(db, user, enrolment_id))
 
 
 @router.get("/training/sessions/{session_id}/roster")
-async def roster(db: DbSession, user: CurrentUser, session_id: int) -> list[schemas.EnrolmentRead]:
+async def roster(db: DbSession, user: CurrentUser, session_id: Id) -> list[schemas.EnrolmentRead]:
     """Who is enrolled and waiting on a session, with names and e-mails (training staff)."""
     return [
         _enrolment(e).model_copy(update={"name": u.name, "email": u.email})
@@ -95,7 +96,7 @@ async def roster(db: DbSession, user: CurrentUser, session_id: int) -> list[sche
 
 @router.post("/training/sessions/{session_id}/attendance")
 async def attendance(
-    db: DbSession, user: CurrentUser, session_id: int, body: schemas.AttendanceIn
+    db: DbSession, user: CurrentUser, session_id: Id, body: schemas.AttendanceIn
 ) -> list[schemas.EnrolmentRead]:
     """Record attendance (training staff)."""
     rows = await training.mark_attendance(
@@ -106,7 +107,7 @@ async def attendance(
 
 @router.get("/training/enrolments/{enrolment_id}/certificate")
 async def certificate(
-    request: Request, db: DbSession, user: CurrentUser, enrolment_id: int
+    request: Request, db: DbSession, user: CurrentUser, enrolment_id: Id
 ) -> schemas.CertificateRead:
     """The certificate of attendance (printable page: /training/certificates/{id})."""
     e, person, cs, course = await training.certificate(db, user, enrolment_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from aifhub.core.db import DbSession
+from aifhub.core.validation import Id
 from aifhub.ecosystem import partners, schemas, talent
 from aifhub.ecosystem.models import IntroState, OfferKind, PartnerKind, Stage
 from aifhub.identity.deps import CurrentUser
@@ -73,7 +74,7 @@ async def list_introductions(
 
 @router.post("/introductions/{intro_id}/decision")
 async def decide(
-    db: DbSession, user: CurrentUser, intro_id: int, body: schemas.DecisionIn
+    db: DbSession, user: CurrentUser, intro_id: Id, body: schemas.DecisionIn
 ) -> schemas.IntroductionRead:
     """Accept or decline an introduction (the partner's contact, or staff)."""
     intro = await partners.decide(db, user, intro_id, accept=body.accept, note=body.note)
@@ -82,7 +83,7 @@ async def decide(
 
 @router.post("/introductions/{intro_id}/outcome")
 async def outcome(
-    db: DbSession, user: CurrentUser, intro_id: int, body: schemas.OutcomeIn
+    db: DbSession, user: CurrentUser, intro_id: Id, body: schemas.OutcomeIn
 ) -> schemas.IntroductionRead:
     """Record what came of an accepted introduction."""
     intro = await partners.record_outcome(
@@ -109,7 +110,7 @@ async def create_offer(
 
 
 @router.post("/talent/offers/{offer_id}/close")
-async def close_offer(db: DbSession, user: CurrentUser, offer_id: int) -> schemas.OfferRead:
+async def close_offer(db: DbSession, user: CurrentUser, offer_id: Id) -> schemas.OfferRead:
     """Close an offer."""
     return schemas.OfferRead.model_validate(await talent.close_offer(db, user, offer_id))
 

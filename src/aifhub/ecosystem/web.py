@@ -8,6 +8,7 @@ from fastapi.responses import Response
 from aifhub.core.db import DbSession
 from aifhub.core.errors import AppError
 from aifhub.core.i18n import N_
+from aifhub.core.validation import Id
 from aifhub.ecosystem import partners, talent, training
 from aifhub.identity.service import list_orgs
 from aifhub.web.deps import PageUser
@@ -52,7 +53,7 @@ async def training_page(request: Request, db: DbSession, user: PageUser) -> Resp
 
 @router.post("/training/sessions/{session_id}/enrol")
 async def enrol(
-    request: Request, db: DbSession, user: PageUser, session_id: int, form: CsrfForm
+    request: Request, db: DbSession, user: PageUser, session_id: Id, form: CsrfForm
 ) -> Response:
     """Enrol (or join the waiting list)."""
     try:
@@ -71,7 +72,7 @@ async def enrol(
 
 @router.post("/training/enrolments/{enrolment_id}/cancel")
 async def cancel(
-    request: Request, db: DbSession, user: PageUser, enrolment_id: int, form: CsrfForm
+    request: Request, db: DbSession, user: PageUser, enrolment_id: Id, form: CsrfForm
 ) -> Response:
     """Cancel an enrolment."""
     try:
@@ -85,7 +86,7 @@ async def cancel(
 
 @router.get("/training/certificates/{enrolment_id}")
 async def certificate(
-    request: Request, db: DbSession, user: PageUser, enrolment_id: int
+    request: Request, db: DbSession, user: PageUser, enrolment_id: Id
 ) -> Response:
     """A printable certificate of attendance."""
     e, person, cs, course = await training.certificate(db, user, enrolment_id)

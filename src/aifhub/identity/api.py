@@ -8,9 +8,11 @@ from aifhub.core import audit
 from aifhub.core.db import DbSession
 from aifhub.core.errors import NotAuthenticated, PermissionDenied
 from aifhub.core.pagination import Page, Pagination
+from aifhub.core.validation import Id
 from aifhub.identity import credentials, projects, schemas, service
 from aifhub.identity.deps import CurrentPrincipal, CurrentUser, StaffUser
 from aifhub.identity.models import ApiToken, Invitation, Organisation, OrgMembership, Project, User
+from aifhub.identity.throttle import LoginLimits
 
 router = APIRouter(tags=["identity"])
 
@@ -91,8 +93,7 @@ async def login_for_token(
         email=body.email,
         password=body.password,
         client_addr=client,
-        max_failures=settings.login_max_failures,
-        window_s=settings.login_window_s,
+        limits=LoginLimits.from_settings(settings),
     )
     if user is None:
         await db.commit()  # keep the failed attempt for rate limiting
@@ -119,7 +120,7 @@ async def create_token(
 
 
 @router.delete("/tokens/{token_id}")
-async def revoke_token(db: DbSession, user: CurrentUser, token_id: int) -> schemas.TokenRead:
+async def revoke_token(db: DbSession, user: CurrentUser, token_id: Id) -> schemas.TokenRead:
     """Revoke one of one's tokens."""
     return schemas.TokenRead.model_validate(await credentials.revoke_token(db, user, token_id))
 
@@ -187,7 +188,7 @@ async def add_org_member(
 
 @router.patch("/organisations/{slug}/members/{user_id}")
 async def change_org_member(
-    db: DbSession, user: CurrentUser, slug: str, user_id: int, body: schemas.OrgMemberUpdate
+    db: DbSession, user: CurrentUser, slug: str, user_id: Id, body: schemas.OrgMemberUpdate
 ) -> schemas.OrgMemberRead:
     """Change a member's role."""
     m = await service.change_org_member_role(db, user, slug, user_id=user_id, role=body.role)
@@ -197,7 +198,7 @@ async def change_org_member(
 
 
 @router.delete("/organisations/{slug}/members/{user_id}", status_code=204)
-async def remove_org_member(db: DbSession, user: CurrentUser, slug: str, user_id: int) -> None:
+async def remove_org_member(db: DbSession, user: CurrentUser, slug: str, user_id: Id) -> None:
     """Remove a member, or leave."""
     await service.remove_org_member(db, user, slug, user_id=user_id)
 
@@ -219,7 +220,7 @@ async def my_invitations(db: DbSession, user: CurrentUser) -> list[schemas.Invit
 
 @router.post("/invitations/{invitation_id}/accept")
 async def accept_invitation(
-    db: DbSession, user: CurrentUser, invitation_id: int
+    db: DbSession, user: CurrentUser, invitation_id: Id
 ) -> schemas.InvitationRead:
     """Accept an invitation and join the organisation."""
     inv = await service.accept_invitation(db, user, invitation_id)
@@ -302,7 +303,7 @@ async def add_project_member(
 
 @router.patch("/projects/{slug}/members/{user_id}")
 async def change_project_member(
-    db: DbSession, user: CurrentUser, slug: str, user_id: int, body: schemas.ProjectMemberUpdate
+    db: DbSession, user: CurrentUser, slug: str, user_id: Id, body: schemas.ProjectMemberUpdate
 ) -> schemas.ProjectMemberRead:
     """Change a member's project role (PI, manager, member)."""
     m = await projects.change_project_member_role(db, user, slug, user_id=user_id, role=body.role)
@@ -312,7 +313,7 @@ async def change_project_member(
 
 
 @router.delete("/projects/{slug}/members/{user_id}", status_code=204)
-async def remove_project_member(db: DbSession, user: CurrentUser, slug: str, user_id: int) -> None:
+async def remove_project_member(db: DbSession, user: CurrentUser, slug: str, user_id: Id) -> None:
     """Remove a member from a project, or leave it."""
     await projects.remove_project_member(db, user, slug, user_id=user_id)
 
@@ -331,7 +332,7 @@ async def list_users(
 
 @router.put("/users/{user_id}/staff-roles")
 async def set_staff_roles(
-    db: DbSession, user: StaffUser, user_id: int, body: schemas.StaffRolesUpdate
+    db: DbSession, user: StaffUser, user_id: Id, body: schemas.StaffRolesUpdate
 ) -> schemas.UserRead:
     """Replace a user's staff roles (staff admins)."""
     return _user(await service.set_staff_roles(db, user, user_id=user_id, roles=body.roles))
@@ -344,7 +345,7 @@ async def list_audit(
     page: Pagination,
     action: str | None = None,
     object_type: str | None = None,
-    actor_id: int | None = None,
+    actor_id: Id | None = None,
 ) -> Page[schemas.AuditEventRead]:
     """The audit log, newest first (staff)."""
     rows, total = await audit.list_events(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aifhub.core import audit, context
@@ -22,7 +23,7 @@ from aifhub.core.errors import (
     TooManyRequests,
 )
 from aifhub.core.security import new_token, token_digest, verify_password
-from aifhub.identity import schemas
+from aifhub.identity import schemas, throttle
 from aifhub.identity.models import (
     ApiToken,
     ExternalIdentity,
@@ -33,6 +34,7 @@ from aifhub.identity.models import (
     WebSession,
 )
 from aifhub.identity.service import create_user, get_user_by_email
+from aifhub.identity.throttle import LoginLimits
 
 TOKEN_PREFIX = "aifh_"
 
@@ -53,27 +55,22 @@ async def authenticate(
     email: str,
     password: str,
     client_addr: str | None,
-    max_failures: int,
-    window_s: int,
+    limits: LoginLimits,
 ) -> User | None:
-    """Check a password; records the attempt and refuses when too many failed recently.
+    """Check a password, after the throttle (per account and per address) lets the attempt in.
 
-    Returns None on a wrong password: the caller commits the recorded attempt, then fails.
+    Raises TooManyRequests (with the seconds to wait) before any hash is computed when the
+    account or the address must wait. Returns None on a wrong password.
     """
     email = email.strip().lower()
-    since = utcnow() - timedelta(seconds=window_s)
-    conditions = [LoginAttempt.email == email]
-    if client_addr:
-        conditions.append(LoginAttempt.client_addr == client_addr)
-    failures = await session.scalar(
-        select(func.count()).where(
-            or_(*conditions), LoginAttempt.success.is_(False), LoginAttempt.at > since
-        )
+    wait = await throttle.claim_attempt(
+        session, email=email, client_addr=client_addr, limits=limits
     )
-    if (failures or 0) >= max_failures:
+    if wait:
+        seconds = math.ceil(wait)
         raise TooManyRequests(
-            f"Too many failed sign-in attempts; wait {window_s // 60} minutes and try again.",
-            retry_after_s=window_s,
+            f"Too many failed sign-in attempts; wait {seconds} seconds and try again.",
+            retry_after_s=seconds,
         )
     user = await get_user_by_email(session, email)
     ok = verify_password(user.password_hash if user else None, password)
@@ -81,6 +78,7 @@ async def authenticate(
     session.add(LoginAttempt(email=email, client_addr=client_addr, success=ok, at=utcnow()))
     if not ok or user is None:
         return None
+    await throttle.record_success(session, email=email, client_addr=client_addr)
     # What this request changes next (the token or session it opens) is the user's doing.
     context.set_actor(user.id, user.email)
     return user
@@ -154,7 +152,11 @@ async def resolve_token(session: AsyncSession, secret: str) -> Principal:
     # Touch at most once a minute: a token used by a busy client must not write on every call.
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         token.last_used_at = now
-    return Principal(user=user, via="token", scopes=frozenset(token.scopes))
+    scopes = frozenset(token.scopes)
+    # Staff powers travel only with the 'admin' scope: a read or write token of a staff member
+    # acts as an ordinary user (writes still need 'write', checked in deps.current_principal).
+    user.staff_powers_withheld = "admin" not in scopes
+    return Principal(user=user, via="token", scopes=scopes)
 
 
 # ---------------------------------------------------------------- browser sessions

@@ -67,13 +67,20 @@ class User(Base):
         back_populates="user", lazy="selectin", cascade="all, delete-orphan"
     )
 
+    # Not a column: set for one request made with an API token that lacks the 'admin' scope,
+    # so every staff check below sees an ordinary user (see credentials.resolve_token).
+    staff_powers_withheld = False
+
     @property
     def roles(self) -> set[str]:
+        """The staff roles in force for this request (none through a token without 'admin')."""
+        if self.staff_powers_withheld:
+            return set()
         return {g.role for g in self.staff_roles}
 
     @property
     def is_staff(self) -> bool:
-        return bool(self.staff_roles)
+        return bool(self.roles)
 
     def has_role(self, *roles: str) -> bool:
         """True when the user holds any of these staff roles (admin holds all)."""
@@ -229,3 +236,18 @@ class LoginAttempt(Base):
     client_addr: Mapped[str | None] = mapped_column(String(64))
     success: Mapped[bool]
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins counted per account ("account:<email>") or per address ("addr:<ip>").
+
+    One row per key, updated atomically before a password is checked, so several web processes
+    share the count and parallel attempts cannot slip past it.
+    """
+
+    __tablename__ = "login_throttles"
+
+    key: Mapped[str] = mapped_column(String(400), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failure_at: Mapped[datetime | None]
+    next_allowed_at: Mapped[datetime | None]

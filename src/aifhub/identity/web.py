@@ -10,11 +10,13 @@ from fastapi.responses import RedirectResponse, Response
 from aifhub.core import context, i18n
 from aifhub.core.db import DbSession
 from aifhub.core.errors import AppError, TooManyRequests
+from aifhub.core.validation import Id
 from aifhub.identity import credentials, schemas, service
 from aifhub.identity import projects as project_service
 from aifhub.identity.deps import SESSION_COOKIE
 from aifhub.identity.models import User
 from aifhub.identity.oidc import oidc_providers
+from aifhub.identity.throttle import LoginLimits
 from aifhub.identity.web_common import TOKEN_SCOPES, choices, failed, is_htmx, page
 from aifhub.identity.web_orgs import router as orgs_router
 from aifhub.identity.web_projects import router as projects_router
@@ -81,12 +83,18 @@ async def login(request: Request, db: DbSession, form: AnonCsrfForm) -> Response
             email=email,
             password=str(form.get("password") or ""),
             client_addr=_client(request),
-            max_failures=settings.login_max_failures,
-            window_s=settings.login_window_s,
+            limits=LoginLimits.from_settings(settings),
         )
     except TooManyRequests as exc:
-        errors = {"__all__": exc.detail}
-        return page(
+        seconds = int(exc.extra["retry_after_s"])
+        errors = {
+            "__all__": gettext(
+                request,
+                "Too many failed sign-in attempts; wait %(seconds)s seconds and try again.",
+                seconds=seconds,
+            )
+        }
+        response = page(
             request,
             "identity/login.html",
             429,
@@ -95,6 +103,8 @@ async def login(request: Request, db: DbSession, form: AnonCsrfForm) -> Response
             values=values,
             errors=errors,
         )
+        response.headers["Retry-After"] = str(seconds)
+        return response
     if user is None:
         await db.commit()  # the failed attempt counts towards the rate limit
         errors = {"__all__": gettext(request, "Wrong e-mail or password.")}
@@ -178,7 +188,7 @@ async def dashboard(request: Request, db: DbSession, user: PageUser) -> Response
 
 @router.post("/invitations/{invitation_id}/accept")
 async def accept_invitation(
-    request: Request, db: DbSession, user: PageUser, form: CsrfForm, invitation_id: int
+    request: Request, db: DbSession, user: PageUser, form: CsrfForm, invitation_id: Id
 ) -> Response:
     """Join an organisation through an invitation."""
     await service.accept_invitation(db, user, invitation_id)
@@ -250,7 +260,7 @@ async def create_token(request: Request, db: DbSession, user: PageUser, form: Cs
 
 @router.post("/account/tokens/{token_id}/revoke")
 async def revoke_token(
-    request: Request, db: DbSession, user: PageUser, form: CsrfForm, token_id: int
+    request: Request, db: DbSession, user: PageUser, form: CsrfForm, token_id: Id
 ) -> Response:
     """Revoke one of my tokens."""
     token = await credentials.revoke_token(db, user, token_id)

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from aifhub.core.db import DbSession
 from aifhub.core.errors import AppError
 from aifhub.core.pagination import Pagination
+from aifhub.core.validation import Id
 from aifhub.identity import projects as project_service
 from aifhub.identity import schemas, service
 from aifhub.identity.models import OrgRole, StaffRole, User
@@ -152,7 +153,7 @@ async def add_member(
 
 
 async def _member_row(
-    request: Request, db: DbSession, user: User, slug: str, user_id: int, status: int, error: str
+    request: Request, db: DbSession, user: User, slug: str, user_id: Id, status: int, error: str
 ) -> Response:
     org = await service.get_org(db, user, slug)
     rows = [(m, u) for m, u in await service.list_org_members(db, user, slug) if u.id == user_id]
@@ -170,7 +171,7 @@ async def _member_row(
 
 @router.post("/organisations/{slug}/members/{user_id}/role")
 async def change_role(
-    request: Request, db: DbSession, user: PageUser, form: CsrfForm, slug: str, user_id: int
+    request: Request, db: DbSession, user: PageUser, form: CsrfForm, slug: str, user_id: Id
 ) -> Response:
     """Change a member's role (HTMX swaps the row; without JS the page reloads)."""
     role = str(form.get("role") or "")
@@ -192,7 +193,7 @@ async def change_role(
 
 @router.post("/organisations/{slug}/members/{user_id}/remove")
 async def remove_member(
-    request: Request, db: DbSession, user: PageUser, form: CsrfForm, slug: str, user_id: int
+    request: Request, db: DbSession, user: PageUser, form: CsrfForm, slug: str, user_id: Id
 ) -> Response:
     """Remove a member (or leave, for oneself)."""
     try:

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from aifhub.core.db import DbSession
 from aifhub.core.errors import AppError
 from aifhub.core.pagination import Pagination
+from aifhub.core.validation import Id
 from aifhub.identity import projects as project_service
 from aifhub.identity import schemas, service
 from aifhub.identity.models import Organisation, ProjectRole, StaffRole, User
@@ -129,7 +130,7 @@ async def add_member(
 
 
 async def _row(
-    request: Request, db: DbSession, user: User, slug: str, user_id: int, status: int, error: str
+    request: Request, db: DbSession, user: User, slug: str, user_id: Id, status: int, error: str
 ) -> Response:
     project = await project_service.get_project(db, user, slug)
     members = await project_service.list_project_members(db, user, slug)
@@ -148,7 +149,7 @@ async def _row(
 
 @router.post("/projects/{slug}/members/{user_id}/role")
 async def change_role(
-    request: Request, db: DbSession, user: PageUser, form: CsrfForm, slug: str, user_id: int
+    request: Request, db: DbSession, user: PageUser, form: CsrfForm, slug: str, user_id: Id
 ) -> Response:
     """Change a member's project role; the last PI is kept (HTMX swaps the row)."""
     role = str(form.get("role") or "")
@@ -172,7 +173,7 @@ async def change_role(
 
 @router.post("/projects/{slug}/members/{user_id}/remove")
 async def remove_member(
-    request: Request, db: DbSession, user: PageUser, form: CsrfForm, slug: str, user_id: int
+    request: Request, db: DbSession, user: PageUser, form: CsrfForm, slug: str, user_id: Id
 ) -> Response:
     """Remove a member (or leave); never the last PI."""
     try:

@@ -12,6 +12,7 @@ from aifhub.core import audit
 from aifhub.core.db import DbSession
 from aifhub.core.errors import AppError, PermissionDenied
 from aifhub.core.pagination import Pagination
+from aifhub.core.validation import Id
 from aifhub.identity import service
 from aifhub.identity.models import StaffRole, User
 from aifhub.identity.web_common import STAFF_ROLES, choices, failed, page
@@ -93,7 +94,7 @@ async def set_roles(
     user: StaffPageUser,
     form: CsrfForm,
     pg: Pagination,
-    user_id: int,
+    user_id: Id,
 ) -> Response:
     """Replace a user's staff roles (staff admins); the last admin is kept."""
     _require_admin(user)

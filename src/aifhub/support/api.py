@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Request, UploadFile, status
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile, status
 from fastapi.responses import FileResponse
 from sqlalchemy import select
 
 from aifhub.core.db import DbSession
 from aifhub.core.errors import NotFound
 from aifhub.core.pagination import Page, Pagination
+from aifhub.core.validation import Id
 from aifhub.identity.deps import CurrentUser
 from aifhub.identity.models import Project, User
 from aifhub.support import attachments, dashboard, experts, kb, schemas, taxonomy, tickets
@@ -98,7 +99,7 @@ async def list_experts(
 
 @router.put("/support/experts/{user_id}")
 async def put_expert_profile(
-    db: DbSession, user: CurrentUser, user_id: int, body: schemas.ExpertProfileUpdate
+    db: DbSession, user: CurrentUser, user_id: Id, body: schemas.ExpertProfileUpdate
 ) -> schemas.ExpertRead:
     """Create or replace an expert's profile (the expert, or the support desk)."""
     p = await experts.upsert_profile(db, user, user_id, data=body)
@@ -109,7 +110,10 @@ async def put_expert_profile(
 
 @router.get("/support/dashboard")
 async def read_dashboard(
-    request: Request, db: DbSession, user: CurrentUser, window_days: int = 90
+    request: Request,
+    db: DbSession,
+    user: CurrentUser,
+    window_days: Annotated[int, Query(ge=1, le=3650, description="Days looked back")] = 90,
 ) -> schemas.DashboardRead:
     """Open tickets, SLA breaches, load per expert and median times (support desk)."""
     d = await dashboard.desk_dashboard(
@@ -172,7 +176,7 @@ async def list_tickets(
 
 
 @router.get("/tickets/{ticket_id}")
-async def read_ticket(db: DbSession, user: CurrentUser, ticket_id: int) -> schemas.TicketDetail:
+async def read_ticket(db: DbSession, user: CurrentUser, ticket_id: Id) -> schemas.TicketDetail:
     """A ticket with its thread."""
     t, msgs = await tickets.thread(db, user, ticket_id)
     base = await ticket_read(db, user, t)
@@ -197,7 +201,7 @@ async def post_message(
     request: Request,
     db: DbSession,
     user: CurrentUser,
-    ticket_id: int,
+    ticket_id: Id,
     body: Annotated[str, Form(min_length=1, max_length=20_000)],
     files: Annotated[list[UploadFile] | None, File()] = None,
 ) -> schemas.MessageRead:
@@ -227,7 +231,7 @@ async def post_message(
 
 @router.get("/tickets/{ticket_id}/attachments/{attachment_id}")
 async def download_attachment(
-    request: Request, db: DbSession, user: CurrentUser, ticket_id: int, attachment_id: int
+    request: Request, db: DbSession, user: CurrentUser, ticket_id: Id, attachment_id: Id
 ) -> FileResponse:
     """Download an attachment of a visible ticket."""
     t = await tickets.get_ticket(db, user, ticket_id)
@@ -249,7 +253,7 @@ async def download_attachment(
 
 @router.post("/tickets/{ticket_id}/transition")
 async def transition(
-    db: DbSession, user: CurrentUser, ticket_id: int, body: schemas.TransitionIn
+    db: DbSession, user: CurrentUser, ticket_id: Id, body: schemas.TransitionIn
 ) -> schemas.TicketRead:
     """Move a ticket to another state (409 names the allowed moves)."""
     return await ticket_read(db, user, await tickets.transition(db, user, ticket_id, to=body.to))
@@ -257,7 +261,7 @@ async def transition(
 
 @router.post("/tickets/{ticket_id}/assign")
 async def assign(
-    db: DbSession, user: CurrentUser, ticket_id: int, body: schemas.AssignIn
+    db: DbSession, user: CurrentUser, ticket_id: Id, body: schemas.AssignIn
 ) -> schemas.TicketRead:
     """Assign a ticket to an expert (support desk)."""
     t = await tickets.assign(
@@ -271,7 +275,7 @@ async def assign(
 
 
 @router.get("/tickets/{ticket_id}/proposals")
-async def proposals(db: DbSession, user: CurrentUser, ticket_id: int) -> list[schemas.ProposalRead]:
+async def proposals(db: DbSession, user: CurrentUser, ticket_id: Id) -> list[schemas.ProposalRead]:
     """The best-matching available experts for a ticket, with reasons (support desk)."""
     return [
         schemas.ProposalRead(
@@ -288,7 +292,7 @@ async def proposals(db: DbSession, user: CurrentUser, ticket_id: int) -> list[sc
 
 @router.post("/tickets/{ticket_id}/rating")
 async def rate(
-    db: DbSession, user: CurrentUser, ticket_id: int, body: schemas.RatingIn
+    db: DbSession, user: CurrentUser, ticket_id: Id, body: schemas.RatingIn
 ) -> schemas.TicketRead:
     """Rate the help received (1-5) once the ticket is resolved."""
     t = await tickets.rate(db, user, ticket_id, rating=body.rating, comment=body.comment)

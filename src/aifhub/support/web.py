@@ -11,6 +11,7 @@ from starlette.datastructures import UploadFile
 from aifhub.core.db import DbSession
 from aifhub.core.errors import AppError
 from aifhub.core.i18n import N_
+from aifhub.core.validation import Id
 from aifhub.identity.projects import list_projects
 from aifhub.support import attachments, dashboard, experts, kb, schemas, tickets
 from aifhub.support.api import max_attachment_bytes, sla_policy
@@ -100,7 +101,7 @@ async def _detail(
     request: Request,
     db: DbSession,
     user: PageUser,
-    ticket_id: int,
+    ticket_id: Id,
     status_code: int = 200,
     error: str | None = None,
 ) -> Response:
@@ -124,7 +125,7 @@ async def _detail(
 
 
 @router.get("/support/tickets/{ticket_id}")
-async def ticket_page(request: Request, db: DbSession, user: PageUser, ticket_id: int) -> Response:
+async def ticket_page(request: Request, db: DbSession, user: PageUser, ticket_id: Id) -> Response:
     """A ticket, its thread and what I can do with it."""
     return await _detail(request, db, user, ticket_id)
 
@@ -133,7 +134,7 @@ async def _act(
     request: Request,
     db: DbSession,
     user: PageUser,
-    ticket_id: int,
+    ticket_id: Id,
     work: Callable[[], Awaitable[object]],
 ) -> Response:
     try:
@@ -147,7 +148,7 @@ async def _act(
 
 @router.post("/support/tickets/{ticket_id}/reply")
 async def reply(
-    request: Request, db: DbSession, user: PageUser, ticket_id: int, form: CsrfForm
+    request: Request, db: DbSession, user: PageUser, ticket_id: Id, form: CsrfForm
 ) -> Response:
     """Add a message, with optional attachments."""
     body = str(form.get("body") or "").strip()
@@ -172,7 +173,7 @@ async def reply(
 
 @router.post("/support/tickets/{ticket_id}/move")
 async def move(
-    request: Request, db: DbSession, user: PageUser, ticket_id: int, form: CsrfForm
+    request: Request, db: DbSession, user: PageUser, ticket_id: Id, form: CsrfForm
 ) -> Response:
     """Move the ticket to another state."""
     to = str(form.get("to") or "")
@@ -183,7 +184,7 @@ async def move(
 
 @router.post("/support/tickets/{ticket_id}/assign")
 async def assign(
-    request: Request, db: DbSession, user: PageUser, ticket_id: int, form: CsrfForm
+    request: Request, db: DbSession, user: PageUser, ticket_id: Id, form: CsrfForm
 ) -> Response:
     """Assign the ticket to an expert (desk)."""
     expert_id = int(str(form.get("expert_id") or 0) or 0)
@@ -198,7 +199,7 @@ async def assign(
 
 @router.post("/support/tickets/{ticket_id}/rate")
 async def rate(
-    request: Request, db: DbSession, user: PageUser, ticket_id: int, form: CsrfForm
+    request: Request, db: DbSession, user: PageUser, ticket_id: Id, form: CsrfForm
 ) -> Response:
     """Rate the help received."""
     raw = str(form.get("rating") or "0")

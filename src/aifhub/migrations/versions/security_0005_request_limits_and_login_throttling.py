@@ -19,8 +19,15 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass
+    op.create_table(
+        "login_throttles",
+        sa.Column("key", sa.String(length=400), nullable=False),
+        sa.Column("failures", sa.Integer(), nullable=False),
+        sa.Column("last_failure_at", aifhub.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("next_allowed_at", aifhub.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_login_throttles")),
+    )
 
 
 def downgrade() -> None:
-    pass
+    op.drop_table("login_throttles")
