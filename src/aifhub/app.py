@@ -34,9 +34,11 @@ from aifhub.recommend.api import router as recommend_router
 from aifhub.storage import store_for
 from aifhub.support import attachments
 from aifhub.support.api import router as support_router
+from aifhub.web.apidocs import install_api_docs
 from aifhub.web.setup import install_web
 
 API_PREFIX = "/api/v1"
+API_DOCS = f"{API_PREFIX}/docs"
 
 
 def api_routers() -> list[APIRouter]:
@@ -121,7 +123,7 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
         version=__version__,
         summary="The one-stop platform of an AI Factory",
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
+        docs_url=None,  # served by install_api_docs, without a CDN
         redoc_url=None,
         lifespan=lifespan,
         dependencies=[Depends(reject_nul_bytes)],
@@ -133,6 +135,7 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
     install_error_handlers(app)
     install_metrics(app)
     install_web(app)
+    install_api_docs(app, docs_path=API_DOCS, openapi_path=f"{API_PREFIX}/openapi.json")
 
     @app.middleware("http")
     async def _request_context(
@@ -152,7 +155,7 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
     # Strict-Transport-Security only where the site is served over HTTPS: over plain HTTP it
     # would be ignored at best, and would pin a development host at worst.
     https = settings.secure_cookies or settings.base_url.startswith("https://")
-    app.add_middleware(SecurityHeaders, hsts=https, docs_path=app.docs_url)
+    app.add_middleware(SecurityHeaders, hsts=https, docs_path=API_DOCS)
 
     for router in api_routers():
         app.include_router(router, prefix=API_PREFIX)

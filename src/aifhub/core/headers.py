@@ -9,13 +9,12 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
-# The OpenAPI page (Swagger UI) is FastAPI's: a script and a stylesheet from a CDN and one
-# inline start-up script. It renders no user content, and only it gets this policy.
+# The OpenAPI page (Swagger UI, served from this server, see web/apidocs.py): nothing but its
+# own files and the API it documents.
 DOCS_CSP = (
-    "default-src 'none'; script-src 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
-    "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
-    "form-action 'self'"
+    "default-src 'none'; script-src 'self'; style-src 'self'; "
+    "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'; form-action 'self'"
 )
 HSTS = "max-age=31536000; includeSubDomains"
 
