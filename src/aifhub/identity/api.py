@@ -81,7 +81,9 @@ async def update_me(db: DbSession, user: CurrentUser, body: schemas.UserUpdate) 
 
 
 @router.post("/me/email-verification", status_code=status.HTTP_202_ACCEPTED)
-async def resend_verification(request: Request, db: DbSession, user: CurrentUser) -> schemas.UserRead:
+async def resend_verification(
+    request: Request, db: DbSession, user: CurrentUser
+) -> schemas.UserRead:
     """Send a new link that verifies one's e-mail address (nothing when already verified)."""
     settings = request.app.state.settings
     await verification.send_verification(

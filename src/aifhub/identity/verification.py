@@ -37,9 +37,7 @@ def _serializer(secret_key: str) -> URLSafeTimedSerializer:
 def verification_token(secret_key: str, user: User) -> str:
     """The signed token of a verification link for the user's current address."""
     # The random part makes each link distinct, so a resend is a new message.
-    return _serializer(secret_key).dumps(
-        {"u": user.id, "e": user.email, "r": secrets.token_hex(4)}
-    )
+    return _serializer(secret_key).dumps({"u": user.id, "e": user.email, "r": secrets.token_hex(4)})
 
 
 def verification_link(base_url: str, token: str) -> str:
