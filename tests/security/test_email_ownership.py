@@ -11,6 +11,7 @@ import re
 import types
 from datetime import timedelta
 
+import httpx
 import itsdangerous.timed
 import pytest
 from sqlalchemy import func, select
@@ -23,6 +24,7 @@ from aifhub.identity.models import ApiToken, ExternalIdentity, OrgMembership, Us
 from aifhub.identity.service import get_user_by_email
 
 from ..factories import PASSWORD, make_org, make_user, token_for
+from ..identity.test_oidc import Browser, sign_in
 from ..web.helpers import HTML, csrf_of
 
 LINK = re.compile(r"https?://\S+/account/verify-email\?token=\S+")
@@ -216,3 +218,29 @@ async def test_unverified_account_gets_no_federated_link_nor_roles(db):
     )
     assert not other.email_verified and other.roles == set()
     assert await db.scalar(select(func.count()).select_from(User)) == 3
+
+
+@pytest.mark.slow
+async def test_real_provider_sign_in_never_enters_the_squatters_account(aifhub_url, db):
+    # Mallory registered the victim's address first and keeps its password.
+    squatter = await make_user(db, "ada@example.eu", verified=False)
+    browser = Browser()
+    try:
+        me = await sign_in(browser, aifhub_url, "ada")  # the victim, at a real OpenID provider
+        assert me.status_code == 200, me.text
+        body = me.json()
+    finally:
+        await browser.close()
+    assert body["id"] != squatter.id and body["email"] == "ada@example.eu"
+    assert body["email_verified"] is True and body["staff_roles"] == ["admin", "support"]
+    # The squatter's password opens nothing any more: the address went to its proven owner.
+    async with httpx.AsyncClient(base_url=aifhub_url) as http:
+        r = await http.post(
+            "/api/v1/tokens/login",
+            json={"email": "ada@example.eu", "password": PASSWORD, "name": "mallory"},
+        )
+    assert r.status_code == 401
+    await db.commit()
+    await db.refresh(squatter)
+    assert not squatter.is_active and squatter.roles == set()
+    assert list(await db.scalars(select(ExternalIdentity.user_id))) == [body["id"]]
