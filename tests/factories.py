@@ -13,15 +13,21 @@ PASSWORD = "correct horse battery"
 
 
 async def make_user(
-    db: AsyncSession, email: str, *, name: str | None = None, staff: tuple[str, ...] = ()
+    db: AsyncSession,
+    email: str,
+    *,
+    name: str | None = None,
+    staff: tuple[str, ...] = (),
+    verified: bool = True,
 ) -> User:
-    """A local user with the standard test password, committed."""
+    """A local user with the standard test password (address verified unless told), committed."""
     user = await create_user(
         db,
         email=email,
         name=name or email.split("@")[0].title(),
         password=PASSWORD,
         staff_roles=staff,
+        email_verified=verified,
     )
     await db.commit()
     return user
@@ -73,3 +79,23 @@ async def make_project(
     r = await client.post("/api/v1/projects", json=body, headers=headers)
     assert r.status_code == 201, r.text
     return r.json()
+
+
+async def join_org(
+    client: httpx.AsyncClient,
+    owner: dict[str, str],
+    slug: str,
+    email: str,
+    member: dict[str, str],
+    *,
+    role: str = "member",
+) -> None:
+    """Bring someone into an organisation the only way there is: invited, then accepting."""
+    r = await client.post(
+        f"/api/v1/organisations/{slug}/invitations",
+        json={"email": email, "role": role},
+        headers=owner,
+    )
+    assert r.status_code == 201, r.text
+    r = await client.post(f"/api/v1/invitations/{r.json()['id']}/accept", headers=member)
+    assert r.status_code == 200, r.text

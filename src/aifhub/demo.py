@@ -133,11 +133,20 @@ async def load_demo(settings: Settings) -> bool:
             context.begin(None, actor_label="demo-loader")
             for email, name, roles, _ in STAFF:
                 await service.create_user(
-                    session, email=email, name=name, password=DEMO_PASSWORD, staff_roles=roles
+                    session,
+                    email=email,
+                    name=name,
+                    password=DEMO_PASSWORD,
+                    staff_roles=roles,
+                    email_verified=True,
                 )
             for slug, name, kind, country, sectors, owner, members, projects in ORGS:
                 owner_user = await service.create_user(
-                    session, email=owner, name=owner.split("@")[0].title(), password=DEMO_PASSWORD
+                    session,
+                    email=owner,
+                    name=owner.split("@")[0].title(),
+                    password=DEMO_PASSWORD,
+                    email_verified=True,
                 )
                 await service.create_org(
                     session,
@@ -147,15 +156,18 @@ async def load_demo(settings: Settings) -> bool:
                     ),
                 )
                 for email in members:
-                    await service.create_user(
+                    member = await service.create_user(
                         session,
                         email=email,
                         name=email.split("@")[0].title(),
                         password=DEMO_PASSWORD,
+                        email_verified=True,
                     )
-                    await service.add_org_member(
+                    # Members join as everyone does: invited, then accepting.
+                    inv = await service.invite(
                         session, owner_user, slug, email=email, role="member"
                     )
+                    await service.accept_invitation(session, member, inv.id)
                 for p_slug, p_name, sector, desc in projects:
                     await project_service.create_project(
                         session,

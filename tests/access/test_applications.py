@@ -8,6 +8,7 @@ from aifhub.access.models import Application, ApplicationItem
 from aifhub.core.audit import AuditEvent
 from aifhub.core.mail import MailMessage
 
+from ..factories import join_org
 from .helpers import api_user, body, create, post, world
 
 
@@ -107,11 +108,7 @@ async def test_amounts_outside_bounds_and_durations_refused(client, db):
 async def test_applicant_who_is_not_pi_is_refused(client, db):
     w = await world(client, db)
     member = await api_user(db, "member@a.example")
-    await client.post(
-        f"/api/v1/organisations/{w.org}/members",
-        json={"email": "member@a.example", "role": "member"},
-        headers=w.pi,
-    )
+    await join_org(client, w.pi, w.org, "member@a.example", member)
     r = await client.post(
         f"/api/v1/projects/{w.project}/members",
         json={"email": "member@a.example", "role": "member"},

@@ -38,7 +38,11 @@ async def _seed_users(url: str, emails: list[str]) -> None:
     async with make_sessionmaker(engine)() as session:
         for email in emails:
             await create_user(
-                session, email=email, name=email.split("@")[0].title(), password=PASSWORD
+                session,
+                email=email,
+                name=email.split("@")[0].title(),
+                password=PASSWORD,
+                email_verified=True,  # seeded by the operator
             )
         await session.commit()
     await engine.dispose()
@@ -152,12 +156,17 @@ def test_cli_journey(server: str, tmp_path: Path) -> None:
         "health",
     )
     assert r.returncode == 0, r.stderr
-    r = cli(ada, "orgs", "add-member", "ada-lab", "bob@example.eu", "--role", "admin")
-    assert r.returncode == 0 and "admin" in r.stdout, r.stderr
+    # Bob joins the organisation by accepting Ada's invitation.
+    r = cli(ada, "orgs", "invite", "ada-lab", "bob@example.eu", "--role", "admin")
+    assert r.returncode == 0 and "Invited bob@example.eu as admin" in r.stdout, r.stderr
+    login(bob, server, "bob@example.eu")
+    r = cli(bob, "orgs", "invitations", "--json")
+    invitation = json.loads(r.stdout)[0]
+    assert invitation["org_slug"] == "ada-lab"
+    r = cli(bob, "orgs", "accept", str(invitation["id"]))
+    assert r.returncode == 0 and "joined 'ada-lab' as admin" in r.stdout, r.stderr
     r = cli(ada, "orgs", "set-role", "ada-lab", "ada@example.eu", "member")
     assert r.returncode == 1 and "last owner" in r.stderr
-    r = cli(ada, "orgs", "remove-member", "ada-lab", "bob@example.eu")
-    assert r.returncode == 0, r.stderr
     r = cli(ada, "projects", "add-member", "llm-fr", "bob@example.eu")
     assert r.returncode == 0, r.stderr
     r = cli(ada, "projects", "set-role", "llm-fr", "bob@example.eu", "manager")
@@ -187,10 +196,11 @@ def test_cli_journey(server: str, tmp_path: Path) -> None:
     assert r.returncode == 1 and "404" in r.stderr
 
     # Bob (manager) cannot demote the PI; the error says why.
-    login(bob, server, "bob@example.eu")
     r = cli(bob, "projects", "set-role", "llm-fr", "ada@example.eu", "member")
     assert r.returncode == 1 and "Only a PI" in r.stderr
     r = cli(ada, "projects", "remove-member", "llm-fr", "bob@example.eu")
+    assert r.returncode == 0, r.stderr
+    r = cli(ada, "orgs", "remove-member", "ada-lab", "bob@example.eu")
     assert r.returncode == 0, r.stderr
 
     # Tokens: create a read-only one, use it through the environment, revoke it.

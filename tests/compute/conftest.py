@@ -22,7 +22,7 @@ from aifhub.compute.tasks import deliver, ingest_accounting, poll_states, send_c
 from aifhub.core.config import Settings
 from aifhub.core.db import make_sessionmaker, utcnow
 
-from ..factories import api_user, make_org, make_project
+from ..factories import api_user, join_org, make_org, make_project
 
 SITE_TOML = """
 [compute]
@@ -89,6 +89,7 @@ async def world(client, db, engine, compute_settings: Settings) -> Any:
     outsider = await api_user(db, "outsider@other.eu")
     await make_org(client, pi, "lab")
     await make_project(client, pi, "proj", "lab")
+    await join_org(client, pi, "lab", "member@lab.eu", member)
     r = await client.post(
         "/api/v1/projects/proj/members",
         json={"email": "member@lab.eu", "role": "member"},

@@ -22,7 +22,7 @@ from aifhub.identity.models import (
     WebSession,
 )
 
-from ..factories import api_user, make_org, make_project, make_user, token_for
+from ..factories import api_user, join_org, make_org, make_project, make_user, token_for
 
 # What "nothing changed" compares; login attempts and token last-use stamps are bookkeeping.
 SNAPSHOT_TABLES = [
@@ -96,10 +96,7 @@ async def make_world(client: httpx.AsyncClient, db: AsyncSession) -> World:
     await make_org(client, ada, "ada-lab")
     await make_project(client, ada, "ada-proj", "ada-lab")
     await make_project(client, ada, "ada-private", "ada-lab")
-    r = await client.post(
-        "/api/v1/organisations/ada-lab/members", json={"email": "bob@example.eu"}, headers=ada
-    )
-    assert r.status_code == 201, r.text
+    await join_org(client, ada, "ada-lab", "bob@example.eu", bob)
     r = await client.post(
         "/api/v1/projects/ada-proj/members", json={"email": "bob@example.eu"}, headers=ada
     )

@@ -49,14 +49,16 @@ async def test_each_change_writes_one_audit_row(client, db):
             "org.update",
             "ada",
         ),
+        # Nobody joins without consent: Bob is invited, then accepts.
         (
             ada,
             "POST",
-            "/organisations/o2/members",
+            "/organisations/o2/invitations",
             {"email": "bob@example.eu"},
-            "org.member_add",
+            "org.invite",
             "ada",
         ),
+        (w.bob, "POST", "/invitations/{invitation}/accept", None, "org.invite_accept", "bob"),
         (
             ada,
             "PATCH",
@@ -125,7 +127,7 @@ async def test_each_change_writes_one_audit_row(client, db):
         events = await _new_events(db, since)
         assert [e.action for e in events] == [action], path
         event = events[0]
-        expected_id = {"ada": w.ada_id, "eve": w.eve_id}[actor]
+        expected_id = {"ada": w.ada_id, "bob": w.bob_id, "eve": w.eve_id}[actor]
         assert (event.actor_id, event.actor_label) == (expected_id, f"{actor}@example.eu"), action
         assert event.client_addr == "10.1.2.3"
 

@@ -11,7 +11,7 @@ OUTSIDER_CALLS = [
     ("GET", "/organisations/ada-lab", None),
     ("PATCH", "/organisations/ada-lab", {"name": "Pwned"}),
     ("GET", "/organisations/ada-lab/members", None),
-    ("POST", "/organisations/ada-lab/members", {"email": "eve@example.eu", "role": "owner"}),
+    ("POST", "/organisations/ada-lab/invitations", {"email": "eve@example.eu", "role": "owner"}),
     ("PATCH", "/organisations/ada-lab/members/{ada}", {"role": "member"}),
     ("DELETE", "/organisations/ada-lab/members/{bob}", None),
     ("POST", "/organisations/ada-lab/invitations", {"email": "eve@example.eu"}),
@@ -58,7 +58,6 @@ async def test_outsider_listings_hide_other_tenants(client, db):
 # A plain member of Ada's organisation and project: may read, may not manage.
 MEMBER_WRITES = [
     ("PATCH", "/organisations/ada-lab", {"name": "Pwned"}, "owners and admins"),
-    ("POST", "/organisations/ada-lab/members", {"email": "eve@example.eu"}, "owners and admins"),
     ("PATCH", "/organisations/ada-lab/members/{ada}", {"role": "member"}, "owners and admins"),
     ("PATCH", "/organisations/ada-lab/members/{bob}", {"role": "owner"}, "owners and admins"),
     ("DELETE", "/organisations/ada-lab/members/{ada}", None, "owners and admins"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..factories import join_org
 from .api_helpers import assert_problem, make_world, snapshot
 
 API = "/api/v1"
@@ -22,9 +23,6 @@ async def test_duplicates_are_409(client, db):
     await _refused(client, db, w.ada, "POST", "/projects", proj, 409, "'eve-proj' is taken")
     dup = {"email": "BOB@example.eu"}
     await _refused(
-        client, db, w.ada, "POST", "/organisations/ada-lab/members", dup, 409, "already a member"
-    )
-    await _refused(
         client, db, w.ada, "POST", "/projects/ada-proj/members", dup, 409, "already a member"
     )
     await _refused(
@@ -41,9 +39,6 @@ async def test_duplicates_are_409(client, db):
 async def test_unknown_users_are_404_with_a_hint(client, db):
     w = await make_world(client, db)
     ghost = {"email": "ghost@example.eu"}
-    await _refused(
-        client, db, w.ada, "POST", "/organisations/ada-lab/members", ghost, 404, "invitation"
-    )
     await _refused(client, db, w.ada, "POST", "/projects/ada-proj/members", ghost, 404, "invite")
     role = {"role": "member"}
     await _refused(
@@ -95,7 +90,7 @@ async def test_admin_cannot_name_owners(client, db):
     assert r.status_code == 200
     body = {"email": "eve@example.eu", "role": "owner"}
     await _refused(
-        client, db, w.bob, "POST", "/organisations/ada-lab/members", body, 403, "Only owners"
+        client, db, w.bob, "POST", "/organisations/ada-lab/invitations", body, 403, "Only owners"
     )
     await _refused(
         client,
@@ -141,7 +136,8 @@ async def test_manager_cannot_grant_or_remove_pi(client, db):
         403,
         "Only a PI",
     )
-    # A manager may add plain members and change the project itself.
+    # A manager may add plain members (of the organisation) and change the project itself.
+    await join_org(client, w.ada, "ada-lab", "eve@example.eu", w.eve)
     r = await client.post(
         f"{API}/projects/ada-proj/members", json={"email": "eve@example.eu"}, headers=w.bob
     )

@@ -17,7 +17,7 @@ API = "/api/v1"
 WRITES = [
     ("POST", "/organisations", {"slug": "ro-org", "name": "R", "kind": "sme", "country": "FR"}),
     ("PATCH", "/organisations/ada-lab", {"name": "Changed"}),
-    ("POST", "/organisations/ada-lab/members", {"email": "eve@example.eu"}),
+    ("POST", "/organisations/ada-lab/invitations", {"email": "eve@example.eu"}),
     ("POST", "/organisations/ada-lab/invitations", {"email": "x@example.eu"}),
     (
         "POST",

@@ -61,7 +61,8 @@ def test_claim_value_reaches_nested_claims():
 
 
 async def test_nested_claims_create_user_with_mapped_roles(db):
-    user = await federated_login(db, provider=FEDERATION, claims=claims())
+    # Roles reach only an account whose address is proven: here the provider vouches for it.
+    user = await federated_login(db, provider=FEDERATION, claims=claims(email_verified=True))
     await db.commit()
     assert user.email == "grace@uni.example" and user.name == "Grace Hopper"
     assert user.roles == {"admin", "reviewer"}
@@ -74,7 +75,7 @@ async def test_nested_claims_create_user_with_mapped_roles(db):
 
 
 async def test_role_dropped_by_the_provider_is_withdrawn_manual_ones_stay(db):
-    user = await federated_login(db, provider=FEDERATION, claims=claims())
+    user = await federated_login(db, provider=FEDERATION, claims=claims(email_verified=True))
     user.staff_roles.append(StaffRoleGrant(role="expert"))  # granted by a staff admin
     await db.commit()
     again = await federated_login(db, provider=FEDERATION, claims=claims(entitlements=[]))

@@ -1,4 +1,5 @@
-"""Sandbox attack tests: the compute fixtures, on a site whose local cluster is sandboxed."""
+"""Fixtures of the attack tests: the compute world on a sandboxed local cluster, a real SMTP
+server, a real OpenID provider and aifhub server."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import pytest
 from aifhub.core.config import Settings
 
 from ..compute.conftest import world  # noqa: F401  (uses the compute_settings below)
+from ..identity.test_oidc import aifhub_url, openid_provider  # noqa: F401 (fixtures, by name)
+from ..smtp_server import smtp_server  # noqa: F401 (a fixture, used by name)
 
 SITE_TOML = """
 [compute]

@@ -7,6 +7,9 @@ import re
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from aifhub.identity import service
+from aifhub.identity.service import get_user_by_email
+
 from ..factories import PASSWORD, make_user
 
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -40,3 +43,15 @@ async def user_and_login(
     """Create a user, sign in, return the CSRF token."""
     await make_user(db, email, staff=staff)
     return await login(client, email)
+
+
+async def join_by_invitation(
+    db: AsyncSession, slug: str, owner_email: str, member_email: str, role: str = "member"
+) -> None:
+    """The owner invites, the member accepts (the only way into an organisation), committed."""
+    owner = await get_user_by_email(db, owner_email)
+    member = await get_user_by_email(db, member_email)
+    assert owner is not None and member is not None
+    inv = await service.invite(db, owner, slug, email=member_email, role=role)
+    await service.accept_invitation(db, member, inv.id)
+    await db.commit()

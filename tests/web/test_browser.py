@@ -69,9 +69,17 @@ def test_user_journey_in_the_browser(live_server, browser, artifacts_dir):
     page.click("#invite button[type=submit]")
     page.wait_for_url(f"{url}/organisations/quantix")
     assert "Invitation sent to newcomer@example.eu." in page.content()
-    page.fill("#add-email", "nadia@neuroscan.example")
-    page.click("#add-member button[type=submit]")
+    # Nadia joins by accepting an invitation (nobody is added without consent).
+    page.fill("#invite-email", "nadia@neuroscan.example")
+    page.click("#invite button[type=submit]")
     page.wait_for_url(f"{url}/organisations/quantix")
+    nadia = browser.new_context(locale="en-GB").new_page()
+    _sign_in(nadia, url, "nadia@neuroscan.example")
+    nadia.locator("#invitations li", has_text="quantix").locator("button").click()
+    nadia.wait_for_url(f"{url}/")
+    assert "Invitation accepted" in nadia.locator(".flash-success").inner_text()
+    nadia.context.close()
+    page.reload()
     _shot(page, artifacts_dir, "organisation")
 
     # open a project

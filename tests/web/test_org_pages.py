@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from aifhub.identity.models import Invitation, Organisation, OrgMembership
 
 from ..factories import make_user
-from .helpers import HTML, login, user_and_login
+from .helpers import HTML, join_by_invitation, login, user_and_login
 
 ORG = {"slug": "acme", "name": "Acme", "kind": "sme", "country": "FR", "sectors": ["health"]}
 
@@ -74,16 +74,10 @@ async def test_members_invite_add_role_and_last_owner(client, db):
     )
     assert again.status_code == 422 and "already has a pending invitation" in again.text
     assert await db.scalar(select(func.count()).select_from(Invitation)) == 1
-    bad = await client.post(
-        "/organisations/acme/members",
-        data={"csrf_token": csrf, "email": "ghost@example.eu", "role": "member"},
-    )
-    assert bad.status_code == 422 and "send an invitation instead" in bad.text
-    r = await client.post(
-        "/organisations/acme/members",
-        data={"csrf_token": csrf, "email": "bob@example.eu", "role": "admin"},
-    )
-    assert r.status_code == 303
+    # No direct add any more: Bob joins by accepting an invitation.
+    page = await client.get("/organisations/acme", headers=HTML)
+    assert 'id="add-member"' not in page.text
+    await join_by_invitation(db, "acme", "ada@example.eu", "bob@example.eu", "admin")
     page = await client.get("/organisations/acme", headers=HTML)
     assert "bob@example.eu" in page.text
     ada_id = await db.scalar(select(OrgMembership.user_id).where(OrgMembership.role == "owner"))
@@ -102,10 +96,7 @@ async def test_role_change_with_htmx_swaps_the_row(client, db):
     bob = await make_user(db, "bob@example.eu")
     csrf = await user_and_login(client, db, "ada@example.eu")
     await _org(client, csrf)
-    await client.post(
-        "/organisations/acme/members",
-        data={"csrf_token": csrf, "email": "bob@example.eu", "role": "member"},
-    )
+    await join_by_invitation(db, "acme", "ada@example.eu", "bob@example.eu")
     r = await client.post(
         f"/organisations/acme/members/{bob.id}/role",
         data={"role": "admin"},
@@ -145,10 +136,7 @@ async def test_a_plain_member_gets_403_on_manager_actions(client, db):
     await make_user(db, "bob@example.eu")
     csrf = await user_and_login(client, db, "ada@example.eu")
     await _org(client, csrf)
-    await client.post(
-        "/organisations/acme/members",
-        data={"csrf_token": csrf, "email": "bob@example.eu", "role": "member"},
-    )
+    await join_by_invitation(db, "acme", "ada@example.eu", "bob@example.eu")
     bob_csrf = await login(client, "bob@example.eu")
     page = await client.get("/organisations/acme", headers=HTML)
     assert page.status_code == 200 and "Send invitation" not in page.text
@@ -158,4 +146,4 @@ async def test_a_plain_member_gets_403_on_manager_actions(client, db):
         headers=HTML,
     )
     assert r.status_code == 403
-    assert await db.scalar(select(func.count()).select_from(Invitation)) == 0
+    assert await db.scalar(select(func.count()).select_from(Invitation)) == 1  # Bob's own, accepted

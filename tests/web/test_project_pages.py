@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from aifhub.identity.models import Project, ProjectMember
 
 from ..factories import make_user
-from .helpers import HTML, login, user_and_login
+from .helpers import HTML, join_by_invitation, login, user_and_login
 
 
 async def _setup(client, db):
@@ -70,6 +70,13 @@ async def test_members_roles_and_last_pi(client, db):
     )
     assert r.status_code == 422 and "invite them to the organisation first" in r.text
     assert 'value="nobody@example.eu"' in r.text
+    # Bob has an account but is outside the organisation: the same answer, nothing added.
+    r = await client.post(
+        "/projects/llm-fr/members",
+        data={"csrf_token": csrf, "email": "bob@example.eu", "role": "manager"},
+    )
+    assert r.status_code == 422 and "invite them to the organisation first" in r.text
+    await join_by_invitation(db, "lab", "pi@example.eu", "bob@example.eu")
     r = await client.post(
         "/projects/llm-fr/members",
         data={"csrf_token": csrf, "email": "bob@example.eu", "role": "manager"},
@@ -126,10 +133,12 @@ async def test_another_organisations_project_is_404(client, db):
 async def test_a_plain_member_gets_403_when_managing(client, db):
     bob = await make_user(db, "bob@example.eu")
     csrf = await _setup(client, db)
-    await client.post(
+    await join_by_invitation(db, "lab", "pi@example.eu", "bob@example.eu")
+    r = await client.post(
         "/projects/llm-fr/members",
         data={"csrf_token": csrf, "email": "bob@example.eu", "role": "member"},
     )
+    assert r.status_code == 303
     bob_csrf = await login(client, "bob@example.eu")
     page = await client.get("/projects/llm-fr", headers=HTML)
     assert page.status_code == 200 and "Add a member" not in page.text

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from aifhub.access import notifications, workflow
 from aifhub.access.allocations import allocate_application
 from aifhub.access.applications import get_application
+from aifhub.access.conflicts import refuse_conflict
 from aifhub.access.errors import ReviewsMissing
 from aifhub.access.models import AccessMode, Application, ApplicationItem, Review, ReviewState
 from aifhub.access.models import ApplicationState as S
@@ -70,6 +71,7 @@ async def start_assessment(session: AsyncSession, actor: User, app_id: int) -> A
     """Move a checked application into technical assessment."""
     require_assessor(actor)
     app = await get_application(session, actor, app_id, for_update=True)
+    await refuse_conflict(session, actor, app, role="assess")
     await workflow.move(app, "start_assessment", session=session)
     return app
 
@@ -78,6 +80,7 @@ async def send_to_peer_review(session: AsyncSession, actor: User, app_id: int) -
     """Close the technical assessment and open peer review (modes with a peer step)."""
     require_assessor(actor)
     app = await get_application(session, actor, app_id, for_update=True)
+    await refuse_conflict(session, actor, app, role="assess")
     workflow.target_of(app.state, "send_to_peer_review")
     spec = await _spec(session, app)
     if not spec.has_step("peer"):
@@ -97,6 +100,7 @@ async def request_changes(
     """Send an application back to its applicant with what to change."""
     require_assessor(actor)
     app = await get_application(session, actor, app_id, for_update=True)
+    await refuse_conflict(session, actor, app, role="assess")
     await workflow.move(app, "request_changes", session=session, reason=reason)
     project = await session.get(Project, app.project_id)
     assert project is not None
@@ -167,6 +171,7 @@ async def decide(
     workflow.target_of(app.state, action)
     if actor is not None:
         _require_decider(actor, spec)
+        await refuse_conflict(session, actor, app, role="decide")
         await _check_ready(session, app, spec)
     if action == "accept":
         await _set_granted(session, app, granted)
@@ -214,6 +219,7 @@ async def allocate_accepted(session: AsyncSession, actor: User, app_id: int) -> 
     """Create the allocations of an accepted application that was decided without them."""
     require_assessor(actor)
     app = await get_application(session, actor, app_id, for_update=True)
+    await refuse_conflict(session, actor, app, role="decide")
     workflow.target_of(app.state, "allocate")
     await allocate_application(session, app, spec=await _spec(session, app))
     return app

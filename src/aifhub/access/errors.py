@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aifhub.core.errors import Conflict, InvalidInput
+from aifhub.core.errors import Conflict, InvalidInput, PermissionDenied
 
 
 class IllegalTransition(Conflict):
@@ -23,7 +23,7 @@ class ReviewsMissing(Conflict):
     type, title = "reviews-missing", "Reviews missing"
 
 
-class ConflictOfInterest(Conflict):
-    """A reviewer who may not review this application."""
+class ConflictOfInterest(PermissionDenied):
+    """Someone who may not decide, assess or review this application (their own)."""
 
     type, title = "conflict-of-interest", "Conflict of interest"

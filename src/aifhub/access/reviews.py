@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aifhub.access import notifications
 from aifhub.access.applications import get_application
+from aifhub.access.conflicts import conflicted_user_ids, refuse_conflict
 from aifhub.access.decisions import require_assessor
-from aifhub.access.errors import ConflictOfInterest
 from aifhub.access.models import AccessMode, Application, Review, ReviewState
 from aifhub.access.models import ApplicationState as S
 from aifhub.access.modes import spec_of
 from aifhub.core import audit
 from aifhub.core.db import utcnow
 from aifhub.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from aifhub.identity.models import OrgMembership, Project, ProjectMember, StaffRole, User
+from aifhub.identity.models import StaffRole, StaffRoleGrant, User
 from aifhub.identity.service import get_user_by_email
 
 # The application states in which each step's reviews are assigned, and submitted.
@@ -26,25 +26,6 @@ ASSIGN_IN = {
 }
 SUBMIT_IN = {"technical": S.TECHNICAL_ASSESSMENT, "peer": S.PEER_REVIEW}
 REVIEWER_ROLES = (StaffRole.REVIEWER, StaffRole.EXPERT)
-
-
-async def has_conflict(session: AsyncSession, reviewer: User, app: Application) -> bool:
-    """True when the reviewer belongs to the applicant's organisation or project."""
-    project = await session.get(Project, app.project_id)
-    assert project is not None
-    found = await session.scalar(
-        select(
-            or_(
-                exists().where(
-                    OrgMembership.org_id == project.org_id, OrgMembership.user_id == reviewer.id
-                ),
-                exists().where(
-                    ProjectMember.project_id == project.id, ProjectMember.user_id == reviewer.id
-                ),
-            )
-        )
-    )
-    return bool(found)
 
 
 async def assign_reviewer(
@@ -65,17 +46,13 @@ async def assign_reviewer(
             f"{step.title()} reviewers are assigned while the application is {states}; "
             f"it is {app.state}."
         )
+    await refuse_conflict(session, actor, app, role="assess")
     reviewer = await get_user_by_email(session, reviewer_email)
     if reviewer is None or not reviewer.has_role(*REVIEWER_ROLES):
         raise InvalidInput(
             f"{reviewer_email} is not a staff reviewer or expert; give them that role first."
         )
-    if await has_conflict(session, reviewer, app):
-        raise ConflictOfInterest(
-            f"{reviewer.email} belongs to the applicant's organisation or project "
-            "and cannot review it; "
-            "choose another reviewer."
-        )
+    await refuse_conflict(session, reviewer, app, role="review", who=reviewer.email)
     review = Review(
         application_id=app.id,
         reviewer_id=reviewer.id,
@@ -101,6 +78,24 @@ async def assign_reviewer(
     )
     await notifications.review_assigned(session, app=app, reviewer=reviewer, step=step)
     return review
+
+
+async def eligible_reviewers(session: AsyncSession, app: Application) -> list[User]:
+    """Staff reviewers and experts free of conflict with this application (offered in pages)."""
+    staff = list(
+        await session.scalars(
+            select(User)
+            .join(StaffRoleGrant, StaffRoleGrant.user_id == User.id)
+            .where(
+                StaffRoleGrant.role.in_([*REVIEWER_ROLES, StaffRole.ADMIN]),
+                User.is_active.is_(True),
+            )
+            .distinct()
+            .order_by(User.email)
+        )
+    )
+    conflicted = await conflicted_user_ids(session, app, [u.id for u in staff])
+    return [u for u in staff if u.id not in conflicted]
 
 
 async def _my_review(
@@ -142,10 +137,7 @@ async def submit_review(
             f"{review.step.title()} reviews are submitted while the application is in "
             f"{SUBMIT_IN[review.step]}; it is {app.state}."
         )
-    if await has_conflict(session, actor, app):
-        raise ConflictOfInterest(
-            "You belong to the applicant's organisation or project; declare the conflict."
-        )
+    await refuse_conflict(session, actor, app, role="review")
     mode = await session.get(AccessMode, app.mode_id)
     assert mode is not None
     criteria = spec_of(mode).criteria

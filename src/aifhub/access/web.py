@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from aifhub.access import allocations, applications, card, decisions, reviews
+from aifhub.access import allocations, applications, card, conflicts, decisions, reviews
 from aifhub.access.modes import list_modes
 from aifhub.access.read import allocation_read, application_out, application_read, mode_read
 from aifhub.access.schemas import ApplicationCreate, ApplicationUpdate
@@ -146,8 +146,12 @@ async def application_page(request: Request, db: DbSession, user: PageUser, app_
     app = await applications.get_application(db, user, app_id)
     read = await application_out(db, app)
     review_rows = []
+    conflicted, reviewers = False, []
     if user.has_role("reviewer"):
         review_rows = await reviews.list_reviews(db, user, application_id=app_id)
+        # Staff of the applicant's organisation see no actions; others see only free reviewers.
+        conflicted = await conflicts.has_conflict(db, user, app)
+        reviewers = [] if conflicted else await reviews.eligible_reviewers(db, app)
     is_pi = await project_service.project_role(db, user, app.project_id) == "pi"
     return access_page(
         request,
@@ -155,6 +159,8 @@ async def application_page(request: Request, db: DbSession, user: PageUser, app_
         a=read,
         is_pi=is_pi,
         assessor=user.has_role("reviewer"),
+        conflicted=conflicted,
+        reviewers=reviewers,
         review_rows=review_rows,
         editable=read.state in applications.EDITABLE,
     )

@@ -91,11 +91,6 @@ class Organisations(Resource):
         """Members of an organisation and their roles."""
         return self._call("GET", f"/organisations/{slug}/members", builtins.list[OrgMemberRead])
 
-    def add_member(self, slug: str, email: str, *, role: str = "member") -> OrgMemberRead:
-        """Add an existing user (by e-mail) to an organisation."""
-        data = {"email": email, "role": role}
-        return self._call("POST", f"/organisations/{slug}/members", OrgMemberRead, json=data)
-
     def set_role(self, slug: str, user: int | str, role: str) -> OrgMemberRead:
         """Change a member's role; `user` is a user id or an e-mail."""
         uid = _member_id(self.members(slug), user, f"'{slug}'")
@@ -108,9 +103,17 @@ class Organisations(Resource):
         self._call("DELETE", f"/organisations/{slug}/members/{uid}", None)
 
     def invite(self, slug: str, email: str, *, role: str = "member") -> InvitationRead:
-        """Invite an e-mail address into an organisation."""
+        """Invite an e-mail address into an organisation: the only way in (they accept)."""
         data = {"email": email, "role": role}
         return self._call("POST", f"/organisations/{slug}/invitations", InvitationRead, json=data)
+
+    def invitations(self) -> builtins.list[InvitationRead]:
+        """Pending invitations addressed to me."""
+        return self._call("GET", "/invitations", builtins.list[InvitationRead])
+
+    def accept(self, invitation_id: int) -> InvitationRead:
+        """Accept an invitation addressed to me (my e-mail address must be verified)."""
+        return self._call("POST", f"/invitations/{invitation_id}/accept", InvitationRead)
 
 
 class Projects(Resource):
@@ -162,7 +165,7 @@ class Projects(Resource):
         return self._call("GET", f"/projects/{slug}/members", builtins.list[ProjectMemberRead])
 
     def add_member(self, slug: str, email: str, *, role: str = "member") -> ProjectMemberRead:
-        """Add a user (by e-mail) to a project with a role (pi, manager, member)."""
+        """Add a member of the project's organisation to it with a role (pi, manager, member)."""
         data = {"email": email, "role": role}
         return self._call("POST", f"/projects/{slug}/members", ProjectMemberRead, json=data)
 

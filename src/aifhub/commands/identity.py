@@ -146,19 +146,6 @@ def orgs_members(slug: str, as_json: JsonOpt = False) -> None:
     print_table(f"Members of {slug}", ["id", "e-mail", "name", "role"], rows)
 
 
-@orgs_app.command("add-member")
-@handles_errors
-def orgs_add_member(
-    slug: str,
-    email: str,
-    role: Annotated[str, typer.Option(help="owner, admin, member")] = "member",
-) -> None:
-    """Add an existing user to an organisation."""
-    with signed_in_client() as client:
-        m = client.organisations.add_member(slug, email, role=role)
-    console.print(f"[green]{m.email} is now {m.role} of '{slug}'.[/]")
-
-
 @orgs_app.command("set-role")
 @handles_errors
 def orgs_set_role(slug: str, email: str, role: str) -> None:
@@ -184,10 +171,31 @@ def orgs_invite(
     email: str,
     role: Annotated[str, typer.Option(help="owner, admin, member")] = "member",
 ) -> None:
-    """Invite an e-mail address into an organisation."""
+    """Invite an e-mail address into an organisation: the only way in (the invitee accepts)."""
     with signed_in_client() as client:
         inv = client.organisations.invite(slug, email, role=role)
     console.print(f"[green]Invited {inv.email} as {inv.role} until {inv.expires_at:%Y-%m-%d}.[/]")
+
+
+@orgs_app.command("invitations")
+@handles_errors
+def orgs_invitations(as_json: JsonOpt = False) -> None:
+    """Pending invitations addressed to you."""
+    with signed_in_client() as client:
+        invitations = client.organisations.invitations()
+    if as_json:
+        return print_json(invitations)
+    rows = [(i.id, i.org_slug, i.role, f"{i.expires_at:%Y-%m-%d}") for i in invitations]
+    print_table("Your invitations", ["id", "organisation", "role", "expires"], rows)
+
+
+@orgs_app.command("accept")
+@handles_errors
+def orgs_accept(invitation_id: int) -> None:
+    """Accept an invitation (your e-mail address must be verified)."""
+    with signed_in_client() as client:
+        inv = client.organisations.accept(invitation_id)
+    console.print(f"[green]You joined '{inv.org_slug}' as {inv.role}.[/]")
 
 
 # ---------------------------------------------------------------- projects
@@ -257,7 +265,7 @@ def projects_members(slug: str, as_json: JsonOpt = False) -> None:
 def projects_add_member(
     slug: str, email: str, role: Annotated[str, typer.Option(help="pi, manager, member")] = "member"
 ) -> None:
-    """Add a user to a project with a role."""
+    """Add a member of the project's organisation to the project (invite others first)."""
     with signed_in_client() as client:
         m = client.projects.add_member(slug, email, role=role)
     console.print(f"[green]{m.email} is now {m.role} of project '{slug}'.[/]")

@@ -253,7 +253,12 @@ async def load_ecosystem_demo(session: AsyncSession, *, admin_email: str) -> Non
         raise ValueError(f"the demo admin {admin_email} must exist first")
     for email, name, headline, skills, sectors, langs, cap in EXPERTS:
         user = await get_user_by_email(session, email) or await create_user(
-            session, email=email, name=name, password=PASSWORD, staff_roles=["expert"]
+            session,
+            email=email,
+            name=name,
+            password=PASSWORD,
+            staff_roles=["expert"],
+            email_verified=True,
         )
         await experts.upsert_profile(
             session,

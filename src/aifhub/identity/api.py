@@ -9,7 +9,7 @@ from aifhub.core.db import DbSession
 from aifhub.core.errors import NotAuthenticated, PermissionDenied
 from aifhub.core.pagination import Page, Pagination
 from aifhub.core.validation import Id
-from aifhub.identity import credentials, projects, schemas, service
+from aifhub.identity import credentials, projects, schemas, service, verification
 from aifhub.identity.deps import CurrentPrincipal, CurrentUser, StaffUser
 from aifhub.identity.models import ApiToken, Invitation, Organisation, OrgMembership, Project, User
 from aifhub.identity.throttle import LoginLimits
@@ -26,6 +26,7 @@ def _user(u: User) -> schemas.UserRead:
         is_active=u.is_active,
         staff_roles=sorted(u.roles),
         created_at=u.created_at,
+        email_verified=u.email_verified,
     )
 
 
@@ -79,6 +80,18 @@ async def read_me(user: CurrentUser) -> schemas.UserRead:
 async def update_me(db: DbSession, user: CurrentUser, body: schemas.UserUpdate) -> schemas.UserRead:
     """Change one's own name or language."""
     return _user(await service.update_user(db, user, data=body))
+
+
+@router.post("/me/email-verification", status_code=status.HTTP_202_ACCEPTED)
+async def resend_verification(
+    request: Request, db: DbSession, user: CurrentUser
+) -> schemas.UserRead:
+    """Send a new link that verifies one's e-mail address (nothing when already verified)."""
+    settings = request.app.state.settings
+    await verification.send_verification(
+        db, user, secret_key=settings.resolved_secret_key(), base_url=settings.base_url
+    )
+    return _user(user)
 
 
 @router.post("/tokens/login", status_code=status.HTTP_201_CREATED)
@@ -175,17 +188,6 @@ async def list_org_members(
     return [_org_member(m, u) for m, u in await service.list_org_members(db, user, slug)]
 
 
-@router.post("/organisations/{slug}/members", status_code=status.HTTP_201_CREATED)
-async def add_org_member(
-    db: DbSession, user: CurrentUser, slug: str, body: schemas.MemberAdd
-) -> schemas.OrgMemberRead:
-    """Add an existing user to an organisation."""
-    m = await service.add_org_member(db, user, slug, email=body.email, role=body.role)
-    member = await service.get_user_by_email(db, body.email)
-    assert member is not None
-    return _org_member(m, member)
-
-
 @router.patch("/organisations/{slug}/members/{user_id}")
 async def change_org_member(
     db: DbSession, user: CurrentUser, slug: str, user_id: Id, body: schemas.OrgMemberUpdate
@@ -207,7 +209,7 @@ async def remove_org_member(db: DbSession, user: CurrentUser, slug: str, user_id
 async def invite(
     db: DbSession, user: CurrentUser, slug: str, body: schemas.InvitationCreate
 ) -> schemas.InvitationRead:
-    """Invite an e-mail address into an organisation."""
+    """Invite an e-mail address into an organisation: the only way in (the invitee accepts)."""
     inv = await service.invite(db, user, slug, email=body.email, role=body.role)
     return _invitation(inv, slug)
 
@@ -294,7 +296,7 @@ async def list_project_members(
 async def add_project_member(
     db: DbSession, user: CurrentUser, slug: str, body: schemas.ProjectMemberAdd
 ) -> schemas.ProjectMemberRead:
-    """Add a user to a project with a role."""
+    """Add a member of the project's organisation to the project with a role."""
     m = await projects.add_project_member(db, user, slug, email=body.email, role=body.role)
     u = await db.get(User, m.user_id)
     assert u is not None

@@ -230,8 +230,10 @@ async def federated_login(
     """Find or create the user behind verified OIDC claims; the first login creates them.
 
     Staff roles follow `role_claims`: a mapped role is granted, and a role the previous login's
-    claims mapped but this login's do not is withdrawn. An existing local account is linked only
-    when the provider says the e-mail is verified.
+    claims mapped but this login's do not is withdrawn; roles are granted only to an account
+    whose e-mail is verified. A first sign-in links to an existing account only when the
+    provider vouches for the e-mail and that account's address was verified; an unverified
+    account holding the address is never entered (see `_release_unverified`).
     """
     subject = str(claims.get("sub") or "")
     if not subject:
@@ -242,38 +244,51 @@ async def federated_login(
         )
     )
     roles = mapped_roles(provider, claims)
+    vouched = provider.trust_email or _truthy(claims.get("email_verified"))
+    claimed = claim_value(claims, provider.email_claim)
     previous: set[str] = set()
     if link is not None:
         user = await session.get(User, link.user_id)
         assert user is not None
         _check_active(user)
         previous = mapped_roles(provider, link.claims or {})
+        if vouched and not user.email_verified and _same_email(claimed, user.email):
+            user.email_verified_at = utcnow()
     else:
-        email = claim_value(claims, provider.email_claim)
-        if not email or not isinstance(email, str) or "@" not in email:
+        if not claimed or not isinstance(claimed, str) or "@" not in claimed:
             raise InvalidInput(
                 f"The identity provider sent no usable e-mail claim '{provider.email_claim}':"
                 " allow aifhub to read your e-mail address at the provider, or ask the"
                 " factory's staff to set `email_claim` for this provider."
             )
+        email = claimed
         name = claim_value(claims, provider.name_claim) or email.split("@")[0]
-        user = await get_user_by_email(session, email)
-        if user is None:
-            user = await create_user(session, email=email, name=str(name)[:200], password=None)
+        existing = await get_user_by_email(session, email)
+        if existing is not None and not vouched:
+            _check_active(existing)
+            raise Conflict(
+                f"An account with e-mail {existing.email} already exists and "
+                f"'{provider.label}' does not say this e-mail is verified: sign in with "
+                "that account's password instead, or verify the e-mail at the provider."
+            )
+        if existing is not None and not existing.email_verified:
+            await _release_unverified(session, existing, provider=provider)
+            existing = None
+        if existing is None:
+            user = await create_user(
+                session, email=email, name=str(name)[:200], password=None, email_verified=vouched
+            )
         else:
+            user = existing
             _check_active(user)
-            if not (provider.trust_email or _truthy(claims.get("email_verified"))):
-                raise Conflict(
-                    f"An account with e-mail {user.email} already exists and "
-                    f"'{provider.label}' does not say this e-mail is verified: sign in with "
-                    "that account's password instead, or verify the e-mail at the provider."
-                )
         link = ExternalIdentity(user_id=user.id, provider=provider.name, subject=subject)
         session.add(link)
     context.set_actor(user.id, user.email)
     link.claims = {k: v for k, v in claims.items() if isinstance(v, str | int | bool | list | dict)}
     link.last_login_at = utcnow()
-    granted = sorted(roles - user.roles)
+    # Claims speak for the provider's account; they reach an aifhub account only once its
+    # address is proven, so a look-alike account never inherits staff roles.
+    granted = sorted(roles - user.roles) if user.email_verified else []
     withdrawn = sorted((previous - roles) & user.roles)
     for role in granted:
         user.staff_roles.append(StaffRoleGrant(role=role))
@@ -292,6 +307,44 @@ async def federated_login(
         )
     await audit.record(session, "user.federated_login", "user", user.id, provider=provider.name)
     return user
+
+
+def _same_email(claimed: Any, email: str) -> bool:
+    return isinstance(claimed, str) and claimed.strip().lower() == email
+
+
+async def _release_unverified(session: AsyncSession, user: User, *, provider: OIDCProvider) -> None:
+    """Free an address held by an account that never proved it, for its proven owner.
+
+    Whoever registered it first (perhaps to squat it) is never signed in as, merged with or
+    linked to the person the provider vouches for: the squatting account is disabled, its
+    password, sessions, tokens and links removed, and its e-mail replaced by a placeholder;
+    the proven owner gets a fresh account. Staff can re-attach it if it was theirs after all.
+    """
+    released = user.email
+    user.email = f"released-{user.id}@unverified.invalid"
+    user.password_hash = None
+    user.is_active = False
+    for ws in await session.scalars(select(WebSession).where(WebSession.user_id == user.id)):
+        await session.delete(ws)
+    tokens = await session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    )
+    for token in tokens:
+        token.revoked_at = utcnow()
+    for ext in await session.scalars(
+        select(ExternalIdentity).where(ExternalIdentity.user_id == user.id)
+    ):
+        await session.delete(ext)
+    await session.flush()
+    await audit.record(
+        session,
+        "user.email_released",
+        "user",
+        user.id,
+        email=released,
+        by=f"oidc:{provider.name}",
+    )
 
 
 def _check_active(user: User) -> None:

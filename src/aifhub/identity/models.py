@@ -63,6 +63,9 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     locale: Mapped[str] = mapped_column(String(8), default="en")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the owner of `email` proved it (a link sent there, a trusted provider, staff); an
+    # unverified address accepts no invitation and links to no federated identity.
+    email_verified_at: Mapped[datetime | None]
     staff_roles: Mapped[list[StaffRoleGrant]] = relationship(
         back_populates="user", lazy="selectin", cascade="all, delete-orphan"
     )
@@ -81,6 +84,10 @@ class User(Base):
     @property
     def is_staff(self) -> bool:
         return bool(self.roles)
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
     def has_role(self, *roles: str) -> bool:
         """True when the user holds any of these staff roles (admin holds all)."""

@@ -21,7 +21,7 @@ from aifhub.identity.models import (
     StaffRole,
     User,
 )
-from aifhub.identity.service import ORG_MANAGERS, get_user_by_email, org_role
+from aifhub.identity.service import ORG_MANAGERS, org_role
 
 PROJECT_MANAGERS = (ProjectRole.PI.value, ProjectRole.MANAGER.value)
 
@@ -191,14 +191,26 @@ async def _count_pis(session: AsyncSession, project_id: int) -> int:
 async def add_project_member(
     session: AsyncSession, actor: User, slug: str, *, email: str, role: str
 ) -> ProjectMember:
-    """Add a user to a project (PI and managers); only a PI names another PI."""
+    """Add a member of the project's organisation (PI and managers); only a PI names a PI.
+
+    Nobody joins an organisation without accepting an invitation, so adding one of its members
+    to one of its projects needs no further consent; anyone else is invited to the
+    organisation first. The answer is the same whether an outsider has an account or not.
+    """
     project = await get_project(session, actor, slug)
     await _require_project_manager(session, actor, project)
     if role == ProjectRole.PI:
         await _require_pi(session, actor, project)
-    user = await get_user_by_email(session, email)
+    user = await session.scalar(
+        select(User)
+        .join(OrgMembership, OrgMembership.user_id == User.id)
+        .where(OrgMembership.org_id == project.org_id, User.email == email.strip().lower())
+    )
     if user is None:
-        raise NotFound(f"No user with e-mail {email}; invite them to the organisation first.")
+        raise NotFound(
+            f"{email} is not a member of this project's organisation; invite them to the"
+            " organisation first, then add them once they have accepted."
+        )
     if await project_role(session, user, project.id):
         raise Conflict(f"{user.email} is already a member of project '{project.slug}'.")
     m = ProjectMember(project_id=project.id, user_id=user.id, role=ProjectRole(role).value)

@@ -41,6 +41,7 @@ class UserRead(Read):
     is_active: bool
     staff_roles: list[str] = []
     created_at: datetime
+    email_verified: bool = False
 
 
 class StaffRolesUpdate(Strict):

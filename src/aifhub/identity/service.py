@@ -12,6 +12,7 @@ from sqlalchemy.orm import aliased
 from aifhub.core import audit
 from aifhub.core.db import utcnow
 from aifhub.core.errors import Conflict, NotFound, PermissionDenied
+from aifhub.core.mail import queue_mail
 from aifhub.core.security import hash_password
 from aifhub.identity import schemas
 from aifhub.identity.models import (
@@ -23,6 +24,7 @@ from aifhub.identity.models import (
     StaffRoleGrant,
     User,
 )
+from aifhub.identity.verification import require_verified
 
 ORG_MANAGERS = (OrgRole.OWNER.value, OrgRole.ADMIN.value)
 INVITATION_DAYS = 14
@@ -48,8 +50,13 @@ async def create_user(
     password: str | None,
     staff_roles: Iterable[str] = (),
     locale: str = "en",
+    email_verified: bool = False,
 ) -> User:
-    """Create a local (or federated, without password) user; e-mails are unique."""
+    """Create a local (or federated, without password) user; e-mails are unique.
+
+    `email_verified` only for addresses someone vouches for: staff or the CLI creating the
+    account, the demo, a trusted identity provider. Self-registration proves it by a link.
+    """
     email = _email(email)
     if await get_user_by_email(session, email):
         raise Conflict(f"A user with e-mail {email} already exists.")
@@ -58,11 +65,14 @@ async def create_user(
         name=name.strip(),
         password_hash=hash_password(password) if password else None,
         locale=locale,
+        email_verified_at=utcnow() if email_verified else None,
         staff_roles=[StaffRoleGrant(role=StaffRole(r).value) for r in dict.fromkeys(staff_roles)],
     )
     session.add(user)
     await session.flush()
-    await audit.record(session, "user.create", "user", user.id, email=email)
+    await audit.record(
+        session, "user.create", "user", user.id, email=email, email_verified=email_verified
+    )
     return user
 
 
@@ -222,29 +232,6 @@ async def list_org_members(
     return [(m, u) for m, u in rows.all()]
 
 
-async def add_org_member(
-    session: AsyncSession, actor: User, slug: str, *, email: str, role: str
-) -> OrgMembership:
-    """Add an existing user to an organisation (owners and admins)."""
-    org = await get_org(session, actor, slug)
-    await _require_org_manager(session, actor, org)
-    user = await get_user_by_email(session, email)
-    if user is None:
-        raise NotFound(f"No user with e-mail {email}; send an invitation instead.")
-    if await org_role(session, user, org.id):
-        raise Conflict(f"{user.email} is already a member of '{org.slug}'.")
-    if role == OrgRole.OWNER and await org_role(session, actor, org.id) != OrgRole.OWNER:
-        if not actor.has_role(StaffRole.ADMIN):
-            raise PermissionDenied("Only owners can name other owners.")
-    membership = OrgMembership(org_id=org.id, user_id=user.id, role=OrgRole(role).value)
-    session.add(membership)
-    await session.flush()
-    await audit.record(
-        session, "org.member_add", "organisation", org.slug, user=user.email, role=role
-    )
-    return membership
-
-
 async def _membership(session: AsyncSession, org: Organisation, user_id: int) -> OrgMembership:
     m = await session.scalar(
         select(OrgMembership).where(
@@ -310,8 +297,17 @@ async def invite(
     org = await get_org(session, actor, slug)
     await _require_org_manager(session, actor, org)
     email = _email(email)
-    existing = await get_user_by_email(session, email)
-    if existing and await org_role(session, existing, org.id):
+    if role == OrgRole.OWNER and await org_role(session, actor, org.id) != OrgRole.OWNER:
+        if not actor.has_role(StaffRole.ADMIN):
+            raise PermissionDenied("Only owners can invite other owners.")
+    # Members are listed on the organisation's page, so saying so reveals nothing new; whether
+    # an account exists for any other address is never said (same answer, same mail).
+    member = await session.scalar(
+        select(OrgMembership.id)
+        .join(User, User.id == OrgMembership.user_id)
+        .where(OrgMembership.org_id == org.id, User.email == email)
+    )
+    if member:
         raise Conflict(f"{email} is already a member of '{org.slug}'.")
     now = utcnow()
     pending = await session.scalar(
@@ -335,6 +331,19 @@ async def invite(
     session.add(inv)
     await session.flush()
     await audit.record(session, "org.invite", "organisation", org.slug, email=email, role=role)
+    await queue_mail(
+        session,
+        to=email,
+        subject=f"Invitation to join {org.name}",
+        body=(
+            f"{actor.name} invites you to join {org.name} as {inv.role}.\n\nSign in (or create"
+            f" an account) with this address, {email}, confirm the address with the link we"
+            " send, and accept the invitation on your dashboard. It expires in"
+            f" {INVITATION_DAYS} days.\n"
+        ),
+        kind="org.invite",
+        key=f"org.invite:{inv.id}",
+    )
     return inv
 
 
@@ -359,6 +368,8 @@ async def accept_invitation(session: AsyncSession, actor: User, invitation_id: i
     inv = await session.get(Invitation, invitation_id)
     if inv is None or inv.email != actor.email:
         raise NotFound(f"No invitation {invitation_id} addressed to you.")
+    # Whoever registers an address first does not get its invitations: only its proven owner.
+    require_verified(actor)
     if inv.accepted_at or inv.revoked_at:
         raise Conflict("This invitation was already used or revoked.")
     if inv.expires_at <= utcnow():

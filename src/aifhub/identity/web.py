@@ -11,7 +11,7 @@ from aifhub.core import context, i18n
 from aifhub.core.db import DbSession
 from aifhub.core.errors import AppError, TooManyRequests
 from aifhub.core.validation import Id
-from aifhub.identity import credentials, schemas, service
+from aifhub.identity import credentials, schemas, service, verification
 from aifhub.identity import projects as project_service
 from aifhub.identity.deps import SESSION_COOKIE
 from aifhub.identity.models import User
@@ -24,7 +24,7 @@ from aifhub.identity.web_staff import router as staff_router
 from aifhub.web.dashboard import dashboard_cards
 from aifhub.web.deps import OptionalPageUser, PageUser, safe_next
 from aifhub.web.forms import AnonCsrfForm, CsrfForm, form_values, validate
-from aifhub.web.render import gettext, page_locale, redirect
+from aifhub.web.render import flash, gettext, page_locale, redirect
 
 router = APIRouter(include_in_schema=False)
 
@@ -159,7 +159,19 @@ async def register(request: Request, db: DbSession, form: AnonCsrfForm) -> Respo
             await db.rollback()
             errors = {"email": exc.detail}
         else:
-            return await _sign_in(request, db, user, "/")
+            await _send_verification(request, db, user)
+            response = await _sign_in(request, db, user, "/")
+            flash(
+                request,
+                response,
+                gettext(
+                    request,
+                    "Welcome! We sent a link to %(email)s: open it to confirm your address.",
+                    email=user.email,
+                ),
+                "info",
+            )
+            return response
     values.pop("password", None)
     values.pop("password2", None)
     return page(request, "identity/register.html", 422, values=values, errors=errors)
@@ -190,9 +202,67 @@ async def dashboard(request: Request, db: DbSession, user: PageUser) -> Response
 async def accept_invitation(
     request: Request, db: DbSession, user: PageUser, form: CsrfForm, invitation_id: Id
 ) -> Response:
-    """Join an organisation through an invitation."""
-    await service.accept_invitation(db, user, invitation_id)
+    """Join an organisation through an invitation (a verified address is needed)."""
+    try:
+        await service.accept_invitation(db, user, invitation_id)
+    except verification.EmailNotVerified:
+        msg = gettext(
+            request,
+            "Verify your e-mail address %(email)s before accepting an invitation: open the"
+            " link we sent there, or ask for a new one on the verification page.",
+            email=user.email,
+        )
+        return redirect(request, verification.VERIFY_PATH, msg, "error")
     return redirect(request, "/", gettext(request, "Invitation accepted: welcome aboard."))
+
+
+# ---------------------------------------------------------------- e-mail verification
+
+
+async def _send_verification(request: Request, db: DbSession, user: User) -> None:
+    settings = request.app.state.settings
+    await verification.send_verification(
+        db, user, secret_key=settings.resolved_secret_key(), base_url=settings.base_url
+    )
+
+
+@router.get(verification.VERIFY_PATH)
+async def verify_email(
+    request: Request, db: DbSession, user: OptionalPageUser, token: str = ""
+) -> Response:
+    """With a link's token: verify the address. Without: the page to ask for a new link."""
+    if not token:
+        if user is None:
+            return RedirectResponse(f"/login?next={verification.VERIFY_PATH}", status_code=303)
+        return page(request, "identity/verify_email.html", error="")
+    try:
+        verified = await verification.verify_email(
+            db, token=token, secret_key=request.app.state.settings.resolved_secret_key()
+        )
+    except AppError as exc:
+        await db.rollback()
+        if user is not None:
+            await db.refresh(user)
+        return page(request, "identity/verify_email.html", 400, error=exc.detail)
+    msg = gettext(request, "Your e-mail address %(email)s is verified.", email=verified.email)
+    return redirect(request, "/account" if user is not None else "/login", msg)
+
+
+@router.post(verification.VERIFY_PATH)
+async def resend_verification(
+    request: Request, db: DbSession, user: PageUser, form: CsrfForm
+) -> Response:
+    """Send a new verification link to my address."""
+    if user.email_verified:
+        msg = gettext(request, "Your e-mail address is already verified.")
+        return redirect(request, "/account", msg, "info")
+    await _send_verification(request, db, user)
+    msg = gettext(
+        request,
+        "A new link is on its way to %(email)s; it may take a few minutes.",
+        email=user.email,
+    )
+    return redirect(request, verification.VERIFY_PATH, msg)
 
 
 # ---------------------------------------------------------------- account and tokens

@@ -113,43 +113,24 @@ async def organisation(request: Request, db: DbSession, user: PageUser, slug: st
     return await _detail(request, db, user, slug)
 
 
-async def _member_form(
-    request: Request, db: DbSession, user: User, slug: str, form: Any, action: str
-) -> Response:
-    values = form_values(form)
-    # Both forms have the same fields (e-mail, role); MemberAdd validates them.
-    data, errors = validate(request, schemas.MemberAdd, values)
-    if data is not None:
-        try:
-            if action == "invite":
-                await service.invite(db, user, slug, email=data.email, role=data.role.value)
-                msg = gettext(request, "Invitation sent to %(email)s.", email=data.email)
-            else:
-                await service.add_org_member(db, user, slug, email=data.email, role=data.role.value)
-                msg = gettext(request, "%(email)s added.", email=data.email)
-        except AppError as exc:
-            errors = await failed(db, user, exc, MEMBER_FIELDS)
-        else:
-            return redirect(request, f"/organisations/{slug}", msg)
-    errors = {f"{action}_{k}": v for k, v in errors.items()}
-    values = {f"{action}_{k}": v for k, v in values.items()}
-    return await _detail(request, db, user, slug, 422, errors=errors, values=values)
-
-
 @router.post("/organisations/{slug}/invite")
 async def invite(
     request: Request, db: DbSession, user: PageUser, form: CsrfForm, slug: str
 ) -> Response:
-    """Invite an e-mail address into the organisation."""
-    return await _member_form(request, db, user, slug, form, "invite")
-
-
-@router.post("/organisations/{slug}/members")
-async def add_member(
-    request: Request, db: DbSession, user: PageUser, form: CsrfForm, slug: str
-) -> Response:
-    """Add an existing user to the organisation."""
-    return await _member_form(request, db, user, slug, form, "add")
+    """Invite an e-mail address into the organisation (the only way in: the invitee accepts)."""
+    values = form_values(form)
+    data, errors = validate(request, schemas.InvitationCreate, values)
+    if data is not None:
+        try:
+            await service.invite(db, user, slug, email=data.email, role=data.role.value)
+        except AppError as exc:
+            errors = await failed(db, user, exc, MEMBER_FIELDS)
+        else:
+            msg = gettext(request, "Invitation sent to %(email)s.", email=data.email)
+            return redirect(request, f"/organisations/{slug}", msg)
+    errors = {f"invite_{k}": v for k, v in errors.items()}
+    values = {f"invite_{k}": v for k, v in values.items()}
+    return await _detail(request, db, user, slug, 422, errors=errors, values=values)
 
 
 async def _member_row(

@@ -113,7 +113,7 @@ async def project(request: Request, db: DbSession, user: PageUser, slug: str) ->
 async def add_member(
     request: Request, db: DbSession, user: PageUser, form: CsrfForm, slug: str
 ) -> Response:
-    """Add a user to the project."""
+    """Add a member of the project's organisation to the project."""
     values = form_values(form)
     data, errors = validate(request, schemas.ProjectMemberAdd, values)
     if data is not None:

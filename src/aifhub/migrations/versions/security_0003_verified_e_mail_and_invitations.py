@@ -19,8 +19,18 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table("users") as batch:
+        batch.add_column(
+            sa.Column("email_verified_at", aifhub.core.db.UTCDateTime(timezone=True), nullable=True)
+        )
+    # Accounts that existed before verification was required: staff accounts and accounts
+    # with a linked federated identity were vouched for; the others must verify their address.
+    op.execute(
+        "UPDATE users SET email_verified_at = created_at WHERE id IN "
+        "(SELECT user_id FROM staff_roles) OR id IN (SELECT user_id FROM external_identities)"
+    )
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("users") as batch:
+        batch.drop_column("email_verified_at")

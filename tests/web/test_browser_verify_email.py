@@ -1,0 +1,74 @@
+"""In a real browser: an invitation is accepted only after the address is verified by its link."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+
+import pytest
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+DEMO_PASSWORD = "demo-password"
+NEWCOMER = "carol@verify.example"
+
+
+def _mailed_link(tmp_path_factory: pytest.TempPathFactory, to: str) -> str:
+    """The verification link in the live server's outbox (no mail server: the outbox keeps it)."""
+    for var in tmp_path_factory.getbasetemp().glob("live*"):
+        db = var / "aifhub.db"
+        if not db.exists():
+            continue
+        with sqlite3.connect(db) as conn:
+            rows = conn.execute(
+                "SELECT body FROM mail_messages WHERE recipient = ? AND kind = ? ORDER BY id DESC",
+                (to, "user.verify_email"),
+            ).fetchall()
+        for (body,) in rows:
+            found = re.search(r"https?://\S+/account/verify-email\?token=\S+", body)
+            if found:
+                return found.group(0)
+    raise AssertionError(f"no verification mail to {to}")
+
+
+def test_verify_then_accept_the_invitation(live_server, browser, artifacts_dir, tmp_path_factory):
+    url = live_server
+    owner = browser.new_context(locale="en-GB").new_page()
+    owner.goto(f"{url}/login")
+    owner.fill("#f-email", "alice@neuroscan.example")
+    owner.fill("#f-password", DEMO_PASSWORD)
+    owner.click("form[action='/login'] button[type=submit]")
+    owner.wait_for_url(f"{url}/")
+    owner.goto(f"{url}/organisations/neuroscan")
+    assert owner.locator("#add-member").count() == 0  # nobody is added without consent
+    owner.fill("#invite-email", NEWCOMER)
+    owner.click("#invite button[type=submit]")
+    assert f"Invitation sent to {NEWCOMER}." in owner.content()
+
+    page = browser.new_context(locale="en-GB").new_page()
+    page.goto(f"{url}/register")
+    page.fill("#f-name", "Carol")
+    page.fill("#f-email", NEWCOMER)
+    page.fill("#f-password", "carol's long password")
+    page.fill("#f-password2", "carol's long password")
+    page.click("form[action='/register'] button[type=submit]")
+    page.wait_for_url(f"{url}/")
+    assert "We sent a link to" in page.content()
+    assert (
+        "Verify your e-mail address before accepting" in page.locator("#invitations").inner_text()
+    )
+    page.click("#invitations button[type=submit]")
+    page.wait_for_url(f"{url}/account/verify-email")
+    assert "before accepting an invitation" in page.locator(".flash-error").inner_text()
+    page.screenshot(path=str(artifacts_dir / "web-verify-email.png"), full_page=True)
+    assert "NeuroScan" not in page.goto(f"{url}/organisations").text()
+
+    page.goto(_mailed_link(tmp_path_factory, NEWCOMER).replace("http://127.0.0.1:8000", url))
+    page.wait_for_url(f"{url}/account")
+    assert "is verified" in page.locator(".flash-success").inner_text()
+    assert "verified" in page.locator("#email-state").inner_text()
+    page.goto(f"{url}/")
+    page.click("#invitations button[type=submit]")
+    page.wait_for_url(f"{url}/")
+    assert "Invitation accepted" in page.locator(".flash-success").inner_text()
+    assert "NeuroScan" in page.locator("#my-organisations").inner_text()
