@@ -19,6 +19,7 @@ from aifhub.core.db import make_engine, make_sessionmaker
 from aifhub.core.migrate import upgrade
 from aifhub.models import metadata
 
+from .browser_fixtures import browser, live_server, run_browser_tests_last  # noqa: F401
 from .pg import PrivatePostgres
 from .system_fixtures import bwrap_installed, slurm_cluster  # noqa: F401  (shared fixtures)
 
@@ -152,7 +153,8 @@ def artifacts_dir() -> Path:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked postgresql_only (row locks) have no SQLite variant: deselect it."""
+    """Tests marked postgresql_only (row locks) have no SQLite variant: deselect it; tests in the
+    session browser run last."""
     keep, drop = [], []
     for item in items:
         params = getattr(getattr(item, "callspec", None), "params", {})
@@ -163,3 +165,4 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
+    run_browser_tests_last(items)

@@ -65,10 +65,11 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     log.close()
 
 
-def signed_in(tmp_path: Path, server: str, email: str) -> Path:
+def signed_in(tmp_path: Path, server: str, email: str, *, admin: bool = False) -> Path:
     """A config folder in which `aifhub login` (password on stdin) signed this user in."""
-    home = tmp_path / email.split("@")[0]
-    r = cli(home, "login", "--url", server, input=f"{email}\n{DEMO_PASSWORD}\n")
+    home = tmp_path / (email.split("@")[0] + ("-admin" if admin else ""))
+    flags = ["--admin"] if admin else []
+    r = cli(home, "login", "--url", server, *flags, input=f"{email}\n{DEMO_PASSWORD}\n")
     assert r.returncode == 0, r.stderr + r.stdout
     return home
 
@@ -81,7 +82,7 @@ def ok(r: subprocess.CompletedProcess[str]) -> str:
 
 def test_tickets_from_the_cli(demo_server: str, tmp_path: Path) -> None:
     alice = signed_in(tmp_path, demo_server, "alice@neuroscan.example")
-    desk = signed_in(tmp_path, demo_server, DESK)
+    desk = signed_in(tmp_path, demo_server, DESK, admin=True)
     out = ok(
         cli(
             alice,
@@ -111,6 +112,10 @@ def test_tickets_from_the_cli(demo_server: str, tmp_path: Path) -> None:
     assert "Profile attached" in out and "profile.txt" in out and "Our dataloader" in out
 
     # The desk sees it, gets proposals and assigns by e-mail; a refused move names the moves.
+    # Without --admin the desk's token carries no staff roles: refused, with the reason.
+    plain_desk = signed_in(tmp_path, demo_server, DESK)
+    r = cli(plain_desk, "tickets", "propose", tid, "--json")
+    assert r.returncode == 1 and "Only the support desk" in r.stderr
     out = ok(cli(desk, "tickets", "propose", tid, "--json"))
     proposals = json.loads(out)
     assert proposals and all(p["reasons"] for p in proposals)

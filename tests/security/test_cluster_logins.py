@@ -23,8 +23,7 @@ from aifhub.core.config import Settings, SiteConfig
 from aifhub.identity.models import User
 
 from ..compute.conftest import add_allocation
-from ..factories import api_user, make_org, make_project
-from ..web.conftest import CHROMIUM, CHROMIUM_ARGS, live_server  # noqa: F401  (a fixture)
+from ..factories import api_user, join_org, make_org, make_project
 
 
 def slurm_site(**logins_conf: object) -> SiteConfig:
@@ -56,6 +55,7 @@ async def jz(client, db, settings):
     }
     await make_org(client, heads["pi"], "lab")
     await make_project(client, heads["pi"], "proj", "lab")
+    await join_org(client, heads["pi"], "lab", "member@lab.eu", heads["member"])
     r = await client.post(
         "/api/v1/projects/proj/members",
         json={"email": "member@lab.eu", "role": "member"},
@@ -294,17 +294,8 @@ async def test_site_mapping_file_sync(db, settings, tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.browser
-def test_request_and_staff_approval_in_the_browser(live_server):  # noqa: F811
-    # Its own Playwright, closed at the end: the session-wide `browser` fixture would keep an
-    # event loop running in this thread for the tests collected after this folder.
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            _request_and_approve(live_server, browser)
-        finally:
-            browser.close()
+def test_request_and_staff_approval_in_the_browser(live_server, browser):
+    _request_and_approve(live_server, browser)
 
 
 def _request_and_approve(url: str, browser) -> None:

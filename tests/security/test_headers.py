@@ -12,7 +12,6 @@ from aifhub.app import create_app
 from aifhub.web.render import WEB_DIR
 
 from ..factories import make_user
-from ..web.conftest import browser, live_server  # noqa: F401  (shared browser fixtures)
 from ..web.helpers import HTML, login
 
 TEMPLATES = Path(WEB_DIR) / "templates"
@@ -105,7 +104,7 @@ def test_templates_have_no_inline_code_and_load_scripts_only_from_static():
 
 @pytest.mark.slow
 @pytest.mark.browser
-def test_pages_raise_no_csp_violation_and_htmx_still_works(live_server, browser):  # noqa: F811
+def test_pages_raise_no_csp_violation_and_htmx_still_works(live_server, browser):
     url = live_server
     context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-GB")
     page = context.new_page()

@@ -38,6 +38,10 @@ def login(
     ] = False,
     token_name: Annotated[str | None, typer.Option(help="Name of the new token")] = None,
     expires_in_days: Annotated[int, typer.Option(help="Token lifetime in days")] = 90,
+    admin: Annotated[
+        bool,
+        typer.Option("--admin", help="Staff: give the token the 'admin' scope (your staff roles)"),
+    ] = False,
 ) -> None:
     """Sign in with e-mail and password; the new API token is saved in the config file."""
     server = (url or load_config().url).rstrip("/")
@@ -48,7 +52,11 @@ def login(
         password = typer.prompt("Password", hide_input=True)
     name = token_name or f"cli@{socket.gethostname()}"
     with Client(server) as client:
-        created = client.login(email, password, name, expires_in_days=expires_in_days)
+        # Staff powers travel in a token only when asked for (least privilege by default).
+        scopes = ["read", "write", "admin"] if admin else ["read", "write"]
+        created = client.login(
+            email, password, name, scopes=scopes, expires_in_days=expires_in_days
+        )
         me = client.me()
     path = save_config(url=server, token=created.token, token_id=created.id)
     console.print(f"[green]Signed in to {server} as {me.email}[/] (token '{created.name}').")

@@ -1,5 +1,9 @@
 """Browser test fixtures: a real uvicorn server on a migrated SQLite file with the demo data,
-and Debian's Chromium driven by Playwright (never `playwright install`)."""
+and Debian's Chromium driven by Playwright (never `playwright install`).
+
+Defined once for the whole suite (tests/conftest.py imports them): Playwright's sync API keeps
+an event loop of its own for as long as the browser lives, so there must be one browser, and
+the tests that use it run after every asyncio test (see `run_browser_tests_last`)."""
 
 from __future__ import annotations
 
@@ -88,3 +92,8 @@ def browser() -> Iterator[object]:
             yield b
         finally:
             b.close()
+
+
+def run_browser_tests_last(items: list[pytest.Item]) -> None:
+    """Move the tests that use the session browser to the end, keeping their order."""
+    items.sort(key=lambda item: "browser" in getattr(item, "fixturenames", ()))
