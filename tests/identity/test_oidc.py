@@ -41,6 +41,7 @@ ACCOUNTS = {
         "name": "Ada Lovelace",
         "groups": ["aifhub-admins", "everyone"],
         "realm_access": {"roles": ["support-team"]},
+        "hpc_login": "alovelace",
     },
     "nomail": {"name": "No Mail", "groups": ["aifhub-admins"]},
 }
@@ -133,10 +134,23 @@ label = "Test federation"
 issuer = "{openid_provider.issuer}"
 client_id = "{CLIENT_ID}"
 client_secret = "{CLIENT_SECRET}"
-scopes = "openid email profile groups roles"
+scopes = "openid email profile groups roles hpc"
 [oidc.role_claims]
 groups = {{ "aifhub-admins" = "admin" }}
 "realm_access.roles" = {{ "support-team" = "support" }}
+
+# A Slurm cluster that trusts the provider's hpc_login claim as the user's login there.
+[[clusters]]
+name = "jz"
+backend = "slurm"
+[clusters.settings]
+cluster_name = "ci"
+[clusters.logins]
+oidc_provider = "testidp"
+oidc_claim = "hpc_login"
+[[clusters.partitions]]
+name = "cpu"
+cores_per_node = 16
 """
     )
     settings = Settings(

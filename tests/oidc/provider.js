@@ -56,6 +56,8 @@ const configuration = {
     groups: ['groups'],
     // A nested claim, as Keycloak sends realm roles.
     roles: ['realm_access'],
+    // The site's own claim: the user's login on an HPC cluster (trusted per cluster by aifhub).
+    hpc: ['hpc_login'],
   },
   features: {
     devInteractions: { enabled: true },

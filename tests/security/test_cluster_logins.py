@@ -24,6 +24,7 @@ from aifhub.identity.models import User
 
 from ..compute.conftest import add_allocation
 from ..factories import api_user, join_org, make_org, make_project
+from ..identity.test_oidc import Browser, sign_in
 
 
 def slurm_site(**logins_conf: object) -> SiteConfig:
@@ -333,3 +334,28 @@ def _request_and_approve(url: str, browser) -> None:
     page.goto(f"{url}/cluster-logins")
     assert "approved" in page.locator("#my-logins").inner_text()
     context.close()
+
+
+@pytest.mark.slow
+async def test_a_real_providers_claim_becomes_a_proven_login(aifhub_url, db, settings):
+    # The provider vouches for Ada's cluster login in its `hpc_login` claim; the site trusts
+    # that claim on `jz`: signing in is all it takes, no request, no staff approval.
+    # (The server synced its site at start; the test database was emptied since.)
+    await sync_site(
+        db, slurm_site(oidc_provider="testidp", oidc_claim="hpc_login"), var_dir=settings.var_dir
+    )
+    await db.commit()
+    browser = Browser()
+    try:
+        me = await sign_in(browser, aifhub_url, "ada")
+        assert me.status_code == 200, me.text
+        listed = await browser.http.get(f"{aifhub_url}/api/v1/cluster-logins")
+    finally:
+        await browser.close()
+    assert listed.status_code == 200, listed.text
+    assert [(x["cluster"], x["login"], x["status"], x["source"]) for x in listed.json()] == [
+        ("jz", "alovelace", "approved", "oidc")
+    ]
+    await db.commit()  # a fresh snapshot of what the server wrote
+    row = await db.scalar(select(ClusterLogin).where(ClusterLogin.login == "alovelace"))
+    assert row is not None and row.status == "approved" and row.source == "oidc"
