@@ -8,17 +8,14 @@ the tests that use it run after every asyncio test (see `run_browser_tests_last`
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from .servers import start_server
+
+ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -30,17 +27,10 @@ CHROMIUM_ARGS = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Base URL of `aifhub serve --demo` (migrated SQLite file, demo data) in a subprocess."""
     var = tmp_path_factory.mktemp("live")
-    port = _free_port()
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT / "src"),
@@ -49,34 +39,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "AIFHUB_SECRET_KEY": "browser-test-secret",
         "AIFHUB_LOGIN_MAX_FAILURES": "50",
     }
-    log = (var / "server.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "aifhub", "serve", "--port", str(port), "--demo", "--no-worker"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        cwd=var,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError((var / "server.log").read_text()[-3000:])
-            time.sleep(0.2)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+    server = start_server(env, var / "server.log", args=("--demo", "--no-worker"), cwd=var)
+    yield server.url
+    server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -5,15 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import stat
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from aifhub.client import ApiError, Client, ServerUnreachable
@@ -22,15 +19,10 @@ from aifhub.core.migrate import upgrade
 from aifhub.identity.service import create_user
 
 from ..factories import PASSWORD
+from ..servers import free_port, start_server
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def _seed_users(url: str, emails: list[str]) -> None:
@@ -55,7 +47,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = f"sqlite+aiosqlite:///{base / 'aifhub.db'}"
     upgrade(url)
     asyncio.run(_seed_users(url, ["ada@example.eu", "bob@example.eu", "eve@example.eu"]))
-    port = _free_port()
     env = {
         **os.environ,
         "AIFHUB_DATABASE_URL": url,
@@ -63,30 +54,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "AIFHUB_SECRET_KEY": "e2e-secret",
         "PYTHONPATH": str(REPO / "src"),
     }
-    log = (base / "server.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "aifhub", "serve", "--port", str(port), "--no-worker"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    root = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{root}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError((base / "server.log").read_text())
-        time.sleep(0.2)
-    yield root
-    proc.terminate()
-    proc.wait(timeout=20)
-    log.close()
+    server = start_server(env, base / "server.log")
+    yield server.url
+    server.stop()
 
 
 def cli(home: Path, *args: str, input: str | None = None, env: dict[str, str] | None = None):
@@ -244,7 +214,7 @@ def test_cli_bad_login_and_unreachable(server: str, tmp_path: Path) -> None:
         tmp_path,
         "login",
         "--url",
-        f"http://127.0.0.1:{_free_port()}",
+        f"http://127.0.0.1:{free_port()}",
         input=f"ada@example.eu\n{PASSWORD}\n",
     )
     assert r.returncode == 1 and "Cannot reach the aifhub server" in r.stderr
@@ -285,5 +255,5 @@ def test_sdk_pagination_and_errors(server: str) -> None:
         assert err.value.status == 404 and "nobody@example.eu" in err.value.detail
         updated = c.projects.update("bob-p0", description="hello")
         assert updated.description == "hello" and updated.name == "P0"
-    with pytest.raises(ServerUnreachable), Client(f"http://127.0.0.1:{_free_port()}") as c:
+    with pytest.raises(ServerUnreachable), Client(f"http://127.0.0.1:{free_port()}") as c:
         c.me()

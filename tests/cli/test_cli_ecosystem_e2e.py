@@ -6,16 +6,15 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from aifhub.demo import DEMO_PASSWORD
 
-from .test_cli_e2e import REPO, _free_port, cli
+from ..servers import start_server
+from .test_cli_e2e import REPO, cli
 
 pytestmark = pytest.mark.slow
 DESK = "desk@factory.example"
@@ -26,7 +25,6 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real uvicorn process on a temporary SQLite file with the demo data and a desk admin
     created with `aifhub create-admin`."""
     base = tmp_path_factory.mktemp("eco-e2e")
-    port = _free_port()
     env = {
         **os.environ,
         "AIFHUB_DATABASE_URL": f"sqlite+aiosqlite:///{base / 'aifhub.db'}",
@@ -39,30 +37,9 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             [sys.executable, "-m", "aifhub", *args], env=env, capture_output=True, text=True
         )
         assert done.returncode == 0, done.stderr + done.stdout
-    log = (base / "server.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "aifhub", "serve", "--port", str(port), "--no-worker"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    root = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            if httpx.get(f"{root}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError((base / "server.log").read_text())
-        time.sleep(0.2)
-    yield root
-    proc.terminate()
-    proc.wait(timeout=20)
-    log.close()
+    server = start_server(env, base / "server.log", timeout_s=120)
+    yield server.url
+    server.stop()
 
 
 def signed_in(tmp_path: Path, server: str, email: str, *, admin: bool = False) -> Path:

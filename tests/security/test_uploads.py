@@ -11,9 +11,7 @@ import asyncio
 import hashlib
 import os
 import signal
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -28,6 +26,8 @@ from aifhub.core.config import Settings
 
 from ..catalog.helpers import owner_with_asset
 from ..factories import api_user
+from ..servers import ServerProcess
+from ..servers import start_server as start_aifhub
 
 REPO = Path(__file__).resolve().parents[2]
 POOL = 2
@@ -36,19 +36,23 @@ POOL = 2
 SLOW_UPLOADS = 45
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @dataclass
 class Server:
-    root: str
-    port: int
-    proc: subprocess.Popen[bytes]
+    process: ServerProcess
     var_dir: Path
     tmp_dir: Path  # the process's TMPDIR: where Starlette would spool multipart files
+
+    @property
+    def root(self) -> str:
+        return self.process.url
+
+    @property
+    def port(self) -> int:
+        return self.process.port
+
+    @property
+    def proc(self) -> subprocess.Popen[bytes]:
+        return self.process.proc
 
     def store_tmp(self) -> Path:
         return self.var_dir / "objects" / "tmp"
@@ -59,7 +63,6 @@ def start_server(database_url: str, base: Path, **env_extra: str) -> Server:
     var_dir, tmp_dir = base / "var", base / "tmp"
     var_dir.mkdir(parents=True, exist_ok=True)
     tmp_dir.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
     env = {
         **os.environ,
         "AIFHUB_DATABASE_URL": database_url,
@@ -72,35 +75,11 @@ def start_server(database_url: str, base: Path, **env_extra: str) -> Server:
         "PYTHONPATH": str(REPO / "src"),
         **env_extra,
     }
-    log = (base / "server.log").open("a")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "aifhub", "serve", "--port", str(port), "--no-worker"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    root = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{root}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError((base / "server.log").read_text())
-        time.sleep(0.2)
-    return Server(root, port, proc, var_dir, tmp_dir)
+    return Server(start_aifhub(env, base / "server.log"), var_dir, tmp_dir)
 
 
 def stop_server(server: Server) -> None:
-    server.proc.terminate()
-    try:
-        server.proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        server.proc.kill()
+    server.process.stop()
 
 
 @pytest.fixture(scope="module")
@@ -283,6 +262,7 @@ async def test_partial_upload_of_a_killed_process_is_swept_at_restart(
     finally:
         if srv.proc.poll() is None:
             srv.proc.kill()
+        srv.process.log.close()
     # An hour and more without a write: abandoned. A fresh temp file may be another live
     # process's upload on the same store: kept.
     old = time.time() - 2 * 3600
