@@ -10,42 +10,17 @@ import pytest
 
 from aifhub.core.config import Settings
 
+from ..compute.conftest import SITE_TOML as COMPUTE_SITE_TOML
 from ..compute.conftest import world  # noqa: F401  (uses the compute_settings below)
 from ..identity.test_oidc import aifhub_url, openid_provider  # noqa: F401 (fixtures, by name)
 from ..smtp_server import smtp_server  # noqa: F401 (a fixture, used by name)
 
-SITE_TOML = """
-[compute]
-delivery_lease_s = 1
-accounting_overlap_s = 60
-
-[[clusters]]
-name = "testc"
-backend = "local"
-[clusters.settings]
-state_dir = "{state_dir}"
-cpus = 2
-gpus = 2
-mem_mb = 4096
-kill_grace_s = 1
-bind_paths = [{ path = "{scratch}", mode = "rw" }]
-
-[[clusters.partitions]]
-name = "cpu"
-cores_per_node = 2
-mem_mb_per_node = 4096
-max_time = "1h"
-
-[[clusters.partitions]]
-name = "gpu"
-accelerator = "A100"
-gpus_per_node = 2
-cores_per_node = 2
-mem_mb_per_node = 4096
-max_time = "2h"
-charge_factor = "2"
-allow_network = true
-"""
+# The compute tests' site, plus a site-declared writable folder for `workdir` and network
+# allowed on the gpu partition (still needing a staff grant per project).
+SITE_TOML = COMPUTE_SITE_TOML.replace(
+    "kill_grace_s = 1\n", 'kill_grace_s = 1\nbind_paths = [{ path = "{scratch}", mode = "rw" }]\n'
+).replace('qos = ["dev", "t3"]\n', 'qos = ["dev", "t3"]\nallow_network = true\n')
+assert "bind_paths" in SITE_TOML and "allow_network" in SITE_TOML
 
 
 @pytest.fixture
