@@ -26,7 +26,7 @@ def db_upgrade(revision: str = "head") -> None:
     from aifhub.core.migrate import upgrade
 
     settings = _settings()
-    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    settings.var_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     upgrade(settings.resolved_database_url(), revision)
     console.print(f"[green]database at {revision}[/]")
 
@@ -42,7 +42,7 @@ def serve(
     import uvicorn
 
     settings = _settings()
-    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    settings.var_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     if demo:
         from aifhub.core.migrate import upgrade
@@ -97,7 +97,7 @@ def demo_cmd() -> None:
     from aifhub.demo import load_demo
 
     settings = _settings()
-    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    settings.var_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     upgrade(settings.resolved_database_url())
     created = asyncio.run(load_demo(settings))
     console.print("[green]demo data loaded[/]" if created else "demo data already present")

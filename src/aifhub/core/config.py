@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import tomllib
 from functools import lru_cache
@@ -117,9 +118,21 @@ class Settings(BaseSettings):
             return self.secret_key
         path = self.var_dir / "secret_key"
         if not path.exists():
-            self.var_dir.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_urlsafe(48))
-            path.chmod(0o600)
+            # var/ holds the database, the store and the jobs: its owner only (0700). The key
+            # is private from its first byte (no chmod window) and written whole to a temp file,
+            # then linked into place: a process starting at the same time sees no key or the
+            # whole key, and the first one wins.
+            self.var_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            tmp = path.with_name(f"secret_key.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_urlsafe(48))
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                pass
+            finally:
+                tmp.unlink()
         return path.read_text().strip()
 
     def load_site(self) -> SiteConfig:
