@@ -25,6 +25,8 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   .venv/bin/pip install -q -e ".$extras"
   echo "$want" > "$stamp"
 fi
+# The French pages: compiled from the translated catalogue (a build product, never tracked).
+.venv/bin/pybabel compile -d src/aifhub/locale -D messages >/dev/null
 
 if [ "$WITH_TEST" = 1 ]; then
   need=()
