@@ -16,7 +16,7 @@ from aifhub import __version__
 from aifhub.access.api import router as access_router
 from aifhub.catalog.api import router as catalog_router
 from aifhub.compute.api import router as compute_router
-from aifhub.compute.logins import apply_oidc_claims
+from aifhub.compute.login_proofs import apply_oidc_claims
 from aifhub.compute.tasks import ensure_site_synced
 from aifhub.core import context
 from aifhub.core.bodylimit import BodyGuard, BodyRule, rule

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from aifhub.app import create_app
 from aifhub.backends.sacctmgr import CurrentAccount, plan
-from aifhub.compute import logins
+from aifhub.compute import login_proofs, logins
 from aifhub.compute.accounting import _direct_targets
 from aifhub.compute.models import Cluster, ClusterLogin, Partition
 from aifhub.compute.push import desired_limits, push_allocations
@@ -250,17 +250,19 @@ async def test_a_trusted_oidc_claim_gives_a_proven_login(db, settings):
     assert user
     # another provider's claim, or a reserved value, proves nothing
     assert (
-        await logins.apply_oidc_claims(
+        await login_proofs.apply_oidc_claims(
             db, grace, provider="other", claims={"hpc": {"login": "grace"}}
         )
         == []
     )
     assert (
-        await logins.apply_oidc_claims(db, grace, provider="kc", claims={"hpc": {"login": "root"}})
+        await login_proofs.apply_oidc_claims(
+            db, grace, provider="kc", claims={"hpc": {"login": "root"}}
+        )
         == []
     )
     assert await db.scalar(select(func.count()).select_from(ClusterLogin)) == 0
-    done = await logins.apply_oidc_claims(
+    done = await login_proofs.apply_oidc_claims(
         db, grace, provider="kc", claims={"hpc": {"login": "ghopper"}}
     )
     assert done == ["jz"]
@@ -270,7 +272,7 @@ async def test_a_trusted_oidc_claim_gives_a_proven_login(db, settings):
     assert row.source == "oidc"
     # the sign-in callback calls it: the app registers the hook
     app = create_app(Settings(secret_key="x"), check_schema=False)
-    assert logins.apply_oidc_claims in app.state.federated_sign_in_hooks
+    assert login_proofs.apply_oidc_claims in app.state.federated_sign_in_hooks
 
 
 async def test_site_mapping_file_sync(db, settings, tmp_path):
@@ -282,13 +284,13 @@ async def test_site_mapping_file_sync(db, settings, tmp_path):
     await sync_site(db, site, var_dir=settings.var_dir, base_dir=tmp_path)
     cluster = await db.scalar(select(Cluster).where(Cluster.name == "jz"))
     assert cluster.settings["logins"]["mapping_file"] == str(mapping.resolve())
-    assert await logins.sync_mapping_files(db) == {"approved": 2, "revoked": 0, "skipped": 1}
-    assert await logins.sync_mapping_files(db) == {"approved": 0, "revoked": 0, "skipped": 1}
+    assert await login_proofs.sync_mapping_files(db) == {"approved": 2, "revoked": 0, "skipped": 1}
+    assert await login_proofs.sync_mapping_files(db) == {"approved": 0, "revoked": 0, "skipped": 1}
     rows = {r.login: r for r in await db.scalars(select(ClusterLogin))}
     assert set(rows) == {"ada", "bob"}
     assert {r.status for r in rows.values()} == {"approved"}
     mapping.write_text("email,login\nada@lab.eu,ada\n")
-    assert await logins.sync_mapping_files(db) == {"approved": 0, "revoked": 1, "skipped": 0}
+    assert await login_proofs.sync_mapping_files(db) == {"approved": 0, "revoked": 1, "skipped": 0}
     await db.refresh(rows["bob"])
     assert rows["bob"].status == "revoked"
 

@@ -168,7 +168,7 @@ def usage(
 
 def clusters_sync() -> None:
     """Create/update clusters and partitions from the site file (idempotent)."""
-    from aifhub.compute.logins import sync_mapping_files
+    from aifhub.compute.login_proofs import sync_mapping_files
     from aifhub.compute.site import sync_site
     from aifhub.compute.tasks import site_dir
     from aifhub.core.config import get_settings
@@ -289,7 +289,7 @@ def logins_revoke(
 
 def logins_sync() -> None:
     """Apply the clusters' site mapping files (idempotent; dropped lines are revoked)."""
-    from aifhub.compute.logins import sync_mapping_files
+    from aifhub.compute.login_proofs import sync_mapping_files
     from aifhub.core.config import get_settings
     from aifhub.core.db import make_engine, make_sessionmaker
 

@@ -164,23 +164,14 @@ async def list_partitions(db: DbSession, user: CurrentUser) -> list[PartitionRea
     ]
 
 
-def _login_read(view: logins.LoginView) -> ClusterLoginRead:
-    return ClusterLoginRead(
-        id=view.id, cluster=view.cluster, login=view.login, status=view.status,
-        source=view.source, reason=view.reason, user_email=view.user_email,
-        created_at=view.created_at, decided_at=view.decided_at,
-    )  # fmt: skip
-
-
 async def _read_one(db: DbSession, row_id: int) -> ClusterLoginRead:
-    found = await logins.login_view(db, row_id)
-    return _login_read(found)
+    return ClusterLoginRead.model_validate(await logins.login_view(db, row_id))
 
 
 @router.get("/cluster-logins")
 async def my_logins(db: DbSession, user: CurrentUser) -> list[ClusterLoginRead]:
     """One's logins and login requests on the clusters, with their state."""
-    return [_login_read(v) for v in await logins.logins_of(db, user)]
+    return [ClusterLoginRead.model_validate(v) for v in await logins.logins_of(db, user)]
 
 
 @router.put("/cluster-logins")
@@ -202,7 +193,8 @@ async def staff_logins(
     db: DbSession, user: CurrentUser, status: str | None = None
 ) -> list[ClusterLoginRead]:
     """Every cluster login and request (admins), e.g. `?status=pending`."""
-    return [_login_read(v) for v in await logins.list_logins(db, user, status=status)]
+    views = await logins.list_logins(db, user, status=status)
+    return [ClusterLoginRead.model_validate(v) for v in views]
 
 
 @router.put("/staff/cluster-logins")

@@ -9,7 +9,6 @@ the Slurm service user and the site's reserved names are refused whoever asks.
 
 from __future__ import annotations
 
-import csv
 import getpass
 import logging
 import os
@@ -17,7 +16,6 @@ import pwd
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -28,7 +26,6 @@ from aifhub.compute.models import Cluster, ClusterLogin, LoginSource, LoginStatu
 from aifhub.core import audit
 from aifhub.core.db import utcnow
 from aifhub.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from aifhub.identity.credentials import claim_value
 from aifhub.identity.models import StaffRole, User
 from aifhub.identity.service import get_user_by_email
 
@@ -77,7 +74,8 @@ def platform_user() -> str:
         return getpass.getuser()
 
 
-def _rules(cluster: Cluster) -> dict[str, Any]:
+def cluster_login_rules(cluster: Cluster) -> dict[str, Any]:
+    """The cluster's `[clusters.logins]` settings, as synced from the site file."""
     rules = (cluster.settings or {}).get("logins")
     return rules if isinstance(rules, dict) else {}
 
@@ -86,7 +84,7 @@ def check_login(cluster: Cluster, login: str) -> None:
     """Refuse (422) a login that is malformed or reserved on this cluster, whoever asks."""
     if not LOGIN_RE.match(login):
         raise LoginRefused(f"'{login}' is not a valid login: {LOGIN_RULE}.")
-    rules = _rules(cluster)
+    rules = cluster_login_rules(cluster)
     reserved = set(SYSTEM_LOGINS) | {platform_user(), str(rules.get("slurm_user") or "slurm")}
     reserved |= {str(x) for x in rules.get("reserved") or ()}
     system = login in reserved
@@ -180,7 +178,7 @@ async def request_login(
     return mine
 
 
-async def _prove(
+async def prove_login(
     session: AsyncSession,
     target_id: int,
     cluster: Cluster,
@@ -222,7 +220,7 @@ async def map_login(
     target = await get_user_by_email(session, user_email)
     if target is None:
         raise NotFound(f"No user '{user_email}'.")
-    row, _ = await _prove(
+    row, _ = await prove_login(
         session, target.id, await _cluster(session, cluster), login,
         source=LoginSource.STAFF, decided_by=actor.id,
     )  # fmt: skip
@@ -358,100 +356,3 @@ async def missing_login_message(session: AsyncSession, *, user_id: int, cluster:
         "logins page (/cluster-logins, or `aifhub logins request`) and wait for the staff's "
         "approval before submitting there."
     )
-
-
-async def apply_oidc_claims(
-    session: AsyncSession, user: User, *, provider: str, claims: dict[str, Any]
-) -> list[str]:
-    """At a federated sign-in: the trusted login claim becomes the user's proven login.
-
-    Only clusters whose `logins.oidc_provider` names this provider are touched. A claim that
-    is missing, malformed, reserved or held by someone else changes nothing (and is logged):
-    it never blocks the sign-in.
-    """
-    done: list[str] = []
-    for cluster in await session.scalars(select(Cluster).where(Cluster.enabled)):
-        rules = _rules(cluster)
-        if rules.get("oidc_provider") != provider or not rules.get("oidc_claim"):
-            continue
-        value = claim_value(claims, str(rules["oidc_claim"]))
-        if not isinstance(value, str) or not value:
-            continue
-        try:
-            async with session.begin_nested():
-                _, changed = await _prove(
-                    session, user.id, cluster, value, source=LoginSource.OIDC, decided_by=None
-                )
-        except (InvalidInput, Conflict) as exc:
-            log.warning("login claim of %s on %s not applied: %s", user.email, cluster.name, exc)
-            continue
-        if changed:
-            done.append(cluster.name)
-    return done
-
-
-def read_mapping_file(path: Path) -> dict[str, str]:
-    """e-mail (lower-cased) -> login from a CSV file `email,login` (a header row is allowed)."""
-    out: dict[str, str] = {}
-    with path.open(newline="") as fh:
-        for number, fields in enumerate(csv.reader(fh), start=1):
-            cells = [f.strip() for f in fields]
-            if not cells or not cells[0] or cells[0].startswith("#"):
-                continue
-            if len(cells) != 2:
-                raise InvalidInput(f"{path}:{number}: write one 'email,login' pair per line.")
-            email, login = cells
-            if email.lower() == "email" and login.lower() == "login":
-                continue
-            out[email.lower()] = login
-    return out
-
-
-async def sync_mapping_files(session: AsyncSession) -> dict[str, int]:
-    """Apply every cluster's site mapping file (idempotent); logins it dropped are revoked."""
-    counts = {"approved": 0, "revoked": 0, "skipped": 0}
-    for cluster in await session.scalars(select(Cluster).where(Cluster.enabled)):
-        path = _rules(cluster).get("mapping_file")
-        if not path:
-            continue
-        mapping = read_mapping_file(Path(str(path)))
-        users = {
-            u.email.lower(): u
-            for u in await session.scalars(select(User).where(User.email.in_(list(mapping))))
-        }
-        kept: set[int] = set()
-        for email, login in mapping.items():
-            user = users.get(email)
-            if user is None:
-                continue  # not registered yet: applied at a later sync
-            try:
-                async with session.begin_nested():
-                    row, changed = await _prove(
-                        session, user.id, cluster, login, source=LoginSource.MAPPING,
-                        decided_by=None,
-                    )  # fmt: skip
-            except (InvalidInput, Conflict) as exc:
-                log.warning("mapping %s -> %s on %s refused: %s", email, login, cluster.name, exc)
-                counts["skipped"] += 1
-                continue
-            kept.add(row.id)
-            counts["approved"] += int(changed)
-        dropped = await session.scalars(
-            select(ClusterLogin).where(
-                ClusterLogin.cluster_id == cluster.id,
-                ClusterLogin.source == LoginSource.MAPPING.value,
-                ClusterLogin.status == LoginStatus.APPROVED.value,
-            )
-        )
-        for row in dropped:
-            if row.id in kept:
-                continue
-            row.status, row.reason = LoginStatus.REVOKED.value, "removed from the site mapping"
-            row.decided_at = utcnow()
-            await audit.record(
-                session, "cluster_login.revoked", "cluster_login", row.id, login=row.login,
-                user_id=row.user_id, reason=row.reason,
-            )  # fmt: skip
-            counts["revoked"] += 1
-    await session.flush()
-    return counts

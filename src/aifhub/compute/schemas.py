@@ -198,7 +198,9 @@ class ClusterLoginDecision(Strict):
 
 
 class ClusterLoginRead(BaseModel):
-    """A cluster login or login request, with its state."""
+    """A cluster login or login request, with its state (read from a logins.LoginView)."""
+
+    model_config = ConfigDict(from_attributes=True)
 
     id: int
     cluster: str

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from aifhub.backends.base import BackendError, JobState
 from aifhub.compute.accounting import ingest_records
 from aifhub.compute.delivery import deliver_queued, reconcile_submitting, release_unrun
-from aifhub.compute.logins import sync_mapping_files
+from aifhub.compute.login_proofs import sync_mapping_files
 from aifhub.compute.models import (
     AccountingCursor,
     Cluster,
