@@ -21,6 +21,7 @@ Implementations: ``local`` (processes on this machine), ``slurm`` (the Slurm CLI
 from __future__ import annotations
 
 import abc
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -210,6 +211,19 @@ class ComputeBackend(abc.ABC):
 
     async def aclose(self) -> None:  # noqa: B027 - optional hook, most backends hold nothing
         """Release what the backend holds (HTTP clients, background tasks)."""
+
+
+MAX_LOG_CHUNK = 1 << 20
+
+
+def read_log_chunk(path: str | os.PathLike[str], offset: int) -> bytes:
+    """Up to MAX_LOG_CHUNK bytes of a log file from ``offset`` (nothing when it is absent)."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(offset)
+            return f.read(MAX_LOG_CHUNK)
+    except FileNotFoundError:
+        return b""
 
 
 def decode_log_chunk(data: bytes, offset: int) -> tuple[str, int]:

@@ -25,7 +25,7 @@ import time
 import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,7 @@ from aifhub.backends.base import (
     LogStream,
     SubmissionRejected,
     decode_log_chunk,
+    read_log_chunk,
 )
 from aifhub.backends.localfiles import (
     now_utc,
@@ -53,13 +54,18 @@ from aifhub.backends.localfiles import (
 )
 from aifhub.backends.localsched import Demand, RunningJob, pick_jobs_to_start
 from aifhub.backends.localstatus import accounting_record, job_status
-from aifhub.backends.sandbox import NOBODY, find_bwrap, refused_env_name
+from aifhub.backends.sandbox import (
+    NOBODY,
+    BindPath,
+    check_workdir,
+    find_bwrap,
+    refused_env_name,
+)
 
 log = logging.getLogger(__name__)
 
 RUNNER_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
 LOST_REASON = "lost: runner exited without recording a result"
-MAX_LOG_CHUNK = 1 << 20
 
 
 class LocalBackend(ComputeBackend):
@@ -150,7 +156,7 @@ class LocalBackend(ComputeBackend):
         """Read the job's stdout or stderr file from a byte offset."""
         if stream not in ("stdout", "stderr"):
             raise ValueError(f"stream must be 'stdout' or 'stderr', not {stream!r}")
-        data = await asyncio.to_thread(_read_at, self._dir(backend_id) / stream, offset)
+        data = await asyncio.to_thread(read_log_chunk, self._dir(backend_id) / stream, offset)
         return decode_log_chunk(data, offset)
 
     async def accounting(self, since: datetime) -> list[AccountingRecord]:
@@ -424,55 +430,12 @@ async def _tick_forever(ref: weakref.ref[LocalBackend], interval: float) -> None
         del backend
 
 
-@dataclass(frozen=True)
-class BindPath:
-    """A host folder the site lets jobs use (as workdir), bound at the same path."""
-
-    path: str
-    writable: bool
-
-    @classmethod
-    def from_setting(cls, value: Mapping[str, Any] | str) -> BindPath:
-        """From `{path = "/scratch", mode = "rw"}` (mode "ro" by default) or a bare path."""
-        raw = {"path": value} if isinstance(value, str) else dict(value)
-        path, mode = str(raw.get("path", "")), str(raw.get("mode", "ro"))
-        if not os.path.isabs(path) or mode not in ("ro", "rw"):
-            raise ValueError(f"bind_paths: {value!r} needs an absolute path and mode ro or rw")
-        return cls(os.path.normpath(path), mode == "rw")
-
-
-def allowed_workdir(workdir: str, bind_paths: Sequence[BindPath]) -> bool:
-    """True when ``workdir`` is one of the allow-listed folders or inside one."""
-    if not os.path.isabs(workdir):
-        return False
-    normal = os.path.normpath(workdir)
-    return any(normal == b.path or normal.startswith(b.path.rstrip("/") + "/") for b in bind_paths)
-
-
-def check_workdir(workdir: str, bind_paths: Sequence[BindPath]) -> None:
-    """Refuse a workdir outside the site's allow-list, naming the allowed folders."""
-    if not allowed_workdir(workdir, bind_paths):
-        allowed = ", ".join(b.path for b in bind_paths) or "none (leave workdir empty)"
-        raise SubmissionRejected(
-            f"workdir {workdir} is not allowed on this cluster; allowed folders: {allowed}"
-        )
-
-
 def _demand(spec: JobSpec) -> Demand:
     return Demand(spec.total_cpus, spec.gpus, spec.mem_mb or 0)
 
 
 def _demand_of(spec: dict[str, Any]) -> Demand:
     return Demand(spec["ntasks"] * spec["cpus_per_task"], spec["gpus"], spec.get("mem_mb") or 0)
-
-
-def _read_at(path: Path, offset: int) -> bytes:
-    try:
-        with open(path, "rb") as f:
-            f.seek(offset)
-            return f.read(MAX_LOG_CHUNK)
-    except FileNotFoundError:
-        return b""
 
 
 def _id_key(job_id: str) -> int:

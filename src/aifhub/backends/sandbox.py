@@ -20,7 +20,11 @@ import os
 import re
 import shutil
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from aifhub.backends.base import SubmissionRejected
 
 # Folders a shell and common tools need; bound read-only. /bin, /lib... are symlinks into
 # /usr on a merged-/usr system (Debian 12), so they are recreated as symlinks, not bound.
@@ -224,3 +228,37 @@ def _stage_and_drop(encoded: Sequence[bytes], uid: int, gid: int) -> None:
     os.setgroups([])
     os.setresgid(gid, gid, gid)
     os.setresuid(uid, uid, uid)
+
+
+@dataclass(frozen=True)
+class BindPath:
+    """A host folder the site lets jobs use (as workdir), bound at the same path."""
+
+    path: str
+    writable: bool
+
+    @classmethod
+    def from_setting(cls, value: Mapping[str, Any] | str) -> BindPath:
+        """From `{path = "/scratch", mode = "rw"}` (mode "ro" by default) or a bare path."""
+        raw = {"path": value} if isinstance(value, str) else dict(value)
+        path, mode = str(raw.get("path", "")), str(raw.get("mode", "ro"))
+        if not os.path.isabs(path) or mode not in ("ro", "rw"):
+            raise ValueError(f"bind_paths: {value!r} needs an absolute path and mode ro or rw")
+        return cls(os.path.normpath(path), mode == "rw")
+
+
+def allowed_workdir(workdir: str, bind_paths: Sequence[BindPath]) -> bool:
+    """True when ``workdir`` is one of the allow-listed folders or inside one."""
+    if not os.path.isabs(workdir):
+        return False
+    normal = os.path.normpath(workdir)
+    return any(normal == b.path or normal.startswith(b.path.rstrip("/") + "/") for b in bind_paths)
+
+
+def check_workdir(workdir: str, bind_paths: Sequence[BindPath]) -> None:
+    """Refuse a workdir outside the site's allow-list, naming the allowed folders."""
+    if not allowed_workdir(workdir, bind_paths):
+        allowed = ", ".join(b.path for b in bind_paths) or "none (leave workdir empty)"
+        raise SubmissionRejected(
+            f"workdir {workdir} is not allowed on this cluster; allowed folders: {allowed}"
+        )

@@ -26,6 +26,7 @@ from aifhub.backends.base import (
     LogStream,
     SubmissionRejected,
     decode_log_chunk,
+    read_log_chunk,
 )
 from aifhub.backends.sbatch import (
     SACCT_DELIMITER,
@@ -56,7 +57,6 @@ UNAVAILABLE_MARKERS = (
     "munge",
 )
 NOT_IN_QUEUE = "invalid job id specified"
-MAX_LOG_CHUNK = 1 << 20
 
 
 def slurm_env(slurm_conf: str | None) -> dict[str, str]:
@@ -305,7 +305,7 @@ class SlurmBackend(ComputeBackend):
         path = await self._log_path(backend_id, stream)
         if path is None:
             return "", offset
-        data = await asyncio.to_thread(_read_at, path, offset)
+        data = await asyncio.to_thread(read_log_chunk, path, offset)
         return decode_log_chunk(data, offset)
 
     async def _log_path(self, backend_id: str, stream: str) -> str | None:
@@ -344,12 +344,3 @@ def _elapsed(started: datetime | None, ended: datetime | None) -> int | None:
     if started is None:
         return None
     return int(((ended or datetime.now(UTC)) - started).total_seconds())
-
-
-def _read_at(path: str, offset: int) -> bytes:
-    try:
-        with open(path, "rb") as f:
-            f.seek(offset)
-            return f.read(MAX_LOG_CHUNK)
-    except FileNotFoundError:
-        return b""

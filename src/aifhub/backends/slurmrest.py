@@ -32,6 +32,7 @@ from aifhub.backends.base import (
     LogStream,
     SubmissionRejected,
     decode_log_chunk,
+    read_log_chunk,
 )
 from aifhub.backends.sbatch import (
     map_slurm_state,
@@ -39,7 +40,7 @@ from aifhub.backends.sbatch import (
     slurm_time,
     wait_status_to_exit_code,
 )
-from aifhub.backends.slurm import _read_at, run_slurm_command, slurm_env
+from aifhub.backends.slurm import run_slurm_command, slurm_env
 
 TOKEN_LIFESPAN_S = 3600
 
@@ -243,7 +244,7 @@ class SlurmRestBackend(ComputeBackend):
             return "", offset
         suffix = "out" if stream == "stdout" else "err"
         path = f"{self.log_dir.rstrip('/')}/aifhub-{backend_id}.{suffix}"
-        data = await asyncio.to_thread(_read_at, path, offset)
+        data = await asyncio.to_thread(read_log_chunk, path, offset)
         return decode_log_chunk(data, offset)
 
 

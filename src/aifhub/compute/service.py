@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aifhub.access.models import Allocation
-from aifhub.backends.local import BindPath, allowed_workdir
+from aifhub.backends.sandbox import BindPath, allowed_workdir
 from aifhub.compute import inputs as input_hooks
 from aifhub.compute import network
 from aifhub.compute.balance import allocations_of, balance_of, hours, is_current

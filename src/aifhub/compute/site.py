@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from aifhub.backends.sandbox import BindPath
 from aifhub.compute.models import Cluster, Partition
 from aifhub.core import audit
 from aifhub.core.config import SiteConfig
@@ -119,8 +120,6 @@ class ClusterConfig(BaseModel):
     def _local_sandbox_settings(self) -> ClusterConfig:
         # A typo here would otherwise surface as a 500 at the first submission.
         if self.backend == "local":
-            from aifhub.backends.local import BindPath
-
             for entry in self.settings.get("bind_paths", []):
                 BindPath.from_setting(entry)
             for key in ("job_uid", "job_gid"):
