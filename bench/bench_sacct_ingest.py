@@ -45,6 +45,7 @@ def synthetic_sacct(n: int, seed: int = 1) -> str:
                     str(elapsed),
                     tres,
                     f"train-{i}",
+                    "0:0",
                     f"aifhub:{i}",
                 ]
             )  # fmt: skip

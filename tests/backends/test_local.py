@@ -189,7 +189,7 @@ async def test_accounting_of_finished_jobs(backend: LocalBackend) -> None:
     rec = records[job_id]
     assert rec.comment == "aifhub:42" and rec.account == "acme" and rec.name == "t"
     assert rec.alloc_gpus == 1 and rec.alloc_cpus == 2 and rec.elapsed_s >= 1
-    assert rec.state is JobState.COMPLETED
+    assert rec.state is JobState.COMPLETED and rec.exit_code == 0
     assert await backend.accounting(datetime.now(UTC) + timedelta(seconds=5)) == []
 
 

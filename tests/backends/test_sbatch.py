@@ -181,16 +181,16 @@ def test_parse_sacct() -> None:
     text = (
         d.join(["12", "proj1", "alice", "gpu", "COMPLETED", "2026-01-02T03:04:05",
                 "2026-01-02T03:04:06", "2026-01-02T04:04:06", "3600",
-                "billing=8,cpu=8,gres/gpu=2,mem=4G,node=1", "train|v2", "aifhub:77"]) + "\n"
+                "billing=8,cpu=8,gres/gpu=2,mem=4G,node=1", "train|v2", "0:0", "aifhub:77"]) + "\n"
         + d.join(["13", "proj1", "bob", "cpu", "CANCELLED by 1001", "2026-01-02T03:04:05",
-                  "None", "2026-01-02T03:05:00", "0", "", "x", ""]) + "\n"
+                  "None", "2026-01-02T03:05:00", "0", "", "x", "0:15", ""]) + "\n"
         + "garbage line\n"
     )  # fmt: skip
     a, b = parse_sacct(text)
     assert a.backend_id == "12" and a.account == "proj1" and a.user == "alice"
     assert a.state is JobState.COMPLETED and a.elapsed_s == 3600
     assert a.alloc_gpus == 2 and a.alloc_cpus == 8 and a.name == "train|v2"
-    assert a.comment == "aifhub:77"
+    assert a.comment == "aifhub:77" and a.exit_code == 0 and b.exit_code == 143
     assert a.started_at == datetime(2026, 1, 2, 3, 4, 6, tzinfo=UTC)
     assert b.state is JobState.CANCELLED and b.started_at is None and b.comment is None
     assert (b.alloc_cpus, b.alloc_gpus) == (0, 0)

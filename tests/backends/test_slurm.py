@@ -121,6 +121,7 @@ async def test_gpu_job_and_accounting(slurm: SlurmBackend) -> None:
     assert rec.alloc_gpus == 1 and rec.alloc_cpus == 2
     assert rec.comment == "aifhub:4242" and rec.account == "ci" and rec.partition == "gpu"
     assert rec.user == "root" and rec.name == "aifhub-test" and rec.elapsed_s >= 1
+    assert rec.exit_code == 0
 
 
 async def test_body_cannot_change_directives(slurm: SlurmBackend) -> None:
@@ -288,7 +289,8 @@ async def test_slurmrest_submit_poll_cancel(rest: SlurmRestBackend) -> None:
     await rest.cancel(sleeper)
     assert (await wait_state(rest, sleeper)).state is JobState.CANCELLED
     rec = await wait_accounting(rest, job_id)
-    assert rec.alloc_gpus == 1 and rec.comment == "aifhub:77"
+    assert rec.alloc_gpus == 1 and rec.comment == "aifhub:77" and rec.exit_code == 0
+    assert (await wait_accounting(rest, failing)).exit_code == 5
     with pytest.raises(SubmissionRejected):
         await rest.submit(spec("true", account="nosuchaccount"))
 

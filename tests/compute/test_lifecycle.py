@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -11,8 +13,9 @@ from aifhub.backends.base import BackendUnavailable, JobSpec
 from aifhub.backends.local import LocalBackend
 from aifhub.compute import registry
 from aifhub.compute.accounting import charge_of
-from aifhub.compute.models import LedgerEntry
+from aifhub.compute.models import Job, LedgerEntry
 from aifhub.compute.registry import backend_for
+from aifhub.compute.tasks import deliver, ingest_accounting
 from aifhub.core.mail import MailMessage
 
 from .conftest import job_body, run_worker_round, wait_for
@@ -52,6 +55,25 @@ async def test_job_runs_and_is_settled_from_accounting(client, db, world):
     # Running the accounting again charges nothing twice.
     await run_worker_round(world)
     assert await db.scalar(select(func.count()).select_from(LedgerEntry)) == 3
+
+
+async def test_job_settled_by_accounting_before_any_poll_keeps_its_exit_code(client, world):
+    # The accounting round can see a job end before the poll round does; the job page must
+    # still show the exit code, and a later poll (which skips ended jobs) cannot add it.
+    body = job_body(partition="cpu", gpus=0, script="exit 7", time_limit="1m")
+    job = (await client.post("/api/v1/jobs", json=body, headers=world.member)).json()
+    await deliver(world.maker, world.settings)
+    deadline = time.monotonic() + 30
+    while True:
+        await ingest_accounting(world.maker, world.settings)
+        async with world.maker() as s:
+            row = await s.get(Job, job["id"])
+            assert row is not None
+            if row.settled_at is not None:
+                break
+        assert time.monotonic() < deadline, "never settled"
+        await asyncio.sleep(0.1)
+    assert (row.state, row.exit_code) == ("failed", 7)
 
 
 async def test_job_killed_by_the_scheduler_at_its_time_limit(client, db, world):

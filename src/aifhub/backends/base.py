@@ -147,6 +147,7 @@ class AccountingRecord:
     alloc_cpus: int
     comment: str | None
     name: str
+    exit_code: int | None = None  # the job's own exit code, 128+signal when killed
 
 
 class BackendError(Exception):

@@ -66,4 +66,5 @@ def accounting_record(
         alloc_cpus=spec.get("ntasks", 1) * spec.get("cpus_per_task", 1),
         comment=spec.get("comment"),
         name=spec.get("name", ""),
+        exit_code=result.get("exit_code"),
     )

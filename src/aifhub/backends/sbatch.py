@@ -185,7 +185,8 @@ _TRES_CPU = re.compile(r"(?:^|,)cpu=(\d+)")
 _TRES_GPU = re.compile(r"(?:^|,)gres/gpu=(\d+)")
 SACCT_DELIMITER = "\x1f"  # ASCII unit separator: never in job names or comments
 SACCT_FIELDS = (
-    "JobIDRaw,Account,User,Partition,State,Submit,Start,End,ElapsedRaw,AllocTRES,JobName,Comment"
+    "JobIDRaw,Account,User,Partition,State,Submit,Start,End,ElapsedRaw,AllocTRES,JobName,ExitCode,"
+    "Comment"
 )
 
 
@@ -196,8 +197,8 @@ def parse_sacct(text: str, delimiter: str = SACCT_DELIMITER) -> list[AccountingR
     for line in text.splitlines():
         if not line:
             continue
-        f = line.split(delimiter, 11)
-        if len(f) < 12:
+        f = line.split(delimiter, 12)
+        if len(f) < 13:
             continue
         cpus, gpus = parse_tres(f[9]) if f[9] else (0, 0)
         append(
@@ -213,8 +214,9 @@ def parse_sacct(text: str, delimiter: str = SACCT_DELIMITER) -> list[AccountingR
                 elapsed_s=int(f[8]) if f[8].isdigit() else 0,
                 alloc_gpus=gpus,
                 alloc_cpus=cpus,
-                comment=f[11] or None,
+                comment=f[12] or None,
                 name=f[10],
+                exit_code=parse_exit_code(f[11]),
             )
         )
     return records

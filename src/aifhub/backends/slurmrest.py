@@ -45,11 +45,17 @@ from aifhub.backends.slurm import run_slurm_command, slurm_env
 TOKEN_LIFESPAN_S = 3600
 
 
+def _number(value: Any) -> int | None:
+    """A plain int or, in newer API versions, {"set": true, "number": N} -> int (unset: None)."""
+    if isinstance(value, dict):
+        value = value.get("number") if value.get("set") else None
+    return value if isinstance(value, int) else None
+
+
 def _ts(value: Any) -> datetime | None:
     """Epoch seconds from slurmrestd -> UTC datetime (0 or missing means unset)."""
-    if isinstance(value, dict):  # newer API versions wrap numbers: {"set": true, "number": N}
-        value = value.get("number") if value.get("set") else None
-    return datetime.fromtimestamp(value, UTC) if isinstance(value, int) and value > 0 else None
+    seconds = _number(value)
+    return datetime.fromtimestamp(seconds, UTC) if seconds else None
 
 
 class SlurmRestBackend(ComputeBackend):
@@ -274,6 +280,18 @@ def _db_records(data: Mapping[str, Any]) -> list[AccountingRecord]:
                 alloc_cpus=int(cpus),
                 comment=(comment.get("job") if isinstance(comment, dict) else comment) or None,
                 name=j.get("name") or "",
+                exit_code=_db_exit_code(j.get("exit_code")),
             )
         )
     return records
+
+
+def _db_exit_code(value: Any) -> int | None:
+    """slurmdb's exit_code object -> the exit code, 128+signal when signalled."""
+    if not isinstance(value, dict):
+        return None
+    signal = value.get("signal") or {}
+    sig = _number(signal.get("id") if isinstance(signal, dict) else None)
+    if sig:
+        return 128 + sig
+    return _number(value.get("return_code"))

@@ -226,7 +226,8 @@ def _row(
 
 def _settle_job(job: Job, r: AccountingRecord, amount: Decimal, now: datetime) -> None:
     job.charged_hours, job.settled_at, job.elapsed_s = amount, now, r.elapsed_s
-    if not job.is_terminal:
+    if not job.is_terminal:  # settled before a poll saw it end: accounting has the outcome
         job.state = r.state.value
+        job.exit_code = r.exit_code if job.exit_code is None else job.exit_code
     job.started_at = job.started_at or r.started_at
     job.ended_at = job.ended_at or r.ended_at
