@@ -29,13 +29,13 @@ from aifhub.access.models import AccessMode, Allocation, Application  # noqa: E4
 from aifhub.access.modes import modes_from_site, sync_modes  # noqa: E402
 from aifhub.access.workflow import ALL_STATES  # noqa: E402
 from aifhub.app import create_app  # noqa: E402
-from aifhub.compute.models import Cluster, Partition  # noqa: E402
 from aifhub.core.config import Settings  # noqa: E402
 from aifhub.core.db import make_engine, make_sessionmaker, utcnow  # noqa: E402
 from aifhub.core.migrate import upgrade  # noqa: E402
 from aifhub.identity import credentials, schemas  # noqa: E402
 from aifhub.identity.models import Organisation, Project  # noqa: E402
 from aifhub.identity.service import create_user  # noqa: E402
+from aifhub.resources.models import Cluster, Partition
 
 APPLICATIONS, ALLOCATIONS, PROJECTS = 20_000, 5_000, 200
 

@@ -23,15 +23,15 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from aifhub.access.models import Allocation
+from aifhub.access.models import Allocation, LedgerEntry
 from aifhub.backends.sbatch import SACCT_DELIMITER, parse_sacct
 from aifhub.compute.accounting import ingest_records
-from aifhub.compute.models import Cluster, LedgerEntry, Partition
-from aifhub.compute.site import sync_site
 from aifhub.core.config import SiteConfig
 from aifhub.core.db import make_engine, make_sessionmaker
 from aifhub.core.migrate import upgrade
 from aifhub.identity.models import Organisation, Project
+from aifhub.resources.models import Cluster, Partition
+from aifhub.resources.site import sync_site
 
 SITE = {
     "clusters": [

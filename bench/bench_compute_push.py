@@ -26,13 +26,14 @@ from pathlib import Path
 from sqlalchemy import select
 
 from aifhub.access.models import Allocation
-from aifhub.compute.models import Cluster, ClusterLogin, Partition
+from aifhub.compute.models import ClusterLogin
 from aifhub.compute.push import push_allocations
-from aifhub.compute.site import sync_site
 from aifhub.core.config import SiteConfig
 from aifhub.core.db import make_engine, make_sessionmaker, utcnow
 from aifhub.core.migrate import upgrade
 from aifhub.identity.models import Organisation, Project, ProjectMember, User
+from aifhub.resources.models import Cluster, Partition
+from aifhub.resources.site import sync_site
 
 
 async def setup(maker, n: int, prefix: str, slurm_conf: str | None) -> None:  # type: ignore[no-untyped-def]

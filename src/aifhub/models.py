@@ -8,6 +8,7 @@ from aifhub.core import mail as _mail  # noqa: F401
 from aifhub.core.db import Base
 from aifhub.ecosystem import models as _ecosystem  # noqa: F401
 from aifhub.identity import models as _identity  # noqa: F401
+from aifhub.resources import models as _resources  # noqa: F401
 from aifhub.support import models as _support  # noqa: F401
 
 metadata = Base.metadata

@@ -8,8 +8,8 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from aifhub.compute.models import Cluster, Partition
 from aifhub.identity.service import create_user
+from aifhub.resources.models import Cluster, Partition
 
 from ..factories import make_org, make_project, token_for
 

@@ -7,17 +7,12 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from aifhub.access.allocations import (
-    balances,
-    find_active_allocation,
-    get_balance,
-    move_by_date,
-    notify_thresholds,
-)
-from aifhub.access.models import Allocation
-from aifhub.compute.models import LedgerEntry, Partition
+from aifhub.access.allocations import move_by_date, notify_thresholds
+from aifhub.access.ledger import balances, find_active_allocation, get_balance
+from aifhub.access.models import Allocation, LedgerEntry
 from aifhub.core.db import make_sessionmaker, utcnow
 from aifhub.core.mail import MailMessage, deliver_pending
+from aifhub.resources.models import Partition
 
 from .helpers import api_user, create, post, review_step, world
 

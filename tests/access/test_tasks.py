@@ -9,10 +9,10 @@ from sqlalchemy import select, update
 
 from aifhub.access.models import Allocation
 from aifhub.access.tasks import PERIODIC
-from aifhub.compute.models import Partition
 from aifhub.core.db import make_sessionmaker, utcnow
 from aifhub.core.mail import MailMessage
 from aifhub.identity.models import Project
+from aifhub.resources.models import Partition
 from aifhub.worker import Worker
 
 from .helpers import world

@@ -16,11 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from aifhub.access.models import Allocation
 from aifhub.compute import registry
-from aifhub.compute.models import Job, Partition
-from aifhub.compute.site import sync_site
+from aifhub.compute.models import Job
 from aifhub.compute.tasks import deliver, ingest_accounting, poll_states, send_cancels
 from aifhub.core.config import Settings
 from aifhub.core.db import make_sessionmaker, utcnow
+from aifhub.resources.models import Partition
+from aifhub.resources.site import sync_site
 
 from ..factories import api_user, join_org, make_org, make_project
 

@@ -7,8 +7,9 @@ import json
 
 from sqlalchemy import func, select
 
+from aifhub.access.models import LedgerEntry
 from aifhub.catalog.models import AccessLogEntry
-from aifhub.compute.models import Job, LedgerEntry
+from aifhub.compute.models import Job
 
 from ..catalog.helpers import owner_with_asset, publish
 from .conftest import World, job_body, run_worker_round, wait_for

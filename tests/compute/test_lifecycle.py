@@ -9,11 +9,12 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from aifhub.access.models import LedgerEntry
 from aifhub.backends.base import BackendUnavailable, JobSpec
 from aifhub.backends.local import LocalBackend
 from aifhub.compute import registry
 from aifhub.compute.accounting import charge_of
-from aifhub.compute.models import Job, LedgerEntry
+from aifhub.compute.models import Job
 from aifhub.compute.registry import backend_for
 from aifhub.compute.tasks import deliver, ingest_accounting
 from aifhub.core.mail import MailMessage
@@ -115,7 +116,7 @@ class SwitchableBackend(LocalBackend):
 
 async def test_backend_down_then_back(client, db, world, tmp_path):
     async with world.maker() as s:
-        from aifhub.compute.models import Cluster
+        from aifhub.resources.models import Cluster
 
         cluster = await s.scalar(select(Cluster).where(Cluster.name == "testc"))
     real = backend_for(cluster, world.settings.var_dir)
@@ -150,7 +151,7 @@ async def test_cancel_running_job(client, db, world):
 async def test_direct_jobs_and_usage_notices(client, db, world):
     """A job run on the cluster under the project's account (no platform job) is charged."""
     async with world.maker() as s:
-        from aifhub.compute.models import Cluster
+        from aifhub.resources.models import Cluster
 
         cluster = await s.scalar(select(Cluster).where(Cluster.name == "testc"))
     backend = backend_for(cluster, world.settings.var_dir)

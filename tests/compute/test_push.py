@@ -10,11 +10,12 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from aifhub.compute.models import Cluster, ClusterLogin, Partition
+from aifhub.compute.models import ClusterLogin
 from aifhub.compute.push import native_minutes, push_allocations
-from aifhub.compute.site import sync_site
 from aifhub.core.config import SiteConfig
 from aifhub.identity.models import User
+from aifhub.resources.models import Cluster, Partition
+from aifhub.resources.site import sync_site
 
 from .conftest import add_allocation
 

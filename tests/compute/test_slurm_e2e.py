@@ -12,12 +12,14 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from aifhub.compute.balance import hours
-from aifhub.compute.models import Cluster, ClusterLogin, Job, LedgerEntry, Partition
+from aifhub.access.ledger import hours
+from aifhub.access.models import LedgerEntry
+from aifhub.compute.models import ClusterLogin, Job
 from aifhub.compute.push import push_allocations
-from aifhub.compute.site import sync_site
 from aifhub.core.config import SiteConfig
 from aifhub.identity.models import User
+from aifhub.resources.models import Cluster, Partition
+from aifhub.resources.site import sync_site
 
 from .conftest import add_allocation, job_body, run_worker_round
 

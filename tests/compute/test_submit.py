@@ -7,7 +7,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from aifhub.compute.models import Job, LedgerEntry
+from aifhub.access.models import LedgerEntry
+from aifhub.compute.models import Job
 
 from .conftest import add_allocation, job_body
 

@@ -16,10 +16,11 @@ import pytest
 from sqlalchemy import func, select
 
 from aifhub.compute.delivery import job_spec
-from aifhub.compute.models import Cluster, Job, JobStatus
+from aifhub.compute.models import Job, JobStatus
 from aifhub.compute.registry import backend_for
 from aifhub.core.audit import AuditEvent
 from aifhub.core.db import utcnow
+from aifhub.resources.models import Cluster
 
 from .conftest import job_body, run_worker_round
 
@@ -45,7 +46,7 @@ async def test_crash_between_submit_and_record_is_reconciled(client, db, world):
         cluster = await s.get(Cluster, row.cluster_id)
         row.state, row.claimed_at = JobStatus.SUBMITTING.value, utcnow() - timedelta(minutes=1)
         await s.commit()
-        from aifhub.compute.models import Partition
+        from aifhub.resources.models import Partition
 
         partition = await s.get(Partition, row.partition_id)
         backend_id = await backend_for(cluster, world.settings.var_dir).submit(

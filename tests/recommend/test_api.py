@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from aifhub.compute.models import Cluster, Partition
+from aifhub.resources.models import Cluster, Partition
 
 from ..factories import api_user, make_org, make_project, make_user
 

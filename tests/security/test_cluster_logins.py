@@ -16,11 +16,12 @@ from aifhub.app import create_app
 from aifhub.backends.sacctmgr import CurrentAccount, plan
 from aifhub.compute import login_proofs, logins
 from aifhub.compute.accounting import _direct_targets
-from aifhub.compute.models import Cluster, ClusterLogin, Partition
+from aifhub.compute.models import ClusterLogin
 from aifhub.compute.push import desired_limits, push_allocations
-from aifhub.compute.site import sync_site
 from aifhub.core.config import Settings, SiteConfig
 from aifhub.identity.models import User
+from aifhub.resources.models import Cluster, Partition
+from aifhub.resources.site import sync_site
 
 from ..compute.conftest import add_allocation
 from ..factories import api_user, join_org, make_org, make_project

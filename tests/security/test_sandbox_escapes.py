@@ -335,7 +335,7 @@ async def test_only_staff_admins_grant_network(client, db, world) -> None:
 def test_site_file_refuses_unsafe_local_settings(settings: dict, words: str) -> None:
     from pydantic import ValidationError
 
-    from aifhub.compute.site import ClusterConfig
+    from aifhub.resources.site import ClusterConfig
 
     with pytest.raises(ValidationError, match=words):
         ClusterConfig.model_validate(

@@ -1,9 +1,7 @@
-"""Allocations: created on acceptance, moved by date, and their balances for compute."""
+"""Allocations: created on acceptance, moved by date, listed with their balances."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -13,27 +11,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from aifhub.access import notifications, workflow
 from aifhub.access.deadlines import add_months
+from aifhub.access.ledger import Balance, balances, get_balance
 from aifhub.access.models import Allocation, AllocationState, Application, ApplicationItem
 from aifhub.access.modes import ModeSpec
-from aifhub.compute.ledger import usage_by_allocation
-from aifhub.compute.models import Partition
 from aifhub.core import audit
 from aifhub.core.db import utcnow
 from aifhub.core.errors import Conflict, NotFound, PermissionDenied
 from aifhub.identity.models import Project, StaffRole, User
 from aifhub.identity.projects import visible_projects
+from aifhub.resources.models import Partition
 
 A = AllocationState
-
-
-@dataclass(frozen=True)
-class Balance:
-    """Hours of an allocation: remaining = granted - used - reserved (never stored)."""
-
-    granted: Decimal
-    reserved: Decimal
-    used: Decimal
-    remaining: Decimal
 
 
 def _period(start: datetime, months: int) -> tuple[datetime, datetime]:
@@ -106,56 +94,6 @@ async def allocate_application(
         if alloc.state == A.ACTIVE:
             await notifications.allocation_starting(session, alloc=alloc, project=project)
     return made
-
-
-async def balances(session: AsyncSession, allocation_ids: Iterable[int]) -> dict[int, Balance]:
-    """Balances of many allocations in two queries (granted, then the ledger's reserved/used)."""
-    ids = list(dict.fromkeys(allocation_ids))
-    if not ids:
-        return {}
-    granted = dict(
-        (
-            await session.execute(
-                select(Allocation.id, Allocation.amount).where(Allocation.id.in_(ids))
-            )
-        ).all()
-    )
-    usage = await usage_by_allocation(session, granted)
-    out = {}
-    for alloc_id, amount in granted.items():
-        reserved, used = usage[alloc_id]
-        g = Decimal(amount)
-        out[alloc_id] = Balance(
-            granted=g, reserved=reserved, used=used, remaining=g - used - reserved
-        )
-    return out
-
-
-async def get_balance(session: AsyncSession, allocation_id: int) -> Balance:
-    """The balance of one allocation (404 when it does not exist)."""
-    found = await balances(session, [allocation_id])
-    if allocation_id not in found:
-        raise NotFound(f"No allocation {allocation_id}.")
-    return found[allocation_id]
-
-
-async def find_active_allocation(
-    session: AsyncSession, *, project_id: int, partition_id: int, at: datetime | None = None
-) -> Allocation | None:
-    """The project's allocation on a partition that is active at a time (earliest ending first)."""
-    at = at or utcnow()
-    return await session.scalar(
-        select(Allocation)
-        .where(
-            Allocation.project_id == project_id,
-            Allocation.partition_id == partition_id,
-            Allocation.state == A.ACTIVE.value,
-            Allocation.starts_at <= at,
-            Allocation.ends_at > at,
-        )
-        .order_by(Allocation.ends_at, Allocation.id)
-        .limit(1)
-    )
 
 
 def visible_allocations(actor: User) -> Select[Any]:
@@ -338,3 +276,16 @@ async def notify_thresholds(session: AsyncSession, *, now: datetime | None = Non
                     session, alloc=alloc, project=project, partition=part, percent=level, balance=b
                 )
     return queued
+
+
+async def allocations_on_cluster(
+    session: AsyncSession, cluster_id: int
+) -> list[tuple[Allocation, Partition, str]]:
+    """Every allocation on a cluster's partitions, with its partition and project slug."""
+    rows = await session.execute(
+        select(Allocation, Partition, Project.slug)
+        .join(Partition, Partition.id == Allocation.partition_id)
+        .join(Project, Project.id == Allocation.project_id)
+        .where(Partition.cluster_id == cluster_id)
+    )
+    return [(a, p, slug) for a, p, slug in rows.all()]

@@ -18,12 +18,13 @@ from aifhub.access.models import AccessMode, Allocation, Application, Applicatio
 from aifhub.access.models import ApplicationState as S
 from aifhub.access.modes import ModeSpec, get_mode, spec_of
 from aifhub.access.schemas import ApplicationCreate, ApplicationUpdate, ItemIn
-from aifhub.compute.models import Partition
 from aifhub.core import audit
 from aifhub.core.db import utcnow
 from aifhub.core.errors import InvalidInput, NotFound, PermissionDenied
 from aifhub.identity.models import Organisation, Project, ProjectRole, User
 from aifhub.identity.projects import project_role, require_project_role, visible_projects
+from aifhub.resources import service as resources
+from aifhub.resources.models import Partition
 
 EDITABLE = (S.DRAFT.value, S.CHANGES_REQUESTED.value)
 
@@ -55,14 +56,10 @@ def due_date_for(spec: ModeSpec, submitted: date) -> date:
 
 
 async def _partitions(session: AsyncSession, keys: list[str]) -> dict[str, Partition]:
-    found = {
-        p.key: p for p in await session.scalars(select(Partition).where(Partition.key.in_(keys)))
-    }
+    found = await resources.partitions_by_key(session, keys)
     missing = [k for k in keys if k not in found]
     if missing:
-        known = await session.scalars(
-            select(Partition.key).where(Partition.enabled).order_by(Partition.key)
-        )
+        known = await resources.usable_partition_keys(session)
         raise InvalidInput(
             f"Unknown partition(s): {', '.join(missing)}; known: {', '.join(known) or 'none'}."
         )

@@ -7,7 +7,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aifhub.access import workflow
-from aifhub.access.allocations import balances, visible_allocations
+from aifhub.access.allocations import visible_allocations
+from aifhub.access.ledger import balances
 from aifhub.access.models import Allocation, AllocationState, Application
 from aifhub.identity.models import Project, User
 from aifhub.identity.projects import visible_projects

@@ -15,10 +15,10 @@ from aifhub.access.errors import ReviewsMissing
 from aifhub.access.models import AccessMode, Application, ApplicationItem, Review, ReviewState
 from aifhub.access.models import ApplicationState as S
 from aifhub.access.modes import ModeSpec, spec_of
-from aifhub.compute.models import Partition
 from aifhub.core.db import utcnow
 from aifhub.core.errors import InvalidInput, PermissionDenied
 from aifhub.identity.models import Project, StaffRole, User
+from aifhub.resources.models import Partition
 
 
 def require_assessor(actor: User) -> None:

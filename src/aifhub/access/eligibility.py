@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from aifhub.access.models import Allocation
 from aifhub.access.modes import ModeSpec
-from aifhub.compute.models import Partition
 from aifhub.identity.models import Organisation, Project
+from aifhub.resources.models import Partition
 
 
 @dataclass

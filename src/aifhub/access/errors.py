@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aifhub.core.errors import Conflict, InvalidInput, PermissionDenied
+from aifhub.core.errors import AppError, Conflict, InvalidInput, PermissionDenied
 
 
 class IllegalTransition(Conflict):
@@ -27,3 +27,9 @@ class ConflictOfInterest(PermissionDenied):
     """Someone who may not decide, assess or review this application (their own)."""
 
     type, title = "conflict-of-interest", "Conflict of interest"
+
+
+class NoActiveAllocation(AppError):
+    """The project has no allocation active now on the partition (what it has is said)."""
+
+    status, type, title = 402, "no-active-allocation", "No active allocation"

@@ -7,12 +7,10 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from aifhub.core.db import Base, utcnow
-
-HOURS = Numeric(16, 4)
+from aifhub.core.db import HOURS, Base, utcnow
 
 
 class AllocationState(StrEnum):
@@ -32,7 +30,7 @@ class Allocation(Base):
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="RESTRICT"))
     partition_id: Mapped[int] = mapped_column(ForeignKey("partitions.id", ondelete="RESTRICT"))
     # Normalised hours (GPU-hours or CPU-hours as the partition's unit says).
-    amount: Mapped[Decimal] = mapped_column(Numeric(16, 4))
+    amount: Mapped[Decimal] = mapped_column(HOURS)
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
     state: Mapped[str] = mapped_column(String(12), default=AllocationState.SCHEDULED.value)
@@ -156,3 +154,38 @@ class Review(Base):
     assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
     submitted_at: Mapped[datetime | None]
+
+
+class LedgerKind(StrEnum):
+    RESERVE = "reserve"  # a submitted job holds hours
+    RELEASE = "release"  # the hold is lifted (job ended or never ran)
+    CHARGE = "charge"  # real use, from the scheduler's accounting
+    ADJUST = "adjust"  # a staff correction
+
+
+class LedgerEntry(Base):
+    """One movement of hours on an allocation. Never updated, never deleted.
+
+    reserved = sum(reserve) - sum(release); used = sum(charge) + sum(adjust);
+    balance = granted - used - reserved, always derived.
+    """
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (
+        Index("ix_ledger_allocation_kind", "allocation_id", "kind"),
+        # One charge per job and one reserve/release per job: settlement is idempotent.
+        UniqueConstraint("job_key", "kind", name="uq_ledger_job_kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    allocation_id: Mapped[int] = mapped_column(ForeignKey("allocations.id", ondelete="RESTRICT"))
+    kind: Mapped[str] = mapped_column(String(10))
+    amount: Mapped[Decimal] = mapped_column(HOURS)
+    # "<cluster>:<scheduler job id>" for job movements, None for adjustments.
+    job_key: Mapped[str | None] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    note: Mapped[str] = mapped_column(String(300), default="")
+    # Who used the hours: the platform user when known, else the cluster login of a job run
+    # directly on the cluster (reports group by them).
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    login: Mapped[str | None] = mapped_column(String(64))

@@ -14,9 +14,9 @@ from aifhub.core.mail import queue_mail, queue_mail_once
 from aifhub.identity.models import Project, ProjectMember, ProjectRole, User
 
 if TYPE_CHECKING:
-    from aifhub.access.allocations import Balance
+    from aifhub.access.ledger import Balance
     from aifhub.access.models import Allocation, Application
-    from aifhub.compute.models import Partition
+    from aifhub.resources.models import Partition
 
 
 async def pi_emails(session: AsyncSession, project_id: int) -> list[str]:

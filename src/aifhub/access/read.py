@@ -7,9 +7,9 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aifhub.access import workflow
-from aifhub.access.allocations import Balance
 from aifhub.access.applications import AppView, is_late, views
 from aifhub.access.deadlines import next_cutoff
+from aifhub.access.ledger import Balance
 from aifhub.access.models import AccessMode, Allocation, Application, Review
 from aifhub.access.modes import spec_of
 from aifhub.access.schemas import (
@@ -20,9 +20,9 @@ from aifhub.access.schemas import (
     ItemRead,
     ReviewRead,
 )
-from aifhub.compute.models import Partition
 from aifhub.core.db import utcnow
 from aifhub.identity.models import User
+from aifhub.resources.models import Partition
 
 
 def mode_read(mode: AccessMode, today: date | None = None) -> AccessModeRead:

@@ -200,3 +200,37 @@ class ModeStats(BaseModel):
 class Dashboard(BaseModel):
     as_of: datetime
     modes: list[ModeStats]
+
+
+class AllocationUsage(BaseModel):
+    """One allocation of the project and its balance."""
+
+    allocation_id: int
+    partition: str
+    unit: str
+    starts_at: datetime
+    ends_at: datetime
+    state: str
+    granted: Decimal
+    reserved: Decimal
+    used: Decimal
+    remaining: Decimal
+
+
+class UsageRow(BaseModel):
+    """Normalised hours charged for one (allocation, user, partition, day)."""
+
+    allocation_id: int
+    day: str
+    user: str
+    partition: str
+    hours: Decimal
+    jobs: int
+
+
+class ProjectUsage(BaseModel):
+    """A project's usage: balances per allocation and daily rows."""
+
+    project: str
+    allocations: list[AllocationUsage]
+    rows: list[UsageRow]

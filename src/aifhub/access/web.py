@@ -8,7 +8,6 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aifhub.access import allocations, applications, card, conflicts, decisions, reviews
@@ -17,7 +16,6 @@ from aifhub.access.read import allocation_read, application_out, application_rea
 from aifhub.access.schemas import ApplicationCreate, ApplicationUpdate
 from aifhub.access.web_common import access_page, act, synced_modes
 from aifhub.access.web_staff import router as staff_router
-from aifhub.compute.models import Partition
 from aifhub.core.db import DbSession
 from aifhub.core.errors import AppError, InvalidInput, PermissionDenied
 from aifhub.core.i18n import N_
@@ -26,6 +24,7 @@ from aifhub.core.validation import Id
 from aifhub.identity import projects as project_service
 from aifhub.identity.models import User
 from aifhub.identity.web_common import SECTORS, choices, undo
+from aifhub.resources import service as resources
 from aifhub.web.deps import PageUser
 from aifhub.web.forms import CsrfForm, error_for, form_values, validate
 from aifhub.web.nav import NAV, NavItem
@@ -48,7 +47,7 @@ FIELDS = {
 async def _form_ctx(request: Request, db: AsyncSession, user: User, **ctx: Any) -> dict[str, Any]:
     await synced_modes(request, db)
     rows, _ = await project_service.list_projects(db, user, limit=500, offset=0)
-    parts = await db.scalars(select(Partition).where(Partition.enabled).order_by(Partition.key))
+    parts = [p for p, _ in await resources.list_usable_partitions(db)]
     ctx.setdefault("values", {})
     ctx.setdefault("errors", {})
     modes = [mode_read(m) for m in await list_modes(db)]

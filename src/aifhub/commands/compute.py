@@ -169,10 +169,10 @@ def usage(
 def clusters_sync() -> None:
     """Create/update clusters and partitions from the site file (idempotent)."""
     from aifhub.compute.login_proofs import sync_mapping_files
-    from aifhub.compute.site import sync_site
     from aifhub.compute.tasks import site_dir
     from aifhub.core.config import get_settings
     from aifhub.core.db import make_engine, make_sessionmaker
+    from aifhub.resources.site import sync_site
 
     settings = get_settings()
 

@@ -15,23 +15,16 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from aifhub.access.models import Allocation
+from aifhub.access import ledger
+from aifhub.access.ledger import Movement
+from aifhub.access.models import Allocation, LedgerKind
 from aifhub.backends.base import AccountingRecord
-from aifhub.compute.balance import hours
-from aifhub.compute.models import (
-    Cluster,
-    ClusterLogin,
-    Job,
-    LedgerEntry,
-    LedgerKind,
-    LoginStatus,
-    Partition,
-)
+from aifhub.compute.models import ClusterLogin, Job, LoginStatus
 from aifhub.core.db import utcnow
-from aifhub.identity.models import Project
+from aifhub.resources.models import Cluster, Partition
 
 COMMENT = re.compile(r"^aifhub:(\d+)$")
 CHUNK = 500
@@ -54,25 +47,12 @@ def charge_of(partition: Partition, record: AccountingRecord) -> Decimal:
     """Normalised hours of a finished record: elapsed x GPUs (or cores) x factor."""
     units = record.alloc_gpus if partition.unit == "gpu_hours" else record.alloc_cpus
     factor = Decimal(partition.charge_factor) if partition.charged else Decimal(0)
-    return hours(max(record.elapsed_s, 0), units, factor)
+    return ledger.hours(max(record.elapsed_s, 0), units, factor)
 
 
 def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
     for i in range(0, len(items), CHUNK):
         yield items[i : i + CHUNK]
-
-
-async def _existing_charges(session: AsyncSession, keys: list[str]) -> set[str]:
-    found: set[str] = set()
-    for part in _chunks(keys):
-        found.update(
-            await session.scalars(
-                select(LedgerEntry.job_key).where(
-                    LedgerEntry.kind == LedgerKind.CHARGE.value, LedgerEntry.job_key.in_(part)
-                )
-            )
-        )
-    return found
 
 
 async def _platform_jobs(
@@ -109,16 +89,11 @@ async def _direct_targets(
         p.name: p
         for p in await session.scalars(select(Partition).where(Partition.cluster_id == cluster.id))
     }
-    account_format = str((cluster.settings or {}).get("account_format", "{project}"))
-    allocs: dict[tuple[str, int], list[Allocation]] = {}
-    rows = await session.execute(
-        select(Allocation, Project.slug)
-        .join(Project, Project.id == Allocation.project_id)
-        .where(Allocation.partition_id.in_([p.id for p in parts.values()]))
+    allocs = await ledger.allocations_by_account(
+        session,
+        partition_ids=[p.id for p in parts.values()],
+        account_format=str((cluster.settings or {}).get("account_format", "{project}")),
     )
-    for alloc, slug in rows.all():
-        account = account_format.format(project=slug)
-        allocs.setdefault((account, alloc.partition_id), []).append(alloc)
     logins = dict(
         (
             await session.execute(
@@ -134,9 +109,9 @@ async def _direct_targets(
 
 
 def _allocation_at(candidates: list[Allocation], at: datetime) -> Allocation | None:
-    covering = [a for a in candidates if a.starts_at <= at < a.ends_at]
-    pool = covering or candidates
-    return max(pool, key=lambda a: a.ends_at) if pool else None
+    """Who pays a direct job: the ledger's rule, else (ended outside every period) the latest."""
+    paying = ledger.pays_first(candidates, at)
+    return paying or max(candidates, key=lambda a: (a.ends_at, a.id), default=None)
 
 
 async def ingest_records(
@@ -152,7 +127,7 @@ async def ingest_records(
                 result.latest_end = r.ended_at
     if not finished:
         return result
-    existing = await _existing_charges(session, list(finished))
+    existing = await ledger.charged_job_keys(session, list(finished))
     result.already = len(existing)
     todo = {k: r for k, r in finished.items() if k not in existing}
     if not todo:
@@ -160,7 +135,7 @@ async def ingest_records(
     jobs = await _platform_jobs(session, cluster, list(todo.values()))
     parts, allocs, logins = await _direct_targets(session, cluster)
     parts_by_id = {p.id: p for p in parts.values()}
-    rows: list[dict[str, Any]] = []
+    rows: list[Movement] = []
     now = utcnow()
     for key, r in todo.items():
         job = jobs.get(r.backend_id)
@@ -196,8 +171,7 @@ async def ingest_records(
         result.charged += 1
         result.hours += amount
         result.allocations.add(alloc_id)
-    for part in _chunks(rows):
-        await session.execute(insert(LedgerEntry), list(part))
+    await ledger.record_movements(session, rows)
     return result
 
 
@@ -208,20 +182,20 @@ def _row(
     key: str,
     r: AccountingRecord,
     user_id: int | None,
-) -> dict[str, Any]:
-    return {
-        "allocation_id": allocation_id,
-        "kind": kind.value,
-        "amount": amount,
-        "job_key": key,
-        "at": r.ended_at,
-        "note": (
+) -> Movement:
+    return Movement(
+        allocation_id=allocation_id,
+        kind=kind,
+        amount=amount,
+        job_key=key,
+        at=r.ended_at,
+        note=(
             f"{r.state.value} elapsed={r.elapsed_s}s gpus={r.alloc_gpus} cpus={r.alloc_cpus}"
             f" account={r.account} partition={r.partition}"
-        )[:300],
-        "user_id": user_id,
-        "login": (r.user or None) and str(r.user)[:64],
-    }
+        ),
+        user_id=user_id,
+        login=r.user or None,
+    )
 
 
 def _settle_job(job: Job, r: AccountingRecord, amount: Decimal, now: datetime) -> None:

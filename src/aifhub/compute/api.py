@@ -6,11 +6,11 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from pydantic import BaseModel
-from sqlalchemy import select
 
+from aifhub.access import usage
+from aifhub.access.schemas import ProjectUsage
 from aifhub.compute import jobs as job_service
-from aifhub.compute import logins, network, service, usage
-from aifhub.compute.models import Cluster, Partition
+from aifhub.compute import logins, network, service
 from aifhub.compute.schemas import (
     ClusterLoginDecision,
     ClusterLoginMap,
@@ -21,13 +21,13 @@ from aifhub.compute.schemas import (
     JobRead,
     NetworkGrantCreate,
     NetworkGrantRead,
-    ProjectUsage,
 )
 from aifhub.core.db import DbSession
 from aifhub.core.errors import InvalidInput
 from aifhub.core.pagination import Page, Pagination
 from aifhub.core.validation import Id
 from aifhub.identity.deps import CurrentUser, StaffUser
+from aifhub.resources import service as resources
 
 router = APIRouter(tags=["compute"])
 IdempotencyKey = Annotated[
@@ -136,12 +136,7 @@ class PartitionRead(BaseModel):
 @router.get("/partitions")
 async def list_partitions(db: DbSession, user: CurrentUser) -> list[PartitionRead]:
     """The partitions one can submit to (all enabled ones of the factory)."""
-    rows = await db.execute(
-        select(Partition, Cluster)
-        .join(Cluster, Cluster.id == Partition.cluster_id)
-        .where(Partition.enabled, Cluster.enabled)
-        .order_by(Partition.key)
-    )
+    rows = await resources.list_usable_partitions(db)
     return [
         PartitionRead(
             key=p.key,
@@ -160,7 +155,7 @@ async def list_partitions(db: DbSession, user: CurrentUser) -> list[PartitionRea
             sovereignty=c.sovereignty,
             country=c.country,
         )
-        for p, c in rows.all()
+        for p, c in rows
     ]
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from aifhub.access import ledger
 from aifhub.backends.base import (
     BackendError,
     BackendUnavailable,
@@ -27,13 +28,14 @@ from aifhub.backends.base import (
 )
 from aifhub.compute import inputs as input_hooks
 from aifhub.compute import network
-from aifhub.compute.models import Cluster, Job, JobStatus, LedgerEntry, LedgerKind, Partition
+from aifhub.compute.config import ComputeConfig
+from aifhub.compute.models import Job, JobStatus
 from aifhub.compute.registry import backend_for, find_by_comment
-from aifhub.compute.site import ComputeConfig
 from aifhub.core import audit
 from aifhub.core.db import utcnow
 from aifhub.core.errors import AppError
 from aifhub.identity.models import Project
+from aifhub.resources.models import Cluster, Partition
 
 log = logging.getLogger("aifhub.compute.delivery")
 
@@ -73,15 +75,13 @@ async def release_unrun(session: AsyncSession, job: Job, *, state: str, reason: 
     now = utcnow()
     job.state, job.reason, job.ended_at, job.settled_at = state, reason[:500], now, now
     job.charged_hours = job.charged_hours or Decimal(0)
-    session.add(
-        LedgerEntry(
-            allocation_id=job.allocation_id,
-            kind=LedgerKind.RELEASE.value,
-            amount=job.reserved_hours,
-            job_key=f"job:{job.id}",
-            user_id=job.user_id,
-            note=f"job {job.id} {state} before running",
-        )
+    ledger.release(
+        session,
+        allocation_id=job.allocation_id,
+        amount=job.reserved_hours,
+        job_key=f"job:{job.id}",
+        user_id=job.user_id,
+        note=f"job {job.id} {state} before running",
     )
     await audit.record(session, f"job.{state}", "job", job.id, reason=reason[:200])
 

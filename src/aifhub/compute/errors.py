@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from aifhub.core.errors import AppError, Conflict, InvalidInput, NotFound, PermissionDenied
-
-
-class UnknownPartition(NotFound):
-    type, title = "unknown-partition", "Unknown partition"
+from aifhub.core.errors import AppError, Conflict, InvalidInput, PermissionDenied
 
 
 class ResourcesExceedPartition(InvalidInput):
@@ -15,10 +11,6 @@ class ResourcesExceedPartition(InvalidInput):
 
 class NotProjectMember(PermissionDenied):
     type, title = "not-project-member", "Not a member of the project"
-
-
-class NoActiveAllocation(AppError):
-    status, type, title = 402, "no-active-allocation", "No active allocation"
 
 
 class AllocationExhausted(AppError):

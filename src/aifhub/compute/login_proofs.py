@@ -12,12 +12,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aifhub.compute.logins import cluster_login_rules, prove_login
-from aifhub.compute.models import Cluster, ClusterLogin, LoginSource, LoginStatus
+from aifhub.compute.models import ClusterLogin, LoginSource, LoginStatus
 from aifhub.core import audit
 from aifhub.core.db import utcnow
 from aifhub.core.errors import Conflict, InvalidInput
 from aifhub.identity.credentials import claim_value
 from aifhub.identity.models import User
+from aifhub.resources import service as resources
 
 log = logging.getLogger("aifhub.compute.logins")
 
@@ -32,7 +33,7 @@ async def apply_oidc_claims(
     it never blocks the sign-in.
     """
     done: list[str] = []
-    for cluster in await session.scalars(select(Cluster).where(Cluster.enabled)):
+    for cluster in await resources.enabled_clusters(session):
         rules = cluster_login_rules(cluster)
         if rules.get("oidc_provider") != provider or not rules.get("oidc_claim"):
             continue
@@ -72,7 +73,7 @@ def read_mapping_file(path: Path) -> dict[str, str]:
 async def sync_mapping_files(session: AsyncSession) -> dict[str, int]:
     """Apply every cluster's site mapping file (idempotent); logins it dropped are revoked."""
     counts = {"approved": 0, "revoked": 0, "skipped": 0}
-    for cluster in await session.scalars(select(Cluster).where(Cluster.enabled)):
+    for cluster in await resources.enabled_clusters(session):
         path = cluster_login_rules(cluster).get("mapping_file")
         if not path:
             continue

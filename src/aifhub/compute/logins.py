@@ -21,13 +21,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from aifhub.compute.errors import UnknownPartition
-from aifhub.compute.models import Cluster, ClusterLogin, LoginSource, LoginStatus
+from aifhub.compute.models import ClusterLogin, LoginSource, LoginStatus
 from aifhub.core import audit
 from aifhub.core.db import utcnow
 from aifhub.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from aifhub.identity.models import StaffRole, User
 from aifhub.identity.service import get_user_by_email
+from aifhub.resources.models import Cluster
+from aifhub.resources.service import UnknownPartition
 
 log = logging.getLogger("aifhub.compute.logins")
 

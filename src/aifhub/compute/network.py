@@ -6,12 +6,13 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aifhub.compute.errors import NetworkNotAllowed
-from aifhub.compute.models import Cluster, NetworkGrant, Partition
+from aifhub.compute.models import NetworkGrant
 from aifhub.compute.schemas import NetworkGrantRead
 from aifhub.core import audit
 from aifhub.core.db import utcnow
 from aifhub.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from aifhub.identity.models import Project, StaffRole, User
+from aifhub.resources.models import Cluster, Partition
 
 
 def _require_admin(user: User) -> None:

@@ -19,12 +19,14 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from aifhub.access.models import Allocation, AllocationState
+from aifhub.access.allocations import allocations_on_cluster
+from aifhub.access.ledger import is_current
 from aifhub.backends.sacctmgr import AccountLimit, SlurmAccounts, plan
-from aifhub.compute.models import Cluster, ClusterLogin, LoginStatus, Partition
+from aifhub.compute.models import ClusterLogin, LoginStatus
 from aifhub.core import audit
 from aifhub.core.db import utcnow
-from aifhub.identity.models import Project, ProjectMember
+from aifhub.identity.models import ProjectMember
+from aifhub.resources.models import Cluster
 
 PUSHED_BACKENDS = ("slurm", "slurmrest")
 
@@ -41,23 +43,15 @@ async def desired_limits(session: AsyncSession, cluster: Cluster) -> list[Accoun
     now = utcnow()
     parent = str((cluster.settings or {}).get("parent_account", "root"))
     account_format = str((cluster.settings or {}).get("account_format", "{project}"))
-    rows = await session.execute(
-        select(Allocation, Partition, Project.slug)
-        .join(Partition, Partition.id == Allocation.partition_id)
-        .join(Project, Project.id == Allocation.project_id)
-        .where(Partition.cluster_id == cluster.id)
-    )
+    rows = await allocations_on_cluster(session, cluster.id)
     minutes: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     slugs: dict[int, str] = {}
     active: set[int] = set()
-    for alloc, part, slug in rows.all():
+    for alloc, part, slug in rows:
         slugs[alloc.project_id] = slug
         tres = "gres/gpu" if part.unit == "gpu_hours" else "cpu"
         minutes[alloc.project_id][tres] += 0
-        live = (
-            alloc.state == AllocationState.ACTIVE.value and alloc.starts_at <= now < alloc.ends_at
-        )
-        if live:
+        if is_current(alloc, now):
             active.add(alloc.project_id)
             minutes[alloc.project_id][tres] += native_minutes(alloc.amount, part.charge_factor)
     logins: dict[int, set[str]] = defaultdict(set)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from aifhub.backends.base import ComputeBackend, make_backend
-from aifhub.compute.models import Cluster
+from aifhub.resources.models import Cluster
 
 _backends: dict[tuple[str, str, str], ComputeBackend] = {}
 _overrides: dict[str, ComputeBackend] = {}

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from aifhub.backends.sandbox import refused_env_name
-from aifhub.compute.site import parse_duration
+from aifhub.resources.site import parse_duration
 
 # Names reach the scheduler: no spaces, quotes, newlines or '#' (no directive injection).
 JobName = Annotated[
@@ -118,40 +118,6 @@ class JobLog(BaseModel):
     next_offset: int
     stream: str
     finished: bool
-
-
-class UsageRow(BaseModel):
-    """Normalised hours charged for one (allocation, user, partition, day)."""
-
-    allocation_id: int
-    day: str
-    user: str
-    partition: str
-    hours: Decimal
-    jobs: int
-
-
-class AllocationUsage(BaseModel):
-    """One allocation of the project and its balance."""
-
-    allocation_id: int
-    partition: str
-    unit: str
-    starts_at: datetime
-    ends_at: datetime
-    state: str
-    granted: Decimal
-    reserved: Decimal
-    used: Decimal
-    remaining: Decimal
-
-
-class ProjectUsage(BaseModel):
-    """A project's usage: balances per allocation and daily rows."""
-
-    project: str
-    allocations: list[AllocationUsage]
-    rows: list[UsageRow]
 
 
 class ClusterLoginSet(Strict):

@@ -7,57 +7,27 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from aifhub.access.models import Allocation
+from aifhub.access import ledger
 from aifhub.backends.sandbox import BindPath, allowed_workdir
 from aifhub.compute import inputs as input_hooks
 from aifhub.compute import network
-from aifhub.compute.balance import allocations_of, balance_of, hours, is_current
 from aifhub.compute.errors import (
     AllocationExhausted,
-    NoActiveAllocation,
     NotProjectMember,
     ResourcesExceedPartition,
-    UnknownPartition,
     WorkdirNotAllowed,
 )
 from aifhub.compute.logins import approved_login, missing_login_message
-from aifhub.compute.models import (
-    Cluster,
-    Job,
-    JobStatus,
-    LedgerEntry,
-    LedgerKind,
-    Partition,
-)
+from aifhub.compute.models import Job, JobStatus
 from aifhub.compute.schemas import JobCreate
 from aifhub.core import audit
-from aifhub.core.db import utcnow
 from aifhub.core.errors import NotFound, PermissionDenied
 from aifhub.identity.models import Project, ProjectMember, User
 from aifhub.identity.projects import visible_projects
+from aifhub.resources import service as resources
+from aifhub.resources.models import Cluster, Partition
 
 SLURM_BACKENDS = ("slurm", "slurmrest")
-
-
-async def find_partition(session: AsyncSession, name: str) -> tuple[Partition, Cluster]:
-    """An enabled partition by key (`cluster/partition`) or by a name only one cluster uses."""
-    query = select(Partition, Cluster).join(Cluster, Cluster.id == Partition.cluster_id)
-    query = query.where(Partition.enabled, Cluster.enabled)
-    if "/" in name:
-        rows = (await session.execute(query.where(Partition.key == name))).all()
-    else:
-        rows = (await session.execute(query.where(Partition.name == name))).all()
-    if len(rows) == 1:
-        return rows[0][0], rows[0][1]
-    known = sorted((await session.scalars(select(Partition.key).where(Partition.enabled))).all())
-    if not rows:
-        raise UnknownPartition(
-            f"No partition '{name}'. Partitions: {', '.join(known) or 'none configured'}."
-        )
-    raise UnknownPartition(
-        f"'{name}' is a partition of several clusters; name one of "
-        f"{', '.join(p.key for p, _ in rows)}."
-    )
 
 
 def charge_units(partition: Partition, *, gpus: int, cpus: int) -> int:
@@ -131,33 +101,6 @@ async def member_project(session: AsyncSession, user: User, slug: str) -> Projec
     return project
 
 
-async def current_allocation(
-    session: AsyncSession, *, project: Project, partition: Partition, lock: bool = False
-) -> Allocation:
-    """The project's active allocation on the partition now (locked for the reservation)."""
-    now = utcnow()
-    candidates = await allocations_of(session, project_id=project.id, partition_id=partition.id)
-    current = [a for a in candidates if is_current(a, now)]
-    if not current:
-        if not candidates:
-            raise NoActiveAllocation(
-                f"Project '{project.slug}' has no allocation on '{partition.key}'; apply for "
-                "access to get one."
-            )
-        last = candidates[0]
-        raise NoActiveAllocation(
-            f"Project '{project.slug}' has no active allocation on '{partition.key}': the latest "
-            f"is {last.state}, from {last.starts_at:%Y-%m-%d} to {last.ends_at:%Y-%m-%d}."
-        )
-    allocation = current[0]
-    if lock and session.bind is not None and session.bind.dialect.name == "postgresql":
-        # Serialise reservations on one allocation, so two jobs never share the last hours.
-        await session.execute(
-            select(Allocation.id).where(Allocation.id == allocation.id).with_for_update()
-        )
-    return allocation
-
-
 async def cluster_login(session: AsyncSession, *, user_id: int, cluster_id: int) -> str | None:
     """The user's approved login on the cluster (a pending request is no login)."""
     return await approved_login(session, user_id=user_id, cluster_id=cluster_id)
@@ -179,7 +122,7 @@ async def submit_job(
         first = await _job_by_key(session, user, idempotency_key)
         if first is not None:
             return first, False
-    partition, cluster = await find_partition(session, data.partition)
+    partition, cluster = await resources.find_partition(session, data.partition)
     project = await member_project(session, user, data.project)
     check_resources(partition, data)
     login = await cluster_login(session, user_id=user.id, cluster_id=cluster.id)
@@ -187,7 +130,9 @@ async def submit_job(
         raise PermissionDenied(
             await missing_login_message(session, user_id=user.id, cluster=cluster)
         )
-    allocation = await current_allocation(session, project=project, partition=partition, lock=True)
+    allocation = await ledger.current_allocation(
+        session, project=project, partition_id=partition.id, partition_key=partition.key, lock=True
+    )
     if idempotency_key is not None:
         # Again under the allocation's row lock: a parallel retry with the same key waited
         # here for the first one to commit, and now finds its job (PostgreSQL). Where no row
@@ -197,8 +142,8 @@ async def submit_job(
             return first, False
     units = charge_units(partition, gpus=data.gpus, cpus=data.ntasks * data.cpus_per_task)
     factor = Decimal(partition.charge_factor) if partition.charged else Decimal(0)
-    reserve = hours(data.time_limit_s, units, factor)
-    balance = await balance_of(session, allocation)
+    reserve = ledger.hours(data.time_limit_s, units, factor)
+    balance = await ledger.get_balance(session, allocation.id)
     if reserve > balance.remaining:
         raise AllocationExhausted(
             f"This job needs {reserve} normalised hours ({data.time_limit_s} s x {units} "
@@ -242,15 +187,13 @@ async def submit_job(
     )
     session.add(job)
     await session.flush()
-    session.add(
-        LedgerEntry(
-            allocation_id=allocation.id,
-            kind=LedgerKind.RESERVE.value,
-            amount=reserve,
-            job_key=f"job:{job.id}",
-            user_id=user.id,
-            note=f"reserve for job {job.id}",
-        )
+    ledger.reserve(
+        session,
+        allocation_id=allocation.id,
+        amount=reserve,
+        job_key=f"job:{job.id}",
+        user_id=user.id,
+        note=f"reserve for job {job.id}",
     )
     await audit.record(
         session,

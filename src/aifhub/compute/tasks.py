@@ -16,19 +16,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from aifhub.backends.base import BackendError, JobState
 from aifhub.compute.accounting import ingest_records
+from aifhub.compute.config import compute_config
 from aifhub.compute.delivery import deliver_queued, reconcile_submitting, release_unrun
 from aifhub.compute.login_proofs import sync_mapping_files
-from aifhub.compute.models import (
-    AccountingCursor,
-    Cluster,
-    Job,
-    JobStatus,
-)
+from aifhub.compute.models import AccountingCursor, Job, JobStatus
 from aifhub.compute.registry import backend_for
-from aifhub.compute.site import compute_config, sync_site
 from aifhub.core import audit
 from aifhub.core.config import Settings
 from aifhub.core.db import utcnow
+from aifhub.resources import service as resources
+from aifhub.resources.models import Cluster
+from aifhub.resources.site import sync_site
 from aifhub.worker import Periodic
 
 log = logging.getLogger("aifhub.compute.tasks")
@@ -115,7 +113,7 @@ async def ingest_accounting(maker: async_sessionmaker[AsyncSession], settings: S
     config = compute_config(settings.load_site())
     charged = 0
     async with maker() as session:
-        clusters = list(await session.scalars(select(Cluster).where(Cluster.enabled)))
+        clusters = await resources.enabled_clusters(session)
     for cluster in clusters:
         async with maker() as session:
             cursor = await _cursor(session, cluster)

@@ -9,15 +9,17 @@ from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 from sqlalchemy import select
 
+from aifhub.access import usage
 from aifhub.compute import jobs as job_service
-from aifhub.compute import network, service, usage
-from aifhub.compute.models import Cluster, Partition
+from aifhub.compute import network, service
 from aifhub.compute.schemas import JobCreate
 from aifhub.core.db import DbSession
 from aifhub.core.errors import AppError
 from aifhub.core.i18n import N_
 from aifhub.core.validation import Id
 from aifhub.identity.models import Project, ProjectMember
+from aifhub.resources import service as resources
+from aifhub.resources.models import Cluster, Partition
 from aifhub.web.deps import PageUser, StaffPageUser
 from aifhub.web.forms import CsrfForm, error_for, form_values, validate
 from aifhub.web.nav import NAV, NavItem
@@ -40,14 +42,7 @@ async def _form_choices(db: DbSession, user_id: Id) -> dict[str, Any]:
             .order_by(Project.slug)
         )
     )
-    parts = (
-        await db.execute(
-            select(Partition)
-            .join(Cluster, Cluster.id == Partition.cluster_id)
-            .where(Partition.enabled, Cluster.enabled)
-            .order_by(Partition.key)
-        )
-    ).scalars()
+    parts = [p for p, _ in await resources.list_usable_partitions(db)]
     partitions = [
         (
             p.key,
@@ -174,10 +169,9 @@ async def _network_page(
     grants = await network.list_grants(db, include_revoked=True)
     targets = (
         await db.execute(
-            select(Cluster.name, Partition.key)
-            .join(Partition, Partition.cluster_id == Cluster.id)
-            .where(Partition.allow_network, Partition.enabled, Cluster.enabled)
-            .order_by(Partition.key)
+            resources.usable_partitions()
+            .where(Partition.allow_network)
+            .with_only_columns(Cluster.name, Partition.key)
         )
     ).all()
     choices = sorted({c for c, _ in targets}) + [k for _, k in targets]

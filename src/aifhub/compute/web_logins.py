@@ -5,15 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from sqlalchemy import select
 
 from aifhub.compute import logins
-from aifhub.compute.models import Cluster
 from aifhub.core.db import DbSession
 from aifhub.core.errors import AppError
 from aifhub.core.i18n import N_
 from aifhub.core.validation import Id
 from aifhub.identity.models import User
+from aifhub.resources import service as resources
 from aifhub.web.deps import PageUser, StaffPageUser
 from aifhub.web.forms import CsrfForm
 from aifhub.web.nav import NAV, NavItem
@@ -32,7 +31,7 @@ NAV.append(
 async def _mine(
     request: Request, db: DbSession, user: User, status_code: int = 200, **ctx: Any
 ) -> Any:
-    clusters = list(await db.scalars(select(Cluster.name).where(Cluster.enabled).order_by("name")))
+    clusters = [c.name for c in await resources.enabled_clusters(db)]
     ctx.setdefault("errors", {})
     ctx.setdefault("values", {})
     return render(

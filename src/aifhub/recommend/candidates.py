@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aifhub.identity.models import User
+from aifhub.resources import service as resources
 
 
 @dataclass(frozen=True)
@@ -155,10 +156,7 @@ class PartitionAdapter:
     kinds: tuple[str, ...] = ("partition",)
 
     async def fetch(self, session: AsyncSession, actor: User | None) -> list[Candidate]:
-        from aifhub.compute.models import Partition
-
-        rows = await session.scalars(select(Partition).where(Partition.enabled.is_(True)))
-        return [partition_candidate(p) for p in rows]
+        return [partition_candidate(p) for p, _ in await resources.list_usable_partitions(session)]
 
 
 def partition_candidate(p: Any) -> Candidate:

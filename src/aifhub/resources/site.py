@@ -15,9 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aifhub.backends.sandbox import BindPath
-from aifhub.compute.models import Cluster, Partition
 from aifhub.core import audit
 from aifhub.core.config import SiteConfig
+from aifhub.resources.models import Cluster, Partition
 
 NAME = r"^[a-z0-9][a-z0-9_.-]{0,62}$"
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd]?)\s*$")
@@ -128,26 +128,6 @@ class ClusterConfig(BaseModel):
         return self
 
 
-class ComputeConfig(BaseModel):
-    """The `[compute]` table: worker timings."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    # A job left in `submitting` longer than this is reconciled with the backend.
-    delivery_lease_s: int = Field(30, ge=1)
-    delivery_batch: int = Field(50, ge=1)
-    # Accounting is re-read this far back each round (late records); duplicates are ignored.
-    accounting_overlap_s: int = Field(600, ge=0)
-    poll_batch: int = Field(500, ge=1)
-    # Logins refused on every cluster (on top of each cluster's `logins.reserved`).
-    reserved_logins: list[str] = []
-
-
-def compute_config(site: SiteConfig) -> ComputeConfig:
-    """The site's `[compute]` table (defaults when absent)."""
-    return ComputeConfig.model_validate(site.section("compute") or {})
-
-
 def declared_clusters(site: SiteConfig, var_dir: Path) -> list[ClusterConfig]:
     """The clusters of the site file, or the built-in `local` cluster when it declares none."""
     raw = site.section("clusters")
@@ -238,7 +218,9 @@ def login_rules(
         if not path.is_absolute():
             path = (base_dir or Path.cwd()) / path
         mapping = str(path.resolve())
-    reserved = set(conf.logins.reserved) | set(compute_config(site).reserved_logins)
+    # `[compute] reserved_logins` (validated with the rest of that table by compute's config).
+    factory_wide = (site.section("compute") or {}).get("reserved_logins") or []
+    reserved = set(conf.logins.reserved) | {str(x) for x in factory_wide}
     return {
         "oidc_provider": conf.logins.oidc_provider,
         "oidc_claim": conf.logins.oidc_claim,

@@ -11,13 +11,13 @@ from html import escape
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from aifhub.access.models import Allocation
-from aifhub.compute.ledger import usage_by_allocation
-from aifhub.compute.models import LedgerEntry, LedgerKind, Partition
-from aifhub.compute.schemas import AllocationUsage, ProjectUsage, UsageRow
+from aifhub.access.ledger import usage_by_allocation
+from aifhub.access.models import Allocation, LedgerEntry, LedgerKind
+from aifhub.access.schemas import AllocationUsage, ProjectUsage, UsageRow
 from aifhub.core import csvsafe
 from aifhub.identity.models import User
 from aifhub.identity.projects import get_project
+from aifhub.resources.models import Partition
 
 
 async def project_usage(session: AsyncSession, actor: User, slug: str) -> ProjectUsage:

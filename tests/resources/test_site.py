@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from aifhub.compute.models import Cluster, Partition
-from aifhub.compute.site import default_local_cluster, parse_duration, sync_site
 from aifhub.core.config import Settings, SiteConfig
+from aifhub.resources.models import Cluster, Partition
+from aifhub.resources.site import default_local_cluster, parse_duration, sync_site
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "deploy" / "site.example.toml"
 
@@ -67,7 +67,7 @@ def test_bad_site_file_is_refused() -> None:
     bad = {"clusters": [{"name": "x", "partitions": [{"name": "p", "max_time": "forever"}]}]}
     from pydantic import ValidationError
 
-    from aifhub.compute.site import ClusterConfig
+    from aifhub.resources.site import ClusterConfig
 
     with pytest.raises(ValidationError, match="not a duration"):
         ClusterConfig.model_validate(bad["clusters"][0])
