@@ -26,11 +26,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from aifhub.core import context  # noqa: E402
+from aifhub.core.bm25 import BM25Index  # noqa: E402
 from aifhub.core.config import Settings  # noqa: E402
 from aifhub.core.db import make_engine, make_sessionmaker  # noqa: E402
 from aifhub.core.migrate import upgrade  # noqa: E402
 from aifhub.recommend import embeddings  # noqa: E402
-from aifhub.recommend.bm25 import BM25Index  # noqa: E402
 from aifhub.recommend.candidates import Candidate, register_adapter  # noqa: E402
 from aifhub.recommend.evaluate import load_labelled, mean_precision  # noqa: E402
 from aifhub.recommend.profile import profile_from_text  # noqa: E402

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from aifhub.recommend.bm25 import BM25Index, tokenize
+from aifhub.core.bm25 import BM25Index, tokenize
 from aifhub.recommend.candidates import Candidate, partition_candidate
 from aifhub.recommend.evaluate import load_labelled, mean_precision
 from aifhub.recommend.profile import infer_workload, profile_from_text

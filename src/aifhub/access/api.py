@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from aifhub.access import allocations, applications, dashboard, decisions, reviews
+from aifhub.access import allocations, applications, dashboard, decisions, lookup, reviews
 from aifhub.access.models import AccessMode
 from aifhub.access.modes import get_mode, list_modes, modes_from_site, sync_modes
 from aifhub.access.read import (
@@ -98,7 +98,7 @@ async def list_applications(
 @router.get("/applications/{app_id}")
 async def read_application(db: Db, user: CurrentUser, app_id: Id) -> ApplicationRead:
     """One application, with its deadline and the actions its state allows."""
-    return await application_out(db, await applications.get_application(db, user, app_id))
+    return await application_out(db, await lookup.get_application(db, user, app_id))
 
 
 @router.patch("/applications/{app_id}")

@@ -12,8 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from aifhub.access import notifications, workflow
 from aifhub.access.deadlines import add_working_days, next_cutoff
+from aifhub.access.decisions import decide
 from aifhub.access.eligibility import Draft, check
 from aifhub.access.errors import NotEligible
+from aifhub.access.lookup import get_application
 from aifhub.access.models import AccessMode, Allocation, Application, ApplicationItem
 from aifhub.access.models import ApplicationState as S
 from aifhub.access.modes import ModeSpec, get_mode, spec_of
@@ -150,21 +152,6 @@ async def _require_pi(session: AsyncSession, actor: User, app: Application) -> P
     return project
 
 
-async def get_application(
-    session: AsyncSession, actor: User, app_id: int, *, for_update: bool = False
-) -> Application:
-    """An application the actor may see (404 otherwise); `for_update` locks it on PostgreSQL."""
-    visible = visible_projects(actor).with_only_columns(Project.id)
-    query = select(Application).where(Application.id == app_id, Application.project_id.in_(visible))
-    if for_update and session.get_bind().dialect.name == "postgresql":
-        # Two concurrent actions on one application serialise: the second sees the new state.
-        query = query.with_for_update(of=Application).execution_options(populate_existing=True)
-    app = await session.scalar(query)
-    if app is None:
-        raise NotFound(f"No application {app_id} that you can see.")
-    return app
-
-
 async def _items_of(session: AsyncSession, app: Application) -> list[ApplicationItem]:
     return list(
         await session.scalars(
@@ -267,8 +254,6 @@ async def submit_application(session: AsyncSession, actor: User, app_id: int) ->
     await workflow.move(app, "check", session=session, reason="")
     await notifications.submission_receipt(session, app=app, project=project, mode_name=spec.name)
     if spec.auto_decide:  # the automatic checks are the whole assessment
-        from aifhub.access.decisions import decide
-
         await decide(
             session,
             None,

@@ -9,9 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from aifhub.access import notifications, workflow
 from aifhub.access.allocations import allocate_application
-from aifhub.access.applications import get_application
 from aifhub.access.conflicts import refuse_conflict
 from aifhub.access.errors import ReviewsMissing
+from aifhub.access.lookup import get_application
 from aifhub.access.models import AccessMode, Application, ApplicationItem, Review, ReviewState
 from aifhub.access.models import ApplicationState as S
 from aifhub.access.modes import ModeSpec, spec_of

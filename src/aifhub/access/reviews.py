@@ -7,9 +7,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aifhub.access import notifications
-from aifhub.access.applications import get_application
 from aifhub.access.conflicts import conflicted_user_ids, refuse_conflict
 from aifhub.access.decisions import require_assessor
+from aifhub.access.lookup import get_application
 from aifhub.access.models import AccessMode, Application, Review, ReviewState
 from aifhub.access.models import ApplicationState as S
 from aifhub.access.modes import spec_of

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from aifhub.access import allocations, applications, card, conflicts, decisions, reviews
+from aifhub.access import allocations, applications, card, conflicts, decisions, lookup, reviews
 from aifhub.access.modes import list_modes
 from aifhub.access.read import allocation_read, application_out, application_read, mode_read
 from aifhub.access.schemas import ApplicationCreate, ApplicationUpdate
@@ -142,7 +142,7 @@ async def create_application(
 @router.get("/applications/{app_id}")
 async def application_page(request: Request, db: DbSession, user: PageUser, app_id: Id) -> Response:
     """An application: where it stands, its deadline, and what can be done now."""
-    app = await applications.get_application(db, user, app_id)
+    app = await lookup.get_application(db, user, app_id)
     read = await application_out(db, app)
     review_rows = []
     conflicted, reviewers = False, []
@@ -168,7 +168,7 @@ async def application_page(request: Request, db: DbSession, user: PageUser, app_
 @router.get("/applications/{app_id}/edit")
 async def edit_application(request: Request, db: DbSession, user: PageUser, app_id: Id) -> Response:
     """The revision form of a draft or of an application sent back for changes."""
-    read = await application_out(db, await applications.get_application(db, user, app_id))
+    read = await application_out(db, await lookup.get_application(db, user, app_id))
     values: dict[str, Any] = read.model_dump(mode="json")
     for i, item in enumerate(read.items, 1):
         values[f"partition_{i}"], values[f"amount_{i}"] = item.partition, str(item.requested)
@@ -192,7 +192,7 @@ async def update_application(
             errors = error_for(exc, FIELDS)
     if errors:
         await undo(db, user)
-        read = await application_out(db, await applications.get_application(db, user, app_id))
+        read = await application_out(db, await lookup.get_application(db, user, app_id))
         ctx = await _form_ctx(request, db, user, values=values, errors=errors, a=read)
         return access_page(request, "access/application_form.html", status_code=422, **ctx)
     return redirect(request, f"/applications/{app_id}", gettext(request, "Changes saved."))

@@ -15,8 +15,15 @@ from typing import Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from aifhub.catalog.models import Asset
+from aifhub.ecosystem.partners import list_partners
+from aifhub.ecosystem.training import list_courses, seat_counts
 from aifhub.identity.models import User
 from aifhub.resources import service as resources
+from aifhub.support.experts import list_experts
+from aifhub.support.kb import article_text
+from aifhub.support.models import KbArticle
+from aifhub.support.taxonomy import skill_text, skills
 
 
 @dataclass(frozen=True)
@@ -47,8 +54,6 @@ class ExpertAdapter:
     kinds: tuple[str, ...] = ("expert",)
 
     async def fetch(self, session: AsyncSession, actor: User | None) -> list[Candidate]:
-        from aifhub.support.experts import list_experts
-        from aifhub.support.taxonomy import skill_text, skills
 
         known = skills()
         out = []
@@ -78,7 +83,6 @@ class CourseAdapter:
     kinds: tuple[str, ...] = ("course",)
 
     async def fetch(self, session: AsyncSession, actor: User | None) -> list[Candidate]:
-        from aifhub.ecosystem.training import list_courses, seat_counts
 
         rows = await list_courses(session)
         counts = await seat_counts(session, [s.id for _, ss in rows for s in ss])
@@ -112,7 +116,6 @@ class PartnerAdapter:
     kinds: tuple[str, ...] = ("incubator", "fund")
 
     async def fetch(self, session: AsyncSession, actor: User | None) -> list[Candidate]:
-        from aifhub.ecosystem.partners import list_partners
 
         return [
             Candidate(
@@ -140,8 +143,6 @@ class ArticleAdapter:
     kinds: tuple[str, ...] = ("article",)
 
     async def fetch(self, session: AsyncSession, actor: User | None) -> list[Candidate]:
-        from aifhub.support.kb import article_text
-        from aifhub.support.models import KbArticle
 
         rows = await session.scalars(select(KbArticle).where(KbArticle.published.is_(True)))
         return [
@@ -186,7 +187,6 @@ class CatalogAdapter:
     kinds: tuple[str, ...] = ("dataset", "model")
 
     async def fetch(self, session: AsyncSession, actor: User | None) -> list[Candidate]:
-        from aifhub.catalog.models import Asset
 
         # Only the columns ranking reads: cards can be long and 100k rows are expected.
         rows = await session.execute(

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from aifhub.core.bm25 import tokenize
 from aifhub.identity.models import Organisation, Project
-from aifhub.recommend.bm25 import tokenize
 
 ProfileHook = Callable[[AsyncSession, Project], Awaitable[list[str]]]
 PROFILE_HOOKS: list[ProfileHook] = []

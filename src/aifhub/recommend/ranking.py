@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from aifhub.recommend.bm25 import BM25Index
+from aifhub.core.bm25 import BM25Index
 from aifhub.recommend.candidates import Candidate
 from aifhub.recommend.profile import ProjectProfile
 

@@ -8,9 +8,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aifhub.core import audit
+from aifhub.core.bm25 import tokenize
 from aifhub.core.errors import InvalidInput, NotFound, PermissionDenied
 from aifhub.identity.models import Project, StaffRole, StaffRoleGrant, User
-from aifhub.recommend.bm25 import tokenize
 from aifhub.support import schemas, taxonomy
 from aifhub.support.models import OPEN_STATES, ExpertProfile, Ticket, TicketMessage
 from aifhub.support.tickets import get_ticket, is_desk

@@ -6,10 +6,10 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aifhub.core import audit
+from aifhub.core.bm25 import BM25Index
 from aifhub.core.db import utcnow
 from aifhub.core.errors import Conflict, NotFound, PermissionDenied
 from aifhub.identity.models import User
-from aifhub.recommend.bm25 import BM25Index
 from aifhub.support import schemas
 from aifhub.support.models import KbArticle
 from aifhub.support.tickets import is_desk
