@@ -4,7 +4,7 @@
         [--database-url postgresql://...]
 
 Generates sacct -P output (the exact format SlurmBackend.accounting parses) for jobs of 200
-projects run directly on a Slurm cluster, parses it with backends.sbatch.parse_sacct, and
+projects run directly on a Slurm cluster, parses it with backends.slurm.sbatch.parse_sacct, and
 charges it through compute.accounting.ingest_records in batches of 10,000 per transaction.
 Then: the ledger total must equal the total computed independently from the raw sacct
 fields, a second ingest of the same records must add nothing.
@@ -24,7 +24,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from aifhub.access.models import Allocation, LedgerEntry
-from aifhub.backends.sbatch import SACCT_DELIMITER, parse_sacct
+from aifhub.backends.slurm.sbatch import SACCT_DELIMITER, parse_sacct
 from aifhub.compute.accounting import ingest_records
 from aifhub.core.config import SiteConfig
 from aifhub.core.db import make_engine, make_sessionmaker

@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from aifhub.backends.sbatch import SACCT_DELIMITER, parse_sacct  # noqa: E402
+from aifhub.backends.slurm.sbatch import SACCT_DELIMITER, parse_sacct  # noqa: E402
 
 STATES = ["COMPLETED"] * 6 + ["FAILED", "CANCELLED by 1001", "TIMEOUT", "RUNNING", "OUT_OF_MEMORY"]
 

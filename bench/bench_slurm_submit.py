@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from aifhub.backends.base import JobSpec  # noqa: E402
-from aifhub.backends.slurm import SlurmBackend, slurm_env  # noqa: E402
+from aifhub.backends.slurm.commands import SlurmBackend, slurm_env  # noqa: E402
 
 
 def plain_sbatch(n: int, partition: str, account: str, env: dict[str, str]) -> list[str]:

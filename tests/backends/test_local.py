@@ -20,10 +20,10 @@ from aifhub.backends.base import (
     JobState,
     StagedInput,
     SubmissionRejected,
-    make_backend,
 )
-from aifhub.backends.local import LOST_REASON, LocalBackend
-from aifhub.backends.localfiles import process_start_time
+from aifhub.backends.local.backend import LOST_REASON, LocalBackend
+from aifhub.backends.local.files import process_start_time
+from aifhub.backends.registry import make_backend
 
 
 def spec(script: str, *, limit: int = 30, **kw: object) -> JobSpec:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from aifhub.backends.sacctmgr import (
+from aifhub.backends.slurm.sacctmgr import (
     AccountLimit,
     CurrentAccount,
     parse_assoc,

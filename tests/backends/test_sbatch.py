@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from aifhub.backends.base import JobSpec, JobState, StagedInput, decode_log_chunk
-from aifhub.backends.sbatch import (
+from aifhub.backends.slurm.sbatch import (
     BODY_MARKER,
     map_slurm_state,
     parse_exit_code,

@@ -20,11 +20,11 @@ from aifhub.backends.base import (
     JobSpec,
     JobState,
     SubmissionRejected,
-    make_backend,
 )
-from aifhub.backends.sacctmgr import AccountLimit, SlurmAccounts
+from aifhub.backends.registry import make_backend
 from aifhub.backends.slurm import SlurmBackend
-from aifhub.backends.slurmrest import SlurmRestBackend
+from aifhub.backends.slurm.rest import SlurmRestBackend
+from aifhub.backends.slurm.sacctmgr import AccountLimit, SlurmAccounts
 
 pytestmark = [pytest.mark.slow, pytest.mark.slurm]
 T0 = datetime.now(UTC) - timedelta(seconds=5)

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from types import SimpleNamespace
 
 from sqlalchemy import func, select
 
 from aifhub.core.config import MailConfig
 from aifhub.core.db import make_sessionmaker, utcnow
-from aifhub.core.mail import MailMessage, deliver_pending, queue_mail
+from aifhub.core.mail import (
+    MailMessage,
+    MailTemplate,
+    deliver_pending,
+    queue_mail,
+    queue_notice,
+)
 
 from ..smtp_server import free_port
 
@@ -87,3 +94,28 @@ async def test_no_host_writes_to_log(db, engine, caplog):
     with caplog.at_level("INFO", logger="aifhub.mail"):
         n = await deliver_pending(maker, MailConfig(), now=utcnow() + timedelta(minutes=10))
     assert n == 1 and "Hello" in caplog.text
+
+
+async def test_queue_notice_fills_its_template_once_per_key(db):
+    """A template is filled from the fields (attributes, format specs, `to`), keyed per person."""
+    notice = MailTemplate(
+        kind="demo.due",
+        key="demo:{item.id}:{to}",
+        subject="Item #{item.id} due {item.due:%Y-%m-%d}",
+        body="{item.title} ({literal}) is due.",
+    )
+    item = SimpleNamespace(id=7, title="Report {draft}", due=datetime(2026, 5, 4, 12, 30))
+    fields = {"item": item, "literal": "{not a field}"}
+    assert await queue_notice(db, notice, to="Ada@x.eu", **fields) is True
+    assert await queue_notice(db, notice, to="Ada@x.eu", **fields) is False
+    assert await queue_notice(db, notice, to="bob@x.eu", **fields) is True
+    await db.commit()
+    rows = list(await db.scalars(select(MailMessage).order_by(MailMessage.id)))
+    assert [(m.recipient, m.key) for m in rows] == [
+        ("ada@x.eu", "demo:7:Ada@x.eu"),
+        ("bob@x.eu", "demo:7:bob@x.eu"),
+    ]
+    assert rows[0].kind == "demo.due"
+    assert rows[0].subject == "Item #7 due 2026-05-04"
+    # Values are never re-read as templates: braces in them stay as written.
+    assert rows[0].body == "Report {draft} ({not a field}) is due."

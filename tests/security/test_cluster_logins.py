@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from aifhub.app import create_app
-from aifhub.backends.sacctmgr import CurrentAccount, plan
+from aifhub.backends.slurm.sacctmgr import CurrentAccount, plan
 from aifhub.compute import login_proofs, logins
 from aifhub.compute.accounting import _direct_targets
 from aifhub.compute.models import ClusterLogin

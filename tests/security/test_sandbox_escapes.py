@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from aifhub.backends.base import BackendJob, JobSpec, JobState, SubmissionRejected
 from aifhub.backends.local import LocalBackend
-from aifhub.backends.localfiles import read_json
+from aifhub.backends.local.files import read_json
 from aifhub.compute.models import Job, NetworkGrant
 from aifhub.core.audit import AuditEvent
 
@@ -178,7 +178,7 @@ echo done
 async def test_no_bubblewrap_means_no_job_unless_the_site_says_so(
     platform_var: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("aifhub.backends.local.find_bwrap", lambda: None)
+    monkeypatch.setattr("aifhub.backends.local.backend.find_bwrap", lambda: None)
     b = LocalBackend(platform_var / "nobwrap", cpus=1, gpus=0, mem_mb=1024)
     try:
         with pytest.raises(SubmissionRejected, match="bubblewrap .* is not installed"):

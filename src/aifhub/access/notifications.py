@@ -1,22 +1,74 @@
 """Access notifications, queued through the mail outbox (one digest per person and window).
 
-Dedup keys make each notice fire once: `<kind>:<object>:<detail>:<recipient>`.
+Every e-mail of the domain is a `MailTemplate` here; its dedup key makes each notice fire once:
+`<kind>:<object>:<detail>:<recipient>`.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from aifhub.core.mail import queue_mail, queue_mail_once
+from aifhub.core.mail import MailTemplate, queue_notice
 from aifhub.identity.models import Project, ProjectMember, ProjectRole, User
 
 if TYPE_CHECKING:
     from aifhub.access.ledger import Balance
     from aifhub.access.models import Allocation, Application
     from aifhub.resources.models import Partition
+
+SUBMITTED = MailTemplate(
+    kind="application.submitted",
+    key="application.submitted:{app.id}:{app.revision}:{to}",
+    subject="Application #{app.id} received: {app.title}",
+    body="Your application #{app.id} '{app.title}' for project {project.slug} under {mode_name} "
+    "was received and passed the eligibility check.\nA decision is due by {app.due_date}.",
+)
+CHANGES_REQUESTED = MailTemplate(
+    kind="application.changes_requested",
+    key="application.changes:{app.id}:{app.revision}:{to}",
+    subject="Changes requested on application #{app.id}",
+    body="The reviewers ask for changes to '{app.title}':\n\n{reason}\n\n"
+    "Revise it and submit it again.",
+)
+DECISION = MailTemplate(
+    kind="application.decision",
+    key="application.decision:{app.id}:{to}",
+    subject="Application #{app.id} {outcome}",
+    body="Your {mode_name} application '{app.title}' for project {project.slug} "
+    "was {outcome}.\n\n{reason}",
+)
+REVIEW_ASSIGNED = MailTemplate(
+    kind="review.assigned",
+    key="review.assigned:{app.id}:{step}:{reviewer.id}",
+    subject="Review requested: application #{app.id}",
+    body="You are asked for a {step} review of application #{app.id} '{app.title}'. "
+    "It is due by {app.due_date}. If you have a conflict of interest, declare it.",
+)
+ALLOCATION_ACTIVE = MailTemplate(
+    kind="allocation.active",
+    key="allocation.active:{alloc.id}:{to}",
+    subject="Allocation #{alloc.id} is active",
+    body="Allocation #{alloc.id} of project {project.slug}: {alloc.amount} hours, "
+    "from {alloc.starts_at:%Y-%m-%d} to {alloc.ends_at:%Y-%m-%d}. You can submit jobs now.",
+)
+EXPIRY = MailTemplate(
+    kind="allocation.expiry",
+    key="allocation.expiry:{alloc.id}:{days}:{to}",
+    subject="Allocation #{alloc.id} on {partition.key} ends {when}",
+    body="Allocation #{alloc.id} of project {project.slug} on {partition.key} ends on "
+    "{alloc.ends_at:%Y-%m-%d}. Ask for a renewal in time if your mode allows it.",
+)
+USAGE = MailTemplate(
+    kind="allocation.usage",
+    key="allocation.usage:{alloc.id}:{percent}:{to}",
+    subject="Allocation #{alloc.id} on {partition.key}: {percent}% used",
+    body="Project {project.slug} used {balance.used} of {balance.granted} hours "
+    "on {partition.key} ({balance.remaining} remaining). "
+    "Ask for a top-up if your mode allows it.",
+)
 
 
 async def pi_emails(session: AsyncSession, project_id: int) -> list[str]:
@@ -31,14 +83,11 @@ async def pi_emails(session: AsyncSession, project_id: int) -> list[str]:
 
 
 async def _to_pis(
-    session: AsyncSession, project: Project, *, kind: str, key: str, subject: str, body: str
+    session: AsyncSession, template: MailTemplate, *, project: Project, **fields: Any
 ) -> int:
     n = 0
     for email in await pi_emails(session, project.id):
-        _, new = await queue_mail_once(
-            session, to=email, subject=subject, body=body, kind=kind, key=f"{key}:{email}"
-        )
-        n += new
+        n += await queue_notice(session, template, to=email, project=project, **fields)
     return n
 
 
@@ -46,33 +95,14 @@ async def submission_receipt(
     session: AsyncSession, *, app: Application, project: Project, mode_name: str
 ) -> None:
     """Receipt of a (re)submission, with the decision deadline."""
-    await _to_pis(
-        session,
-        project,
-        kind="application.submitted",
-        key=f"application.submitted:{app.id}:{app.revision}",
-        subject=f"Application #{app.id} received: {app.title}",
-        body=(
-            f"Your application #{app.id} '{app.title}' for project {project.slug} "
-            f"under {mode_name} "
-            f"was received and passed the eligibility check.\nA decision is due by {app.due_date}."
-        ),
-    )
+    await _to_pis(session, SUBMITTED, project=project, app=app, mode_name=mode_name)
 
 
 async def changes_requested(
     session: AsyncSession, *, app: Application, project: Project, reason: str
 ) -> None:
     """The staff ask the applicant for changes."""
-    await _to_pis(
-        session,
-        project,
-        kind="application.changes_requested",
-        key=f"application.changes:{app.id}:{app.revision}",
-        subject=f"Changes requested on application #{app.id}",
-        body=f"The reviewers ask for changes to '{app.title}':\n\n{reason}\n\n"
-        "Revise it and submit it again.",
-    )
+    await _to_pis(session, CHANGES_REQUESTED, project=project, app=app, reason=reason)
 
 
 async def decision(
@@ -88,12 +118,12 @@ async def decision(
     outcome = "accepted" if accepted else "rejected"
     await _to_pis(
         session,
-        project,
-        kind="application.decision",
-        key=f"application.decision:{app.id}",
-        subject=f"Application #{app.id} {outcome}",
-        body=f"Your {mode_name} application '{app.title}' for project {project.slug} "
-        f"was {outcome}.\n\n{reason}",
+        DECISION,
+        project=project,
+        app=app,
+        mode_name=mode_name,
+        outcome=outcome,
+        reason=reason,
     )
 
 
@@ -101,14 +131,8 @@ async def review_assigned(
     session: AsyncSession, *, app: Application, reviewer: User, step: str
 ) -> None:
     """A reviewer is asked for a review."""
-    await queue_mail(
-        session,
-        to=reviewer.email,
-        subject=f"Review requested: application #{app.id}",
-        body=f"You are asked for a {step} review of application #{app.id} '{app.title}'. "
-        f"It is due by {app.due_date}. If you have a conflict of interest, declare it.",
-        kind="review.assigned",
-        key=f"review.assigned:{app.id}:{step}:{reviewer.id}",
+    await queue_notice(
+        session, REVIEW_ASSIGNED, to=reviewer.email, app=app, reviewer=reviewer, step=step
     )
 
 
@@ -116,15 +140,7 @@ async def allocation_starting(
     session: AsyncSession, *, alloc: Allocation, project: Project
 ) -> None:
     """An allocation became active."""
-    await _to_pis(
-        session,
-        project,
-        kind="allocation.active",
-        key=f"allocation.active:{alloc.id}",
-        subject=f"Allocation #{alloc.id} is active",
-        body=f"Allocation #{alloc.id} of project {project.slug}: {alloc.amount} hours, "
-        f"from {alloc.starts_at:%Y-%m-%d} to {alloc.ends_at:%Y-%m-%d}. You can submit jobs now.",
-    )
+    await _to_pis(session, ALLOCATION_ACTIVE, project=project, alloc=alloc)
 
 
 async def expiry(
@@ -133,13 +149,7 @@ async def expiry(
     """Expiry notice (30, 7 or 0 days left)."""
     when = "today" if days == 0 else f"in {days} days"
     return await _to_pis(
-        session,
-        project,
-        kind="allocation.expiry",
-        key=f"allocation.expiry:{alloc.id}:{days}",
-        subject=f"Allocation #{alloc.id} on {partition.key} ends {when}",
-        body=f"Allocation #{alloc.id} of project {project.slug} on {partition.key} ends on "
-        f"{alloc.ends_at:%Y-%m-%d}. Ask for a renewal in time if your mode allows it.",
+        session, EXPIRY, project=project, alloc=alloc, partition=partition, days=days, when=when
     )
 
 
@@ -155,11 +165,10 @@ async def usage(
     """Usage notice (80% or 100% of the granted hours used)."""
     return await _to_pis(
         session,
-        project,
-        kind="allocation.usage",
-        key=f"allocation.usage:{alloc.id}:{percent}",
-        subject=f"Allocation #{alloc.id} on {partition.key}: {percent}% used",
-        body=f"Project {project.slug} used {balance.used} of {balance.granted} hours "
-        f"on {partition.key} "
-        f"({balance.remaining} remaining). Ask for a top-up if your mode allows it.",
+        USAGE,
+        project=project,
+        alloc=alloc,
+        partition=partition,
+        percent=percent,
+        balance=balance,
     )

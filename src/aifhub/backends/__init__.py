@@ -1,4 +1,11 @@
-"""Compute backends: where jobs run. See base.py for the interface and docs/backends.md."""
+"""Compute backends: where jobs run. See base.py for the interface and docs/backends.md.
+
+base.py      the interface every backend implements (JobSpec in, ids and states out)
+registry.py  the site file's ``backend`` kind -> its class (``make_backend``)
+job_env.py   the rules of a job's environment, shared by every backend
+local/       jobs as sandboxed processes on this machine
+slurm/       Slurm through its command-line tools or slurmrestd
+"""
 
 from aifhub.backends.base import (
     AccountingRecord,
@@ -10,7 +17,6 @@ from aifhub.backends.base import (
     JobState,
     StagedInput,
     SubmissionRejected,
-    make_backend,
 )
 
 __all__ = [
@@ -23,5 +29,4 @@ __all__ = [
     "JobState",
     "StagedInput",
     "SubmissionRejected",
-    "make_backend",
 ]

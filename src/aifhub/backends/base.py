@@ -15,18 +15,19 @@ Error contract (what the caller does with each):
   raised before anything reaches the scheduler.
 
 Implementations: ``local`` (processes on this machine), ``slurm`` (the Slurm CLI tools),
-``slurmrest`` (slurmrestd with JWT). Build one with :func:`make_backend`.
+``slurmrest`` (slurmrestd with JWT). Build one with
+:func:`aifhub.backends.registry.make_backend`.
 """
 
 from __future__ import annotations
 
 import abc
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Literal
 
 LogStream = Literal["stdout", "stderr"]
 
@@ -241,20 +242,3 @@ def decode_log_chunk(data: bytes, offset: int) -> tuple[str, int]:
             cut = len(data) - back
         break
     return data[:cut].decode("utf-8", errors="replace"), offset + cut
-
-
-def make_backend(kind: str, settings: Mapping[str, Any]) -> ComputeBackend:
-    """Build a backend by kind: ``"local"``, ``"slurm"`` or ``"slurmrest"``."""
-    if kind == "local":
-        from aifhub.backends.local import LocalBackend
-
-        return LocalBackend.from_settings(settings)
-    if kind == "slurm":
-        from aifhub.backends.slurm import SlurmBackend
-
-        return SlurmBackend.from_settings(settings)
-    if kind == "slurmrest":
-        from aifhub.backends.slurmrest import SlurmRestBackend
-
-        return SlurmRestBackend.from_settings(settings)
-    raise ValueError(f"unknown backend kind {kind!r}; expected 'local', 'slurm' or 'slurmrest'")

@@ -8,7 +8,15 @@ from fastapi import APIRouter, Header, Query, Request, status
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from aifhub.catalog import access, assets, cards, contracts, linked_data, schemas, versions
+from aifhub.catalog import (
+    assets,
+    contracts,
+    downloads,
+    huggingface_cards,
+    linked_data,
+    schemas,
+    versions,
+)
 from aifhub.catalog.search import SORTS, SearchFilters, search_assets
 from aifhub.core.db import DbSession
 from aifhub.core.errors import InvalidInput, NotAuthenticated, NotFound, PayloadTooLarge
@@ -84,7 +92,7 @@ async def import_card(
     kind: Annotated[str, Query(pattern="^(dataset|model)$")],
 ) -> schemas.AssetRead:
     """Create an asset from a Hugging Face README.md (YAML front matter + Markdown)."""
-    fields = cards.fields_from_card(await _text_body(request), kind=kind)
+    fields = huggingface_cards.fields_from_card(await _text_body(request), kind=kind)
     fields.setdefault("name", slug.split("/")[-1])
     fields.setdefault("license", "unknown")
     try:
@@ -100,8 +108,8 @@ async def _text_body(request: Request) -> str:
     raw = bytearray()
     async for chunk in request.stream():
         raw += chunk
-        if len(raw) > cards.MAX_CARD_BYTES:
-            raise PayloadTooLarge(f"A card is at most {cards.MAX_CARD_BYTES} bytes.")
+        if len(raw) > huggingface_cards.MAX_CARD_BYTES:
+            raise PayloadTooLarge(f"A card is at most {huggingface_cards.MAX_CARD_BYTES} bytes.")
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -131,7 +139,7 @@ async def put_card(
 ) -> schemas.AssetRead:
     """Replace an asset's description from a Hugging Face README.md (owners)."""
     asset = await assets.get_asset(db, f"{ns}/{name}")
-    fields = cards.fields_from_card(await _text_body(request), kind=asset.kind)
+    fields = huggingface_cards.fields_from_card(await _text_body(request), kind=asset.kind)
     data = schemas.AssetUpdate.model_validate(fields)
     return await assets.to_read(db, await assets.update_asset(db, user, asset.slug, data=data))
 
@@ -143,7 +151,9 @@ async def export_card(
     """The asset as a Hugging Face card."""
     actor = principal.user if principal else None
     asset = await assets.visible_asset(db, actor, f"{ns}/{name}")
-    return PlainTextResponse(cards.card_of(asset), media_type="text/markdown; charset=utf-8")
+    return PlainTextResponse(
+        huggingface_cards.card_of(asset), media_type="text/markdown; charset=utf-8"
+    )
 
 
 async def _linked(request: Request, db: DbSession, slug: str, fmt: str) -> JSONResponse:
@@ -281,7 +291,7 @@ async def download_file(
     project: str | None = None,
 ) -> Response:
     """Download a file (Range supported); gated assets need ?project= holding a grant."""
-    _, version, row = await access.authorize_download(
+    _, version, row = await downloads.authorize_download(
         db, user, f"{ns}/{name}", _label(label), path, project_slug=project
     )
     local = _store(request).local_path(row.sha256)
@@ -333,7 +343,9 @@ async def access_log(
     db: DbSession, user: CurrentUser, ns: str, name: str, page: Pagination
 ) -> list[schemas.AccessLogRead]:
     """Every download and job staging of an asset's files (owners)."""
-    return await access.access_log(db, user, f"{ns}/{name}", limit=page.limit, offset=page.offset)
+    return await downloads.access_log(
+        db, user, f"{ns}/{name}", limit=page.limit, offset=page.offset
+    )
 
 
 @router.get("/access-requests")

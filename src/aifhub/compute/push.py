@@ -5,7 +5,7 @@ approved cluster logins of the project's members (a pending or revoked one never
 normalised hours / factor x 60 of the active allocations (GPU partitions as gres/gpu, CPU
 partitions as cpu). A project whose allocations there are all expired or suspended is
 blocked (GrpSubmitJobs=0, GrpJobs=0).
-Reading, diffing and running sacctmgr is `aifhub.backends.sacctmgr` (one read, grouped
+Reading, diffing and running sacctmgr is `aifhub.backends.slurm.sacctmgr` (one read, grouped
 commands, user additions through one `sacctmgr load` file).
 """
 
@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from aifhub.access.allocations import allocations_on_cluster
 from aifhub.access.ledger import is_current
-from aifhub.backends.sacctmgr import AccountLimit, SlurmAccounts, plan
+from aifhub.backends.slurm.sacctmgr import AccountLimit, SlurmAccounts, plan
 from aifhub.compute.models import ClusterLogin, LoginStatus
 from aifhub.core import audit
 from aifhub.core.db import utcnow

@@ -10,7 +10,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from aifhub.backends.base import ComputeBackend, make_backend
+from aifhub.backends.base import ComputeBackend
+from aifhub.backends.registry import make_backend
 from aifhub.resources.models import Cluster
 
 _backends: dict[tuple[str, str, str], ComputeBackend] = {}

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from aifhub.backends.sandbox import refused_env_name
+from aifhub.backends.job_env import refused_env_name
 from aifhub.resources.site import parse_duration
 
 # Names reach the scheduler: no spaces, quotes, newlines or '#' (no directive injection).

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aifhub.access import ledger
-from aifhub.backends.sandbox import BindPath, allowed_workdir
+from aifhub.backends.local.sandbox import BindPath, allowed_workdir
 from aifhub.compute import inputs as input_hooks
 from aifhub.compute import network
 from aifhub.compute.errors import (

@@ -1,6 +1,7 @@
 """Outgoing e-mail through an outbox: queue in the transaction, deliver after the commit.
 
-Every domain calls `queue_mail(session, ...)` inside its own transaction; nothing leaves the
+Every domain calls `queue_mail(session, ...)` inside its own transaction (its notifications
+declare a `MailTemplate` each and queue it with `queue_notice`); nothing leaves the
 machine until that transaction commits. The worker task `deliver_mail` then drains the outbox.
 
 Rules (they are the contract other domains rely on):
@@ -30,6 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from typing import Any
 
 from sqlalchemy import ColumnElement, Index, String, Text, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -99,6 +101,37 @@ async def queue_mail_once(
             raise
         return found, False
     return msg, True
+
+
+@dataclass(frozen=True)
+class MailTemplate:
+    """One kind of notification e-mail: its kind and its dedup key, subject and body templates.
+
+    The templates are `str.format` strings (`{app.id}`, `{alloc.ends_at:%Y-%m-%d}`) filled from
+    the keyword arguments of :func:`queue_notice`, plus `{to}`, the recipient's address. They
+    are constants of the code, never text a user wrote: format strings reach attributes.
+    """
+
+    kind: str
+    key: str
+    subject: str
+    body: str
+
+
+async def queue_notice(
+    session: AsyncSession, template: MailTemplate, *, to: str, **fields: Any
+) -> bool:
+    """Queue the e-mail a template gives for these fields; False when its key was queued before."""
+    values = {**fields, "to": to}
+    _, new = await queue_mail_once(
+        session,
+        to=to,
+        subject=template.subject.format_map(values),
+        body=template.body.format_map(values),
+        kind=template.kind,
+        key=template.key.format_map(values),
+    )
+    return new
 
 
 @dataclass(frozen=True)

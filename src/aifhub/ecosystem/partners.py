@@ -9,10 +9,11 @@ from sqlalchemy.orm import aliased
 from aifhub.core import audit
 from aifhub.core.db import utcnow
 from aifhub.core.errors import Conflict, NotFound, PermissionDenied
-from aifhub.core.mail import queue_mail
+from aifhub.core.mail import queue_notice
 from aifhub.ecosystem import schemas
 from aifhub.ecosystem.errors import NotEligible
 from aifhub.ecosystem.models import Introduction, IntroOutcome, IntroState, Partner
+from aifhub.ecosystem.notifications import INTRODUCTION_DECIDED, INTRODUCTION_REQUESTED
 from aifhub.identity.models import Organisation, OrgKind, OrgMembership, StaffRole, User
 from aifhub.identity.service import get_org, get_user_by_email, org_role
 
@@ -104,13 +105,14 @@ async def request_introduction(
     if partner.contact_user_id:
         contact = await session.get(User, partner.contact_user_id)
         if contact:
-            await queue_mail(
+            await queue_notice(
                 session,
+                INTRODUCTION_REQUESTED,
                 to=contact.email,
-                subject=f"Introduction request from {org.name}",
-                body=f"{org.name} asks for an introduction to {partner.name}:\n\n{pitch}",
-                kind="ecosystem.introduction_requested",
-                key=f"introduction:{intro.id}:requested",
+                intro=intro,
+                org=org,
+                partner=partner,
+                pitch=pitch,
             )
     return intro
 
@@ -170,13 +172,13 @@ async def decide(
     requester = await session.get(User, intro.requested_by_id)
     partner = await session.get(Partner, intro.partner_id)
     if requester and partner:
-        await queue_mail(
+        await queue_notice(
             session,
+            INTRODUCTION_DECIDED,
             to=requester.email,
-            subject=f"{partner.name} {intro.state} your introduction request",
-            body=f"{partner.name} {intro.state} your request." + (f"\n\n{note}" if note else ""),
-            kind="ecosystem.introduction_decided",
-            key=f"introduction:{intro.id}:decided",
+            intro=intro,
+            partner=partner,
+            note=f"\n\n{note}" if note else "",
         )
     return intro
 

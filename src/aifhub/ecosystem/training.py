@@ -15,10 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from aifhub.core import audit
 from aifhub.core.db import utcnow
 from aifhub.core.errors import Conflict, NotFound, PermissionDenied
-from aifhub.core.mail import queue_mail
+from aifhub.core.mail import queue_notice
 from aifhub.ecosystem import schemas
 from aifhub.ecosystem.errors import SessionFull
 from aifhub.ecosystem.models import Course, CourseSession, Enrolment, EnrolmentState
+from aifhub.ecosystem.notifications import ENROLLED, PROMOTED, WAITLISTED
 from aifhub.identity.models import StaffRole, User
 
 E = EnrolmentState
@@ -172,14 +173,14 @@ async def enrol(session: AsyncSession, actor: User, session_id: int) -> Enrolmen
     await audit.record(session, "training.enrol", "course_session", cs.id, state=state.value)
     course = await session.get(Course, cs.course_id)
     title = course.title if course else "a course"
-    what = "You are enrolled in" if state == E.ENROLLED else "You are on the waiting list of"
-    await queue_mail(
+    await queue_notice(
         session,
+        ENROLLED if state == E.ENROLLED else WAITLISTED,
         to=actor.email,
-        subject=f"{what} {title} ({cs.starts_at:%Y-%m-%d})",
-        body=f"{what} {title}, {cs.format} session starting {cs.starts_at:%Y-%m-%d %H:%M} UTC.",
-        kind=f"training.{state.value}",
-        key=f"enrolment:{existing.id}:{state.value}:{int(now.timestamp())}",
+        enrolment=existing,
+        title=title,
+        cs=cs,
+        stamp=int(now.timestamp()),
     )
     return existing
 
@@ -224,13 +225,8 @@ async def _promote(session: AsyncSession, cs: CourseSession) -> Enrolment | None
     await audit.record(session, "training.promote", "course_session", cs.id, enrolment_id=nxt.id)
     user = await session.get(User, nxt.user_id)
     if user:
-        await queue_mail(
-            session,
-            to=user.email,
-            subject=f"A seat freed up: you are enrolled ({cs.starts_at:%Y-%m-%d})",
-            body="A seat freed up on the session you were waiting for: you are now enrolled.",
-            kind="training.promoted",
-            key=f"enrolment:{nxt.id}:promoted:{int(now.timestamp())}",
+        await queue_notice(
+            session, PROMOTED, to=user.email, enrolment=nxt, cs=cs, stamp=int(now.timestamp())
         )
     return nxt
 

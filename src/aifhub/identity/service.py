@@ -12,7 +12,7 @@ from sqlalchemy.orm import aliased
 from aifhub.core import audit
 from aifhub.core.db import utcnow
 from aifhub.core.errors import Conflict, NotFound, PermissionDenied
-from aifhub.core.mail import queue_mail
+from aifhub.core.mail import queue_notice
 from aifhub.core.security import hash_password
 from aifhub.identity import schemas
 from aifhub.identity.models import (
@@ -24,6 +24,7 @@ from aifhub.identity.models import (
     StaffRoleGrant,
     User,
 )
+from aifhub.identity.notifications import INVITATION
 from aifhub.identity.verification import require_verified
 
 ORG_MANAGERS = (OrgRole.OWNER.value, OrgRole.ADMIN.value)
@@ -331,18 +332,8 @@ async def invite(
     session.add(inv)
     await session.flush()
     await audit.record(session, "org.invite", "organisation", org.slug, email=email, role=role)
-    await queue_mail(
-        session,
-        to=email,
-        subject=f"Invitation to join {org.name}",
-        body=(
-            f"{actor.name} invites you to join {org.name} as {inv.role}.\n\nSign in (or create"
-            f" an account) with this address, {email}, confirm the address with the link we"
-            " send, and accept the invitation on your dashboard. It expires in"
-            f" {INVITATION_DAYS} days.\n"
-        ),
-        kind="org.invite",
-        key=f"org.invite:{inv.id}",
+    await queue_notice(
+        session, INVITATION, to=email, actor=actor, org=org, inv=inv, days=INVITATION_DAYS
     )
     return inv
 

@@ -16,8 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from aifhub.core import audit
 from aifhub.core.db import utcnow
 from aifhub.core.errors import InvalidInput, PermissionDenied
-from aifhub.core.mail import queue_mail
+from aifhub.core.mail import queue_notice
 from aifhub.identity.models import User
+from aifhub.identity.notifications import VERIFY_EMAIL
 
 VERIFY_HOURS = 48
 VERIFY_PATH = "/account/verify-email"
@@ -53,17 +54,14 @@ async def send_verification(
         return
     token = verification_token(secret_key, user)
     link = verification_link(base_url, token)
-    await queue_mail(
+    await queue_notice(
         session,
+        VERIFY_EMAIL,
         to=user.email,
-        subject="Confirm your e-mail address",
-        body=(
-            f"Hello {user.name},\n\nConfirm that {user.email} is your address by opening this"
-            f" link within {VERIFY_HOURS} hours:\n\n{link}\n\nThe link works once. If you did"
-            " not create an account, ignore this message: nothing happens without it.\n"
-        ),
-        kind="user.verify_email",
-        key=f"user.verify_email:{user.id}:{token[-24:]}",
+        user=user,
+        hours=VERIFY_HOURS,
+        link=link,
+        token_tail=token[-24:],
     )
     await audit.record(session, "user.verify_email_sent", "user", user.id, email=user.email)
 

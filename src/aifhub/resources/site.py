@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from aifhub.backends.sandbox import BindPath
+from aifhub.backends.local.sandbox import BindPath
 from aifhub.core import audit
 from aifhub.core.config import SiteConfig
 from aifhub.resources.models import Cluster, Partition

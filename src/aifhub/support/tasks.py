@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from aifhub.core import audit
 from aifhub.core.config import Settings
 from aifhub.core.db import utcnow
-from aifhub.support import notify
+from aifhub.support import notifications
 from aifhub.support.models import OPEN_STATES, Ticket
 from aifhub.worker import Periodic
 
@@ -47,7 +47,7 @@ async def warn_sla_breaches(maker: async_sessionmaker[AsyncSession], settings: S
                     )
                     if seen:
                         continue
-                    await notify.sla_breached(session, ticket, what)
+                    await notifications.sla_breached(session, ticket, what)
                     await audit.record(session, key, "ticket", ticket.id, due=due)
                     warned += 1
         await session.commit()

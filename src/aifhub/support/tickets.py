@@ -19,7 +19,7 @@ from aifhub.core.db import utcnow
 from aifhub.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from aifhub.identity.models import Project, ProjectMember, ProjectRole, StaffRole, User
 from aifhub.identity.projects import require_project_role
-from aifhub.support import attachments, notify
+from aifhub.support import attachments, notifications
 from aifhub.support.errors import InvalidTransition
 from aifhub.support.models import (
     OPEN_STATES,
@@ -129,7 +129,7 @@ async def open_ticket(
     await audit.record(
         session, "ticket.open", "ticket", ticket.id, project=proj.slug, priority=priority
     )
-    await notify.ticket_opened(session, ticket)
+    await notifications.ticket_opened(session, ticket)
     return ticket
 
 
@@ -256,8 +256,8 @@ async def post_message(
         assignee = await session.get(User, ticket.assignee_id)
         recipients = [assignee] if assignee else []
     else:
-        recipients = await notify.support_desk(session)
-    await notify.new_message(session, ticket, msg.id, recipients)
+        recipients = await notifications.support_desk(session)
+    await notifications.new_message(session, ticket, msg.id, recipients)
     return msg
 
 
@@ -310,7 +310,7 @@ async def transition(session: AsyncSession, actor: User, ticket_id: int, *, to: 
     if to == S.RESOLVED:
         requester = await session.get(User, ticket.requester_id)
         if requester:
-            await notify.ticket_resolved(session, ticket, requester)
+            await notifications.ticket_resolved(session, ticket, requester)
     return ticket
 
 
@@ -369,7 +369,7 @@ async def assign(
         )
         or 0
     )
-    await notify.ticket_assigned(session, ticket, expert, seq + 1)
+    await notifications.ticket_assigned(session, ticket, expert, seq + 1)
     return ticket
 
 

@@ -1,7 +1,7 @@
 """support ecosystem
 
 Revision ID: ecosystem_0001
-Revises: 0002
+Revises: access_0001
 Create Date: 2026-11-28 13:39:44.275303
 """
 

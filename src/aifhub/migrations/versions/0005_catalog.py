@@ -1,7 +1,7 @@
 """catalog assets versions files contracts access log search
 
 Revision ID: catalog_0001
-Revises: 0002
+Revises: ecosystem_0001
 Create Date: 2026-11-28 13:44:10.555135
 """
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from pathlib import Path
 
 from aifhub.backends.base import AccountingRecord, BackendJob, JobState
-from aifhub.backends.localfiles import now_utc, parse_dt, read_json
+from aifhub.backends.local.files import now_utc, parse_dt, read_json
 
 
 def job_status(job_id: str, job_dir: Path) -> BackendJob:

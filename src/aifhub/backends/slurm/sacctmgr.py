@@ -21,8 +21,8 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
 
-from aifhub.backends.sbatch import _LOGIN, _SLURM_ENTITY, _check
-from aifhub.backends.slurm import run_slurm_command, slurm_env
+from aifhub.backends.slurm.commands import run_slurm_command, slurm_env
+from aifhub.backends.slurm.sbatch import _LOGIN, _SLURM_ENTITY, _check
 
 UNLIMITED = -1
 

@@ -34,13 +34,13 @@ from aifhub.backends.base import (
     decode_log_chunk,
     read_log_chunk,
 )
-from aifhub.backends.sbatch import (
+from aifhub.backends.slurm.commands import run_slurm_command, slurm_env
+from aifhub.backends.slurm.sbatch import (
     map_slurm_state,
     render_sbatch,
     slurm_time,
     wait_status_to_exit_code,
 )
-from aifhub.backends.slurm import run_slurm_command, slurm_env
 
 TOKEN_LIFESPAN_S = 3600
 

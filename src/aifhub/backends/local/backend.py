@@ -4,7 +4,7 @@ The machine is one "node" with declared CPUs, GPUs and memory. Jobs wait in a FI
 with EASY backfill (a later job may jump ahead only if it does not delay the first waiting
 job, judged by time limits), and never more than the declared resources are handed out.
 
-All state lives in files under ``state_dir`` (see :mod:`aifhub.backends.localfiles`): a
+All state lives in files under ``state_dir`` (see :mod:`aifhub.backends.local.files`): a
 restarted platform finds its jobs again, adopts the ones still running (pid + process start
 time of their runner), and declares lost the ones whose runner died without a result.
 Scheduling passes hold an exclusive ``flock`` on ``state_dir/sched.lock``, so two processes
@@ -30,6 +30,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import psutil
+
 import aifhub
 from aifhub.backends.base import (
     AccountingRecord,
@@ -42,7 +44,8 @@ from aifhub.backends.base import (
     decode_log_chunk,
     read_log_chunk,
 )
-from aifhub.backends.localfiles import (
+from aifhub.backends.job_env import refused_env_name
+from aifhub.backends.local.files import (
     now_utc,
     parse_dt,
     process_start_time,
@@ -52,15 +55,14 @@ from aifhub.backends.localfiles import (
     write_json_once,
     write_text_atomic,
 )
-from aifhub.backends.localsched import Demand, RunningJob, pick_jobs_to_start
-from aifhub.backends.localstatus import accounting_record, job_status
-from aifhub.backends.sandbox import (
+from aifhub.backends.local.sandbox import (
     NOBODY,
     BindPath,
     check_workdir,
     find_bwrap,
-    refused_env_name,
 )
+from aifhub.backends.local.scheduler import Demand, RunningJob, pick_jobs_to_start
+from aifhub.backends.local.status import accounting_record, job_status
 
 log = logging.getLogger(__name__)
 
@@ -347,7 +349,7 @@ class LocalBackend(ComputeBackend):
         env = {**RUNNER_ENV, "PYTHONPATH": src_root}
         with open(job_dir / "runner.log", "ab") as runner_log:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "aifhub.backends.local_runner", str(job_dir)],
+                [sys.executable, "-m", "aifhub.backends.local.runner", str(job_dir)],
                 stdin=subprocess.DEVNULL,
                 stdout=runner_log,
                 stderr=runner_log,
@@ -443,6 +445,4 @@ def _id_key(job_id: str) -> int:
 
 
 def _total_mem_mb() -> int:
-    import psutil
-
     return int(psutil.virtual_memory().total // (1024 * 1024))

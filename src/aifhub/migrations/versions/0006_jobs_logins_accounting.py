@@ -1,7 +1,7 @@
 """jobs, cluster logins, accounting cursors
 
 Revision ID: compute_0001
-Revises: access_0001
+Revises: catalog_0001
 Create Date: 2026-11-28 14:41:46.557770
 """
 

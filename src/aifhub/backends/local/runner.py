@@ -1,4 +1,4 @@
-"""The detached wrapper that runs one local job: ``python -m aifhub.backends.local_runner DIR``.
+"""The detached wrapper that runs one local job: ``python -m aifhub.backends.local.runner DIR``.
 
 It outlives the platform process on purpose: it starts the job in its own process group,
 enforces the time limit, forwards a cancel (SIGTERM to the runner), and records the outcome in
@@ -17,17 +17,17 @@ from types import FrameType
 from typing import Any
 
 from aifhub.backends.base import JobState
-from aifhub.backends.localfiles import (
+from aifhub.backends.job_env import input_env_name
+from aifhub.backends.local.files import (
     now_utc,
     process_start_time,
     read_json,
     write_json_atomic,
     write_json_once,
 )
-from aifhub.backends.sandbox import (
+from aifhub.backends.local.sandbox import (
     bwrap_command,
     drop_to_job_user,
-    input_env_name,
     plain_command,
     staged_path,
 )

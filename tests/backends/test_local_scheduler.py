@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aifhub.backends.localsched import Demand, RunningJob, pick_jobs_to_start
+from aifhub.backends.local.scheduler import Demand, RunningJob, pick_jobs_to_start
 
 
 def test_fifo_fills_the_node() -> None:

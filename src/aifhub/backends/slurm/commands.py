@@ -28,7 +28,7 @@ from aifhub.backends.base import (
     decode_log_chunk,
     read_log_chunk,
 )
-from aifhub.backends.sbatch import (
+from aifhub.backends.slurm.sbatch import (
     SACCT_DELIMITER,
     SACCT_FIELDS,
     map_slurm_state,
