@@ -229,7 +229,14 @@ class SlurmRestBackend(ComputeBackend):
     async def accounting(self, since: datetime) -> list[AccountingRecord]:
         """GET /slurmdb/jobs since ``since`` (all users when the REST user is an operator)."""
         start = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
-        data = await self._request("GET", f"/slurmdb/{self.api}/jobs", params={"start_time": start})
+        try:
+            data = await self._request(
+                "GET", f"/slurmdb/{self.api}/jobs", params={"start_time": start}
+            )
+        except BackendError as exc:
+            if "nothing found" in str(exc).lower():  # slurmdb's answer to an empty window
+                return []
+            raise
         return _db_records(data)
 
     async def health(self) -> bool:
@@ -265,13 +272,14 @@ def _db_records(data: Mapping[str, Any]) -> list[AccountingRecord]:
             x.get("count") or 0 for x in alloc if x.get("type") == "gres" and x.get("name") == "gpu"
         )
         comment = j.get("comment")
+        state = map_slurm_state(str((j.get("state") or {}).get("current", "")))
         records.append(
             AccountingRecord(
                 backend_id=str(j["job_id"]),
                 account=j.get("account") or None,
                 user=j.get("user") or None,
                 partition=j.get("partition") or None,
-                state=map_slurm_state(str((j.get("state") or {}).get("current", ""))),
+                state=state,
                 submitted_at=_ts(t.get("submission")),
                 started_at=_ts(t.get("start")),
                 ended_at=_ts(t.get("end")),
@@ -280,18 +288,27 @@ def _db_records(data: Mapping[str, Any]) -> list[AccountingRecord]:
                 alloc_cpus=int(cpus),
                 comment=(comment.get("job") if isinstance(comment, dict) else comment) or None,
                 name=j.get("name") or "",
-                exit_code=_db_exit_code(j.get("exit_code")),
+                exit_code=_db_exit_code(j.get("exit_code"), state),
             )
         )
     return records
 
 
-def _db_exit_code(value: Any) -> int | None:
-    """slurmdb's exit_code object -> the exit code, 128+signal when signalled."""
+def _db_exit_code(value: Any, state: JobState) -> int | None:
+    """slurmdb's exit_code object -> the exit code, 128+signal when signalled.
+
+    Slurm 22.05's slurmdb reports {"status": "SUCCESS", "return_code": 0} even for a job that
+    failed with another code: a success code on a job that did not complete is unknown (None),
+    never a false 0.
+    """
     if not isinstance(value, dict):
         return None
     signal = value.get("signal") or {}
-    sig = _number(signal.get("id") if isinstance(signal, dict) else None)
-    if sig:
-        return 128 + sig
-    return _number(value.get("return_code"))
+    if isinstance(signal, dict):
+        sig = _number(signal.get("id", signal.get("signal_id")))
+        if sig:
+            return 128 + sig
+    code = _number(value.get("return_code"))
+    if code == 0 and state is not JobState.COMPLETED:
+        return None
+    return code
