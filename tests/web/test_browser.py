@@ -98,8 +98,10 @@ def test_user_journey_in_the_browser(live_server, browser, artifacts_dir):
     row = page.locator("tr", has_text="nadia@neuroscan.example")
     row.locator("select[name=role]").select_option("manager")
     row.locator("button", has_text="Change").click()
-    page.wait_for_function(
-        "document.querySelector('tr[id^=member-] select option[value=manager][selected]')"
+    # A selector wait, not wait_for_function: the page's CSP forbids the eval that its polling
+    # needs when the swap is not there at once (a loaded machine).
+    page.wait_for_selector(
+        "tr[id^=member-] select option[value=manager][selected]", state="attached"
     )
     assert page.url == f"{url}/projects/battery-ml"
     # the last PI cannot step down: the error shows in the row
