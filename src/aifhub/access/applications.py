@@ -22,7 +22,7 @@ from aifhub.access.modes import ModeSpec, get_mode, spec_of
 from aifhub.access.schemas import ApplicationCreate, ApplicationUpdate, ItemIn
 from aifhub.core import audit
 from aifhub.core.db import utcnow
-from aifhub.core.errors import InvalidInput, NotFound, PermissionDenied
+from aifhub.core.errors import InvalidInput, NotFound, PermissionDenied, about
 from aifhub.identity.models import Organisation, Project, ProjectRole, User
 from aifhub.identity.projects import project_role, require_project_role, visible_projects
 from aifhub.resources import service as resources
@@ -57,13 +57,16 @@ def due_date_for(spec: ModeSpec, submitted: date) -> date:
     return add_working_days(next_cutoff(submitted, spec.cutoffs), spec.deadline_working_days)
 
 
-async def _partitions(session: AsyncSession, keys: list[str]) -> dict[str, Partition]:
-    found = await resources.partitions_by_key(session, keys)
-    missing = [k for k in keys if k not in found]
+async def _partitions(
+    session: AsyncSession, keys: list[str], fallbacks: list[str]
+) -> dict[str, Partition]:
+    found = await resources.partitions_by_key(session, keys + fallbacks)
+    missing = [k for k in keys + fallbacks if k not in found]
     if missing:
         known = await resources.usable_partition_keys(session)
         raise InvalidInput(
-            f"Unknown partition(s): {', '.join(missing)}; known: {', '.join(known) or 'none'}."
+            f"Unknown partition(s): {', '.join(missing)}; known: {', '.join(known) or 'none'}.",
+            field="items" if set(missing) & set(keys) else "fallback_partitions",
         )
     return found
 
@@ -79,8 +82,11 @@ async def _draft_of(
 ) -> Draft:
     keys = [i.partition for i in items]
     if len(set(keys)) != len(keys):
-        raise InvalidInput("Each partition appears once in the requested items; merge the amounts.")
-    parts = await _partitions(session, keys + fallbacks)
+        raise InvalidInput(
+            "Each partition appears once in the requested items; merge the amounts.",
+            field="items",
+        )
+    parts = await _partitions(session, keys, fallbacks)
     allocation = await session.get(Allocation, allocation_id) if allocation_id else None
     if allocation_id and allocation is None:
         raise NotFound(f"No allocation {allocation_id}.")
@@ -107,8 +113,10 @@ async def create_application(
     session: AsyncSession, actor: User, *, data: ApplicationCreate
 ) -> Application:
     """Draft an application (the project's PI); refused at once when it cannot be eligible."""
-    project = await require_project_role(session, actor, data.project, [ProjectRole.PI])
-    mode = await get_mode(session, data.mode)
+    with about("project"):
+        project = await require_project_role(session, actor, data.project, [ProjectRole.PI])
+    with about("mode"):
+        mode = await get_mode(session, data.mode)
     spec = spec_of(mode)
     draft = await _draft_of(
         session,

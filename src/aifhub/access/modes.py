@@ -140,6 +140,14 @@ def spec_of(mode: AccessMode) -> ModeSpec:
     return ModeSpec.model_validate(mode.config)
 
 
+async def mode_spec(session: AsyncSession, mode_id: int) -> ModeSpec:
+    """The rules of a mode by id (an application's `mode_id`, even once the mode closed)."""
+    mode = await session.get(AccessMode, mode_id)
+    if mode is None:
+        raise NotFound(f"No access mode {mode_id}.")
+    return spec_of(mode)
+
+
 async def get_mode(session: AsyncSession, slug: str) -> AccessMode:
     """An enabled mode by slug (404 naming the available ones)."""
     mode = await session.scalar(select(AccessMode).where(AccessMode.slug == slug))

@@ -16,17 +16,17 @@ from aifhub.access.read import allocation_read, application_out, application_rea
 from aifhub.access.schemas import ApplicationCreate, ApplicationUpdate
 from aifhub.access.web_common import access_page, act, synced_modes
 from aifhub.access.web_staff import router as staff_router
-from aifhub.core.db import DbSession
-from aifhub.core.errors import AppError, InvalidInput, PermissionDenied
+from aifhub.core.db import DbSession, attempt
+from aifhub.core.errors import AppError, InvalidInput
 from aifhub.core.i18n import N_
 from aifhub.core.pagination import Pagination
 from aifhub.core.validation import Id
 from aifhub.identity import projects as project_service
 from aifhub.identity.models import User
-from aifhub.identity.web_common import SECTORS, choices, undo
+from aifhub.identity.web_common import SECTORS, choices, refused
 from aifhub.resources import service as resources
 from aifhub.web.deps import PageUser
-from aifhub.web.forms import CsrfForm, error_for, form_values, validate
+from aifhub.web.forms import CsrfForm, form_values, validate
 from aifhub.web.nav import NAV, NavItem
 from aifhub.web.render import gettext, redirect
 
@@ -35,13 +35,6 @@ _CARD = card.access_card  # registered on the home dashboard at import
 NAV.append(NavItem(N_("Applications"), "/applications", order=24))
 NAV.append(NavItem(N_("Allocations"), "/allocations", order=26))
 ITEM_ROWS = 3
-FIELDS = {
-    "project": ("project",),
-    "mode": ("mode",),
-    "duration_months": ("months",),
-    "items": ("partition", "hours", "grants at most", "at least"),
-    "fallback_partitions": ("fallback",),
-}
 
 
 async def _form_ctx(request: Request, db: AsyncSession, user: User, **ctx: Any) -> dict[str, Any]:
@@ -123,13 +116,11 @@ async def create_application(
     data, errors = validate(request, ApplicationCreate, _data(values, create=True))
     if data is not None:
         try:
-            app = await applications.create_application(db, user, data=data)
+            async with attempt(db):
+                app = await applications.create_application(db, user, data=data)
         except AppError as exc:
-            if isinstance(exc, PermissionDenied):
-                raise
-            errors = error_for(exc, FIELDS)
+            errors = refused(exc)
     if errors:
-        await undo(db, user)
         ctx = await _form_ctx(request, db, user, values=values, errors=errors)
         return access_page(request, "access/application_form.html", status_code=422, **ctx)
     return redirect(
@@ -185,13 +176,11 @@ async def update_application(
     data, errors = validate(request, ApplicationUpdate, _data(values, create=False))
     if data is not None:
         try:
-            await applications.update_application(db, user, app_id, data=data)
+            async with attempt(db):
+                await applications.update_application(db, user, app_id, data=data)
         except AppError as exc:
-            if isinstance(exc, PermissionDenied):
-                raise
-            errors = error_for(exc, FIELDS)
+            errors = refused(exc)
     if errors:
-        await undo(db, user)
         read = await application_out(db, await lookup.get_application(db, user, app_id))
         ctx = await _form_ctx(request, db, user, values=values, errors=errors, a=read)
         return access_page(request, "access/application_form.html", status_code=422, **ctx)
@@ -251,7 +240,7 @@ async def application_action(
     if action not in calls:
         return redirect(request, url, gettext(request, "Unknown action."), kind="error")
     call, done = calls[action]
-    return await act(request, db, user, url, call, done)
+    return await act(request, db, url, call, done)
 
 
 def _reason(value: str) -> str:

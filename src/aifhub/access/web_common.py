@@ -10,10 +10,10 @@ from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aifhub.access.modes import modes_from_site, sync_modes
-from aifhub.core.errors import AppError, PermissionDenied
+from aifhub.core.db import attempt
+from aifhub.core.errors import AppError
 from aifhub.core.i18n import N_
-from aifhub.identity.models import User
-from aifhub.identity.web_common import choices, page, undo
+from aifhub.identity.web_common import choices, page, refused_message
 from aifhub.web.render import gettext, redirect
 
 STATES = {
@@ -51,17 +51,14 @@ def access_page(request: Request, name: str, status_code: int = 200, **ctx: Any)
 async def act(
     request: Request,
     db: AsyncSession,
-    user: User,
     url: str,
     action: Callable[[], Awaitable[Any]],
     done: str,
 ) -> Response:
     """Run a state change; on a refusal nothing changes and the page says why."""
     try:
-        await action()
+        async with attempt(db):
+            await action()
     except AppError as exc:
-        if isinstance(exc, PermissionDenied):
-            raise
-        await undo(db, user)
-        return redirect(request, url, exc.detail, kind="error")
+        return redirect(request, url, refused_message(exc), kind="error")
     return redirect(request, url, gettext(request, done))

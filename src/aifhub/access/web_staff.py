@@ -8,8 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from aifhub.access import dashboard, reviews
-from aifhub.access.models import AccessMode
-from aifhub.access.modes import spec_of
+from aifhub.access.modes import mode_spec
 from aifhub.access.read import application_out
 from aifhub.access.web_common import access_page, act, synced_modes
 from aifhub.core.db import DbSession
@@ -50,14 +49,12 @@ async def review_form(
     review, app, reviewer = await reviews.review_row(db, review_id)
     if reviewer.id != user.id:
         raise NotFound(f"No review {review_id} assigned to you.")
-    mode = await db.get(AccessMode, app.mode_id)
-    assert mode is not None
     return access_page(
         request,
         "access/review_form.html",
         review=review,
         a=await application_out(db, app),
-        criteria=spec_of(mode).criteria,
+        criteria=(await mode_spec(db, app.mode_id)).criteria,
     )
 
 
@@ -82,9 +79,7 @@ async def review_action(
 ) -> Response:
     """Submit the review, or declare a conflict of interest."""
     review, app, _ = await reviews.review_row(db, review_id)
-    mode = await db.get(AccessMode, app.mode_id)
-    assert mode is not None
-    criteria = spec_of(mode).criteria
+    criteria = (await mode_spec(db, app.mode_id)).criteria
     comment = str(form.get("comment") or "").strip()
     reason = str(form.get("reason") or "").strip()
     url = f"/staff/reviews/{review_id}"
@@ -102,8 +97,8 @@ async def review_action(
         return await reviews.declare_conflict(db, user, review_id, reason=reason)
 
     if action == "submit":
-        return await act(request, db, user, url, submit, N_("Review submitted."))
-    return await act(request, db, user, url, conflict, N_("Conflict of interest declared."))
+        return await act(request, db, url, submit, N_("Review submitted."))
+    return await act(request, db, url, conflict, N_("Conflict of interest declared."))
 
 
 @router.get("/staff/access")

@@ -19,16 +19,16 @@ from aifhub.catalog import (
 )
 from aifhub.catalog.search import SORTS, SearchFilters, search_assets
 from aifhub.core.db import DbSession
-from aifhub.core.errors import InvalidInput, NotAuthenticated, NotFound, PayloadTooLarge
+from aifhub.core.errors import InvalidInput, NotFound, PayloadTooLarge
 from aifhub.core.pagination import Pagination
 from aifhub.core.validation import Id
+from aifhub.identity import credentials
 from aifhub.identity.deps import (
     CurrentUser,
     OptionalPrincipal,
     current_principal,
     optional_principal,
 )
-from aifhub.identity.models import User
 from aifhub.storage import LocalObjectStore, store_for
 
 router = APIRouter(tags=["catalog"])
@@ -263,9 +263,7 @@ async def upload_file(
     )
     # 3. Record the result in a new short session.
     async with maker() as db:
-        user = await db.get(User, principal.user.id)
-        if user is None:
-            raise NotAuthenticated("Your account no longer exists.")
+        user = await credentials.reload_user(db, principal.user.id)
         row = await versions.record_upload(db, user, slug, label, path=path, stored=stored)
         await db.commit()
     return schemas.FileRead.model_validate(row)

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from aifhub.catalog import assets, contracts, schemas, versions
 from aifhub.catalog.search import SCALAR_FACETS, SORTS, SearchFilters, search_assets
-from aifhub.core.db import DbSession
+from aifhub.core.db import DbSession, attempt
 from aifhub.core.errors import AppError, NotFound
 from aifhub.core.i18n import N_
 from aifhub.core.validation import Id
@@ -105,14 +105,13 @@ async def request_page(
             project=str(values["project"]), purpose=str(values["purpose"]), answers=answers
         )
         assert user is not None
-        await contracts.request_access(db, user, slug, data=data)
+        async with attempt(db):  # a refusal leaves nothing; the page says why
+            await contracts.request_access(db, user, slug, data=data)
     except ValueError as exc:
         errors["__all__"] = str(exc).splitlines()[-1] if "validation" in str(exc) else str(exc)
     except AppError as exc:
         errors["__all__"] = exc.detail
     if errors:
-        await db.rollback()  # nothing changed; the page is shown again with the message
-        await db.refresh(user)
         ctx = await _asset_context(db, user, slug)
         return render(
             request, "catalog/asset.html", status_code=422, errors=errors, values=values, **ctx

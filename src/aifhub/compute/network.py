@@ -12,6 +12,7 @@ from aifhub.core import audit
 from aifhub.core.db import utcnow
 from aifhub.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from aifhub.identity.models import Project, StaffRole, User
+from aifhub.resources import service as resources
 from aifhub.resources.models import Cluster, Partition
 
 
@@ -60,6 +61,18 @@ async def check_network(session: AsyncSession, *, project: Project, partition: P
         raise NetworkNotAllowed(refusal + " Submit without allow_network, or ask the staff.")
 
 
+async def network_targets(session: AsyncSession) -> list[str]:
+    """What a grant may name: clusters, then partitions, of usable partitions allowing network."""
+    rows = (
+        await session.execute(
+            resources.usable_partitions()
+            .where(Partition.allow_network)
+            .with_only_columns(Cluster.name, Partition.key)
+        )
+    ).all()
+    return sorted({c for c, _ in rows}) + [k for _, k in rows]
+
+
 async def grant_network(
     session: AsyncSession, staff: User, *, project_slug: str, target: str, note: str = ""
 ) -> NetworkGrant:
@@ -67,20 +80,21 @@ async def grant_network(
     _require_admin(staff)
     project = await session.scalar(select(Project).where(Project.slug == project_slug))
     if project is None:
-        raise NotFound(f"No project '{project_slug}'.")
+        raise NotFound(f"No project '{project_slug}'.", field="project")
     cluster_name, _, partition_name = target.partition("/")
     cluster = await session.scalar(select(Cluster).where(Cluster.name == cluster_name))
     if cluster is None:
-        raise NotFound(f"No cluster '{cluster_name}'.")
+        raise NotFound(f"No cluster '{cluster_name}'.", field="target")
     partition_id = None
     if partition_name:
         partition = await session.scalar(select(Partition).where(Partition.key == target))
         if partition is None:
-            raise NotFound(f"No partition '{target}'.")
+            raise NotFound(f"No partition '{target}'.", field="target")
         if not partition.allow_network:
             raise InvalidInput(
                 f"The site file does not allow network on '{target}' (allow_network = false); "
-                "a grant there would have no effect."
+                "a grant there would have no effect.",
+                field="target",
             )
         partition_id = partition.id
     existing = await session.scalar(

@@ -21,7 +21,7 @@ from aifhub.compute.logins import approved_login, missing_login_message
 from aifhub.compute.models import Job, JobStatus
 from aifhub.compute.schemas import JobCreate
 from aifhub.core import audit
-from aifhub.core.errors import NotFound, PermissionDenied
+from aifhub.core.errors import NotFound, PermissionDenied, about
 from aifhub.identity.models import Project, ProjectMember, User
 from aifhub.identity.projects import visible_projects
 from aifhub.resources import service as resources
@@ -38,32 +38,44 @@ def charge_units(partition: Partition, *, gpus: int, cpus: int) -> int:
 def check_resources(partition: Partition, data: JobCreate) -> None:
     """Refuse resources the partition cannot give, naming the limit."""
     p = partition
-    problems = []
+    problems: list[tuple[str, str]] = []  # (the input at fault, what is wrong)
     if data.nodes > p.nodes:
-        problems.append(f"{data.nodes} nodes asked, the partition has {p.nodes}")
+        problems.append(("nodes", f"{data.nodes} nodes asked, the partition has {p.nodes}"))
     if data.gpus > p.gpus_per_node * data.nodes:
         problems.append(
-            f"{data.gpus} GPUs asked, at most {p.gpus_per_node} per node x {data.nodes} "
-            f"node(s) = {p.gpus_per_node * data.nodes}"
+            (
+                "gpus",
+                f"{data.gpus} GPUs asked, at most {p.gpus_per_node} per node x {data.nodes} "
+                f"node(s) = {p.gpus_per_node * data.nodes}",
+            )
         )
     if p.unit == "gpu_hours" and data.gpus < 1:
-        problems.append(f"'{p.key}' is charged per GPU: ask for at least 1 GPU")
+        problems.append(("gpus", f"'{p.key}' is charged per GPU: ask for at least 1 GPU"))
     cpus = data.ntasks * data.cpus_per_task
     if cpus > p.cores_per_node * data.nodes:
         problems.append(
-            f"{cpus} cores asked (ntasks x cpus_per_task), at most {p.cores_per_node} per node "
-            f"x {data.nodes} node(s)"
+            (
+                "cpus_per_task",
+                f"{cpus} cores asked (ntasks x cpus_per_task), at most {p.cores_per_node} per node "
+                f"x {data.nodes} node(s)",
+            )
         )
     if data.mem_mb is not None and data.mem_mb > p.mem_mb_per_node:
-        problems.append(f"{data.mem_mb} MB memory asked, at most {p.mem_mb_per_node} per node")
-    if data.time_limit_s > p.max_time_s:
         problems.append(
-            f"time limit {data.time_limit_s} s asked, the partition's maximum is {p.max_time_s} s"
+            ("mem_mb", f"{data.mem_mb} MB memory asked, at most {p.mem_mb_per_node} per node")
         )
+    if data.time_limit_s > p.max_time_s:
+        limit = f"the partition's maximum is {p.max_time_s} s"
+        problems.append(("time_limit", f"time limit {data.time_limit_s} s asked, {limit}"))
     if data.qos is not None and data.qos not in p.qos:
-        problems.append(f"QoS '{data.qos}' is not one of {', '.join(p.qos) or 'none'}")
+        problems.append(("qos", f"QoS '{data.qos}' is not one of {', '.join(p.qos) or 'none'}"))
     if problems:
-        raise ResourcesExceedPartition(f"On partition '{p.key}': " + "; ".join(problems) + ".")
+        fields = {f for f, _ in problems}
+        raise ResourcesExceedPartition(
+            f"On partition '{p.key}': " + "; ".join(t for _, t in problems) + ".",
+            # One input at fault: the message goes next to it; several: the partition is.
+            field=fields.pop() if len(fields) == 1 else "partition",
+        )
 
 
 def check_workdir(cluster: Cluster, workdir: str | None) -> None:
@@ -80,7 +92,8 @@ def check_workdir(cluster: Cluster, workdir: str | None) -> None:
         raise WorkdirNotAllowed(
             f"workdir {workdir} is not allowed on cluster '{cluster.name}'; "
             + (f"use a folder inside {allowed}, " if allowed else "")
-            + "or leave workdir empty to use the job's own folder."
+            + "or leave workdir empty to use the job's own folder.",
+            field="workdir",
         )
 
 
@@ -88,7 +101,7 @@ async def member_project(session: AsyncSession, user: User, slug: str) -> Projec
     """The project if the user is one of its members (404 if invisible, 403 if not a member)."""
     project = await session.scalar(visible_projects(user).where(Project.slug == slug))
     if project is None:
-        raise NotFound(f"No project '{slug}' that you can see.")
+        raise NotFound(f"No project '{slug}' that you can see.", field="project")
     member = await session.scalar(
         select(ProjectMember.id).where(
             ProjectMember.project_id == project.id, ProjectMember.user_id == user.id
@@ -96,9 +109,22 @@ async def member_project(session: AsyncSession, user: User, slug: str) -> Projec
     )
     if member is None:
         raise NotProjectMember(
-            f"You are not a member of project '{slug}'; ask its PI to add you before submitting."
+            f"You are not a member of project '{slug}'; ask its PI to add you before submitting.",
+            field="project",
         )
     return project
+
+
+async def member_project_slugs(session: AsyncSession, user: User) -> list[str]:
+    """The slugs of the projects the user may submit jobs to (those they are a member of)."""
+    return list(
+        await session.scalars(
+            select(Project.slug)
+            .join(ProjectMember, ProjectMember.project_id == Project.id)
+            .where(ProjectMember.user_id == user.id)
+            .order_by(Project.slug)
+        )
+    )
 
 
 async def cluster_login(session: AsyncSession, *, user_id: int, cluster_id: int) -> str | None:
@@ -122,7 +148,8 @@ async def submit_job(
         first = await _job_by_key(session, user, idempotency_key)
         if first is not None:
             return first, False
-    partition, cluster = await resources.find_partition(session, data.partition)
+    with about("partition"):
+        partition, cluster = await resources.find_partition(session, data.partition)
     project = await member_project(session, user, data.project)
     check_resources(partition, data)
     login = await cluster_login(session, user_id=user.id, cluster_id=cluster.id)
@@ -130,9 +157,14 @@ async def submit_job(
         raise PermissionDenied(
             await missing_login_message(session, user_id=user.id, cluster=cluster)
         )
-    allocation = await ledger.current_allocation(
-        session, project=project, partition_id=partition.id, partition_key=partition.key, lock=True
-    )
+    with about("project"):  # the project has no allocation there
+        allocation = await ledger.current_allocation(
+            session,
+            project=project,
+            partition_id=partition.id,
+            partition_key=partition.key,
+            lock=True,
+        )
     if idempotency_key is not None:
         # Again under the allocation's row lock: a parallel retry with the same key waited
         # here for the first one to commit, and now finds its job (PostgreSQL). Where no row

@@ -7,19 +7,17 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
-from sqlalchemy import select
 
 from aifhub.access import usage
 from aifhub.compute import jobs as job_service
 from aifhub.compute import network, service
 from aifhub.compute.schemas import JobCreate
-from aifhub.core.db import DbSession
+from aifhub.core.db import DbSession, attempt
 from aifhub.core.errors import AppError
 from aifhub.core.i18n import N_
 from aifhub.core.validation import Id
-from aifhub.identity.models import Project, ProjectMember
+from aifhub.identity.models import User
 from aifhub.resources import service as resources
-from aifhub.resources.models import Cluster, Partition
 from aifhub.web.deps import PageUser, StaffPageUser
 from aifhub.web.forms import CsrfForm, error_for, form_values, validate
 from aifhub.web.nav import NAV, NavItem
@@ -33,15 +31,8 @@ NAV.append(
 LOG_TAIL = 64 * 1024
 
 
-async def _form_choices(db: DbSession, user_id: Id) -> dict[str, Any]:
-    projects = list(
-        await db.scalars(
-            select(Project.slug)
-            .join(ProjectMember, ProjectMember.project_id == Project.id)
-            .where(ProjectMember.user_id == user_id)
-            .order_by(Project.slug)
-        )
-    )
+async def _form_choices(db: DbSession, user: User) -> dict[str, Any]:
+    projects = await service.member_project_slugs(db, user)
     parts = [p for p, _ in await resources.list_usable_partitions(db)]
     partitions = [
         (
@@ -72,7 +63,7 @@ async def new_job_page(request: Request, db: DbSession, user: PageUser) -> Any:
         "compute/job_new.html",
         errors={},
         values=values,
-        **await _form_choices(db, user.id),
+        **await _form_choices(db, user),
     )
 
 
@@ -90,7 +81,6 @@ def _env_lines(text: str) -> dict[str, str]:
 @router.post("/jobs/new")
 async def submit_job_form(request: Request, db: DbSession, user: PageUser, form: CsrfForm) -> Any:
     """Submit a job from the form."""
-    user_id = user.id  # the user object expires on rollback
     values = form_values(form)
     data_in = dict(values)
     errors: dict[str, str] = {}
@@ -103,19 +93,14 @@ async def submit_job_form(request: Request, db: DbSession, user: PageUser, form:
         data, errors = validate(request, JobCreate, data_in)
         if data is not None:
             try:
-                job, _ = await service.submit_job(db, user, data=data)
+                async with attempt(db):
+                    job, _ = await service.submit_job(db, user, data=data)
             except AppError as exc:
-                errors = error_for(
-                    exc,
-                    {"workdir": ("workdir",), "partition": ("partition",), "gpus": ("gpu",),
-                     "time_limit": ("time limit",), "project": ("project",)},
-                )  # fmt: skip
+                errors = error_for(exc)
     if errors or job is None:
-        await db.rollback()
-        await db.refresh(user)  # the page reads the user again after the rollback
         return render(
             request, "compute/job_new.html", status_code=422, errors=errors, values=values,
-            **await _form_choices(db, user_id),
+            **await _form_choices(db, user),
         )  # fmt: skip
     return redirect(request, f"/jobs/{job.id}", gettext(request, "Job submitted."))
 
@@ -167,14 +152,7 @@ async def _network_page(
     request: Request, db: DbSession, status: int = 200, **ctx: Any
 ) -> HTMLResponse:
     grants = await network.list_grants(db, include_revoked=True)
-    targets = (
-        await db.execute(
-            resources.usable_partitions()
-            .where(Partition.allow_network)
-            .with_only_columns(Cluster.name, Partition.key)
-        )
-    ).all()
-    choices = sorted({c for c, _ in targets}) + [k for _, k in targets]
+    choices = await network.network_targets(db)
     ctx.setdefault("errors", {})
     ctx.setdefault("values", {})
     return render(
@@ -196,17 +174,16 @@ async def grant_network_form(
     """Grant a project network on a cluster or partition (staff admins)."""
     values = form_values(form)
     try:
-        await network.grant_network(
-            db,
-            user,
-            project_slug=str(values.get("project", "")).strip(),
-            target=str(values.get("target", "")).strip(),
-            note=str(values.get("note", ""))[:300],
-        )
+        async with attempt(db):
+            await network.grant_network(
+                db,
+                user,
+                project_slug=str(values.get("project", "")).strip(),
+                target=str(values.get("target", "")).strip(),
+                note=str(values.get("note", ""))[:300],
+            )
     except AppError as exc:
-        await db.rollback()
-        await db.refresh(user)  # the page reads the user again after the rollback
-        errors = error_for(exc, {"project": ("project",), "target": ("cluster", "partition")})
+        errors = error_for(exc)
         return await _network_page(request, db, 422, errors=errors, values=values)
     return redirect(request, "/staff/network", gettext(request, "Network granted."))
 
@@ -217,9 +194,8 @@ async def revoke_network_form(
 ) -> Any:
     """Revoke a network grant (staff admins)."""
     try:
-        await network.revoke_network(db, user, grant_id=grant_id)
+        async with attempt(db):
+            await network.revoke_network(db, user, grant_id=grant_id)
     except AppError as exc:
-        await db.rollback()
-        await db.refresh(user)
         return await _network_page(request, db, 422, errors={"__all__": exc.detail})
     return redirect(request, "/staff/network", gettext(request, "Network grant revoked."))

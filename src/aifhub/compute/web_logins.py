@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from aifhub.compute import logins
-from aifhub.core.db import DbSession
+from aifhub.core.db import DbSession, attempt
 from aifhub.core.errors import AppError
 from aifhub.core.i18n import N_
 from aifhub.core.validation import Id
@@ -53,10 +53,9 @@ async def request_login_form(
     """Request one's login on a cluster (pending until staff approve it)."""
     values = {"cluster": str(form.get("cluster", "")), "login": str(form.get("login", "")).strip()}
     try:
-        await logins.request_login(db, user, cluster=values["cluster"], login=values["login"])
+        async with attempt(db):
+            await logins.request_login(db, user, cluster=values["cluster"], login=values["login"])
     except AppError as exc:
-        await db.rollback()
-        await db.refresh(user)
         return await _mine(
             request, db, user, exc.status, errors={"login": exc.detail}, values=values
         )
@@ -88,18 +87,17 @@ async def decide_login_form(
 ) -> Any:
     """Approve, reject or revoke a login from the staff page (a rejection says why)."""
     reason = str(form.get("reason", ""))
+    if action not in ("approve", "reject", "revoke"):
+        return redirect(request, "/staff/cluster-logins")
     try:
-        if action == "revoke":
-            await logins.revoke_login(db, user, login_id=login_id, reason=reason)
-        elif action in ("approve", "reject"):
-            await logins.decide_request(
-                db, user, login_id=login_id, approve=action == "approve", reason=reason
-            )
-        else:
-            return redirect(request, "/staff/cluster-logins")
+        async with attempt(db):
+            if action == "revoke":
+                await logins.revoke_login(db, user, login_id=login_id, reason=reason)
+            else:
+                await logins.decide_request(
+                    db, user, login_id=login_id, approve=action == "approve", reason=reason
+                )
     except AppError as exc:
-        await db.rollback()
-        await db.refresh(user)
         return await _queue(request, db, user, exc.status, errors={login_id: exc.detail})
     done = {
         "approve": N_("Login approved."),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -71,6 +72,16 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+def _begin_before_savepoint(conn: Any, _name: str | None) -> None:
+    # Python's sqlite3 opens a transaction only before a write, so a SAVEPOINT that comes
+    # first would open it itself, and releasing it would commit there and then, before the
+    # request's own commit. Begin for real first; IMMEDIATE takes the write lock now, as the
+    # savepoint is about to write, instead of failing when a read transaction upgrades.
+    driver = conn.connection.driver_connection
+    if not getattr(driver, "in_transaction", True):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def make_engine(
     url: str,
     *,
@@ -93,6 +104,7 @@ def make_engine(
     engine = create_async_engine(url, **kwargs)
     if url.startswith("sqlite"):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "savepoint", _begin_before_savepoint)
     return engine
 
 
@@ -117,6 +129,18 @@ async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
             raise
         else:
             await session.commit()
+
+
+@asynccontextmanager
+async def attempt(session: AsyncSession) -> AsyncIterator[None]:
+    """Run a service call in a savepoint: if it raises, what it wrote is undone, nothing else.
+
+    A page answers a refused form in the same request: the request's session stays usable and
+    objects the block did not change (the signed-in user) stay loaded, so no rollback of the
+    whole session and no reload is needed. The exception goes on to the caller.
+    """
+    async with session.begin_nested():
+        yield
 
 
 # scope="function": the commit runs before the response is sent, so a failed commit

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -14,15 +16,20 @@ PROBLEM = "application/problem+json"
 
 
 class AppError(Exception):
-    """A failure a user can act on. Subclasses fix the HTTP status and the problem type."""
+    """A failure a user can act on. Subclasses fix the HTTP status and the problem type.
+
+    `field` names the input the error is about (a field of the request's schema, which is
+    also the form's field), so a page shows the message next to it and a client can tell.
+    """
 
     status = 400
     type = "bad-request"
     title = "Bad request"
 
-    def __init__(self, detail: str, **extra: Any) -> None:
+    def __init__(self, detail: str, *, field: str | None = None, **extra: Any) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.field = field
         self.extra = extra
 
     def problem(self, instance: str | None = None) -> dict[str, Any]:
@@ -36,6 +43,9 @@ class AppError(Exception):
         if instance:
             body["instance"] = instance
         body.update(self.extra)
+        if self.field is not None and "errors" not in body:
+            # The same extension member as a request that fails schema validation.
+            body["errors"] = [{"field": self.field, "message": self.detail}]
         return body
 
 
@@ -69,6 +79,17 @@ class PayloadTooLarge(AppError):
 
 class ServiceUnavailable(AppError):
     status, type, title = 503, "unavailable", "Service unavailable"
+
+
+@contextmanager
+def about(field: str) -> Iterator[None]:
+    """Errors raised inside that name no input are about `field` (a lookup by that input)."""
+    try:
+        yield
+    except AppError as exc:
+        if exc.field is None:
+            exc.field = field
+        raise
 
 
 def _wants_html(request: Request) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from aifhub.core.db import DbSession
+from aifhub.core.db import DbSession, attempt
 from aifhub.core.errors import AppError
 from aifhub.core.i18n import N_
 from aifhub.core.validation import Id
@@ -57,10 +57,9 @@ async def enrol(
 ) -> Response:
     """Enrol (or join the waiting list)."""
     try:
-        e = await training.enrol(db, user, session_id)
+        async with attempt(db):
+            e = await training.enrol(db, user, session_id)
     except AppError as exc:
-        await db.rollback()
-        await db.refresh(user)  # reloaded for the page after the rollback
         return await _training_page(request, db, user, exc.status, exc.detail)
     msg = (
         gettext(request, "You are enrolled.")
@@ -76,10 +75,9 @@ async def cancel(
 ) -> Response:
     """Cancel an enrolment."""
     try:
-        await training.cancel(db, user, enrolment_id)
+        async with attempt(db):
+            await training.cancel(db, user, enrolment_id)
     except AppError as exc:
-        await db.rollback()
-        await db.refresh(user)  # reloaded for the page after the rollback
         return await _training_page(request, db, user, exc.status, exc.detail)
     return redirect(request, "/training", gettext(request, "Enrolment cancelled."))
 
@@ -145,10 +143,9 @@ async def introduce(
     try:
         if len(pitch) < 20:
             raise AppError("Write a pitch of at least 20 characters.")
-        await partners.request_introduction(db, user, slug, organisation=org, pitch=pitch)
+        async with attempt(db):
+            await partners.request_introduction(db, user, slug, organisation=org, pitch=pitch)
     except AppError as exc:
-        await db.rollback()
-        await db.refresh(user)  # reloaded for the page after the rollback
         return await _partners_page(request, db, user, exc.status, exc.detail)
     return redirect(request, "/partners", gettext(request, "Introduction requested."))
 

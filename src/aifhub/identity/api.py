@@ -11,7 +11,15 @@ from aifhub.core.pagination import Page, Pagination
 from aifhub.core.validation import Id
 from aifhub.identity import credentials, projects, schemas, service, verification
 from aifhub.identity.deps import CurrentPrincipal, CurrentUser, StaffUser
-from aifhub.identity.models import ApiToken, Invitation, Organisation, OrgMembership, Project, User
+from aifhub.identity.models import (
+    ApiToken,
+    Invitation,
+    Organisation,
+    OrgMembership,
+    Project,
+    ProjectMember,
+    User,
+)
 from aifhub.identity.throttle import LoginLimits
 
 router = APIRouter(tags=["identity"])
@@ -194,9 +202,7 @@ async def change_org_member(
 ) -> schemas.OrgMemberRead:
     """Change a member's role."""
     m = await service.change_org_member_role(db, user, slug, user_id=user_id, role=body.role)
-    member = await db.get(User, m.user_id)
-    assert member is not None
-    return _org_member(m, member)
+    return _org_member(m, m.user)
 
 
 @router.delete("/organisations/{slug}/members/{user_id}", status_code=204)
@@ -226,9 +232,7 @@ async def accept_invitation(
 ) -> schemas.InvitationRead:
     """Accept an invitation and join the organisation."""
     inv = await service.accept_invitation(db, user, invitation_id)
-    org = await db.get(Organisation, inv.org_id)
-    assert org is not None
-    return _invitation(inv, org.slug)
+    return _invitation(inv, inv.org.slug)
 
 
 # ---------------------------------------------------------------- projects
@@ -260,9 +264,7 @@ async def create_project(
 
 
 async def _project_read(db: DbSession, user: User, project: Project) -> schemas.ProjectRead:
-    org = await db.get(Organisation, project.org_id)
-    assert org is not None
-    return _project(project, org.slug, await projects.project_role(db, user, project.id))
+    return _project(project, project.org.slug, await projects.project_role(db, user, project.id))
 
 
 @router.get("/projects/{slug}")
@@ -292,15 +294,18 @@ async def list_project_members(
     ]
 
 
+def _project_member(m: ProjectMember) -> schemas.ProjectMemberRead:
+    u = m.user
+    return schemas.ProjectMemberRead(user_id=u.id, email=u.email, name=u.name, role=m.role)
+
+
 @router.post("/projects/{slug}/members", status_code=status.HTTP_201_CREATED)
 async def add_project_member(
     db: DbSession, user: CurrentUser, slug: str, body: schemas.ProjectMemberAdd
 ) -> schemas.ProjectMemberRead:
     """Add a member of the project's organisation to the project with a role."""
     m = await projects.add_project_member(db, user, slug, email=body.email, role=body.role)
-    u = await db.get(User, m.user_id)
-    assert u is not None
-    return schemas.ProjectMemberRead(user_id=u.id, email=u.email, name=u.name, role=m.role)
+    return _project_member(m)
 
 
 @router.patch("/projects/{slug}/members/{user_id}")
@@ -309,9 +314,7 @@ async def change_project_member(
 ) -> schemas.ProjectMemberRead:
     """Change a member's project role (PI, manager, member)."""
     m = await projects.change_project_member_role(db, user, slug, user_id=user_id, role=body.role)
-    u = await db.get(User, m.user_id)
-    assert u is not None
-    return schemas.ProjectMemberRead(user_id=u.id, email=u.email, name=u.name, role=m.role)
+    return _project_member(m)
 
 
 @router.delete("/projects/{slug}/members/{user_id}", status_code=204)

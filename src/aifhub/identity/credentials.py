@@ -131,6 +131,14 @@ async def revoke_token(session: AsyncSession, user: User, token_id: int) -> ApiT
     return token
 
 
+async def reload_user(session: AsyncSession, user_id: int) -> User:
+    """The caller's account read again in a later session (401 once the account is gone)."""
+    user = await session.get(User, user_id)
+    if user is None:
+        raise NotAuthenticated("Your account no longer exists.")
+    return user
+
+
 async def resolve_token(session: AsyncSession, secret: str) -> Principal:
     """The principal behind a bearer token, or a 401 saying what is wrong with it."""
     row = await session.execute(

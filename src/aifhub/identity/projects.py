@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
 
 from aifhub.core import audit
 from aifhub.core.errors import Conflict, NotFound, PermissionDenied
@@ -73,11 +73,21 @@ async def list_projects(
 
 
 async def get_project(session: AsyncSession, actor: User, slug: str) -> Project:
-    """A visible project by slug (404 when missing or not visible)."""
-    project = await session.scalar(visible_projects(actor).where(Project.slug == slug))
+    """A visible project by slug, with its organisation (404 when missing or not visible)."""
+    project = await session.scalar(
+        visible_projects(actor).where(Project.slug == slug).options(joinedload(Project.org))
+    )
     if project is None:
         raise NotFound(f"No project '{slug}' that you can see.")
     return project
+
+
+async def project_slug(session: AsyncSession, project_id: int) -> str:
+    """The slug of a project the caller reached through a row it may see (a ticket, a job)."""
+    slug = await session.scalar(select(Project.slug).where(Project.id == project_id))
+    if slug is None:
+        raise NotFound(f"No project {project_id}.")
+    return slug
 
 
 async def project_role(session: AsyncSession, user: User, project_id: int) -> str | None:
@@ -118,9 +128,11 @@ async def create_project(
     """Open a project in one of the actor's organisations; the actor becomes its PI."""
     org = await session.scalar(select(Organisation).where(Organisation.slug == data.organisation))
     if org is None or not await org_role(session, actor, org.id):
-        raise NotFound(f"No organisation '{data.organisation}' that you belong to.")
+        raise NotFound(
+            f"No organisation '{data.organisation}' that you belong to.", field="organisation"
+        )
     if await session.scalar(select(Project.id).where(Project.slug == data.slug)):
-        raise Conflict(f"The project slug '{data.slug}' is taken; choose another.")
+        raise Conflict(f"The project slug '{data.slug}' is taken; choose another.", field="slug")
     project = Project(
         slug=data.slug,
         name=data.name,
@@ -132,7 +144,9 @@ async def create_project(
     try:
         await session.flush()
     except IntegrityError as exc:  # a concurrent request took the slug
-        raise Conflict(f"The project slug '{data.slug}' is taken; choose another.") from exc
+        raise Conflict(
+            f"The project slug '{data.slug}' is taken; choose another.", field="slug"
+        ) from exc
     session.add(ProjectMember(project_id=project.id, user_id=actor.id, role=ProjectRole.PI.value))
     await audit.record(session, "project.create", "project", project.slug, organisation=org.slug)
     return project
@@ -170,9 +184,9 @@ async def _project_membership(
     session: AsyncSession, project: Project, user_id: int
 ) -> ProjectMember:
     m = await session.scalar(
-        select(ProjectMember).where(
-            ProjectMember.project_id == project.id, ProjectMember.user_id == user_id
-        )
+        select(ProjectMember)
+        .where(ProjectMember.project_id == project.id, ProjectMember.user_id == user_id)
+        .options(joinedload(ProjectMember.user))
     )
     if m is None:
         raise NotFound(f"User {user_id} is not a member of project '{project.slug}'.")
@@ -209,11 +223,14 @@ async def add_project_member(
     if user is None:
         raise NotFound(
             f"{email} is not a member of this project's organisation; invite them to the"
-            " organisation first, then add them once they have accepted."
+            " organisation first, then add them once they have accepted.",
+            field="email",
         )
     if await project_role(session, user, project.id):
-        raise Conflict(f"{user.email} is already a member of project '{project.slug}'.")
-    m = ProjectMember(project_id=project.id, user_id=user.id, role=ProjectRole(role).value)
+        raise Conflict(
+            f"{user.email} is already a member of project '{project.slug}'.", field="email"
+        )
+    m = ProjectMember(project_id=project.id, user=user, role=ProjectRole(role).value)
     session.add(m)
     await session.flush()
     await audit.record(
@@ -232,7 +249,7 @@ async def _require_pi(session: AsyncSession, actor: User, project: Project) -> N
 async def change_project_member_role(
     session: AsyncSession, actor: User, slug: str, *, user_id: int, role: str
 ) -> ProjectMember:
-    """Change a member's project role; a project always keeps at least one PI."""
+    """Change a member's project role (the row comes with its `user`); one PI always stays."""
     project = await get_project(session, actor, slug)
     await _require_project_manager(session, actor, project)
     m = await _project_membership(session, project, user_id)

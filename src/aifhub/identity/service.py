@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
 
 from aifhub.core import audit
 from aifhub.core.db import utcnow
@@ -60,7 +60,7 @@ async def create_user(
     """
     email = _email(email)
     if await get_user_by_email(session, email):
-        raise Conflict(f"A user with e-mail {email} already exists.")
+        raise Conflict(f"A user with e-mail {email} already exists.", field="email")
     user = User(
         email=email,
         name=name.strip(),
@@ -189,7 +189,9 @@ async def create_org(
 ) -> Organisation:
     """Create an organisation; its creator becomes its owner."""
     if await session.scalar(select(Organisation.id).where(Organisation.slug == data.slug)):
-        raise Conflict(f"The organisation slug '{data.slug}' is taken; choose another.")
+        raise Conflict(
+            f"The organisation slug '{data.slug}' is taken; choose another.", field="slug"
+        )
     org = Organisation(
         slug=data.slug,
         name=data.name,
@@ -235,9 +237,9 @@ async def list_org_members(
 
 async def _membership(session: AsyncSession, org: Organisation, user_id: int) -> OrgMembership:
     m = await session.scalar(
-        select(OrgMembership).where(
-            OrgMembership.org_id == org.id, OrgMembership.user_id == user_id
-        )
+        select(OrgMembership)
+        .where(OrgMembership.org_id == org.id, OrgMembership.user_id == user_id)
+        .options(joinedload(OrgMembership.user))
     )
     if m is None:
         raise NotFound(f"User {user_id} is not a member of '{org.slug}'.")
@@ -256,7 +258,7 @@ async def _count_owners(session: AsyncSession, org_id: int) -> int:
 async def change_org_member_role(
     session: AsyncSession, actor: User, slug: str, *, user_id: int, role: str
 ) -> OrgMembership:
-    """Change a member's role; an organisation always keeps at least one owner."""
+    """Change a member's role (the membership comes with its `user`); one owner always stays."""
     org = await get_org(session, actor, slug)
     await _require_org_manager(session, actor, org)
     m = await _membership(session, org, user_id)
@@ -309,7 +311,7 @@ async def invite(
         .where(OrgMembership.org_id == org.id, User.email == email)
     )
     if member:
-        raise Conflict(f"{email} is already a member of '{org.slug}'.")
+        raise Conflict(f"{email} is already a member of '{org.slug}'.", field="email")
     now = utcnow()
     pending = await session.scalar(
         select(Invitation.id).where(
@@ -321,7 +323,7 @@ async def invite(
         )
     )
     if pending:
-        raise Conflict(f"{email} already has a pending invitation to '{org.slug}'.")
+        raise Conflict(f"{email} already has a pending invitation to '{org.slug}'.", field="email")
     inv = Invitation(
         org_id=org.id,
         email=email,
@@ -355,8 +357,10 @@ async def list_my_invitations(session: AsyncSession, actor: User) -> list[tuple[
 
 
 async def accept_invitation(session: AsyncSession, actor: User, invitation_id: int) -> Invitation:
-    """Join an organisation through an invitation addressed to oneself."""
-    inv = await session.get(Invitation, invitation_id)
+    """Join an organisation through an invitation addressed to oneself (its `org` loaded)."""
+    inv = await session.scalar(
+        select(Invitation).where(Invitation.id == invitation_id).options(joinedload(Invitation.org))
+    )
     if inv is None or inv.email != actor.email:
         raise NotFound(f"No invitation {invitation_id} addressed to you.")
     # Whoever registers an address first does not get its invitations: only its proven owner.
@@ -366,8 +370,7 @@ async def accept_invitation(session: AsyncSession, actor: User, invitation_id: i
     if inv.expires_at <= utcnow():
         raise Conflict("This invitation has expired; ask for a new one.")
     inv.accepted_at = utcnow()
-    org = await session.get(Organisation, inv.org_id)
-    assert org is not None
+    org = inv.org
     if not await org_role(session, actor, inv.org_id):
         session.add(OrgMembership(org_id=inv.org_id, user_id=actor.id, role=inv.role))
     await session.flush()

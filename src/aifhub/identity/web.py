@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from aifhub.core import context, i18n
-from aifhub.core.db import DbSession
+from aifhub.core.db import DbSession, attempt
 from aifhub.core.errors import AppError, TooManyRequests
 from aifhub.core.validation import Id
 from aifhub.identity import credentials, schemas, service, verification
@@ -17,13 +17,13 @@ from aifhub.identity.deps import SESSION_COOKIE
 from aifhub.identity.models import User
 from aifhub.identity.oidc import oidc_providers
 from aifhub.identity.throttle import LoginLimits
-from aifhub.identity.web_common import TOKEN_SCOPES, choices, failed, is_htmx, page
+from aifhub.identity.web_common import TOKEN_SCOPES, choices, is_htmx, page, refused
 from aifhub.identity.web_orgs import router as orgs_router
 from aifhub.identity.web_projects import router as projects_router
 from aifhub.identity.web_staff import router as staff_router
 from aifhub.web.dashboard import dashboard_cards
 from aifhub.web.deps import OptionalPageUser, PageUser, safe_next
-from aifhub.web.forms import AnonCsrfForm, CsrfForm, form_values, validate
+from aifhub.web.forms import AnonCsrfForm, CsrfForm, error_for, form_values, validate
 from aifhub.web.render import flash, gettext, page_locale, redirect
 
 router = APIRouter(include_in_schema=False)
@@ -148,16 +148,16 @@ async def register(request: Request, db: DbSession, form: AnonCsrfForm) -> Respo
         errors.setdefault("password2", gettext(request, "The two passwords differ."))
     if data is not None and not errors:
         try:
-            user = await service.create_user(
-                db,
-                email=data.email,
-                name=data.name,
-                password=data.password,
-                locale=page_locale(request),
-            )
+            async with attempt(db):
+                user = await service.create_user(
+                    db,
+                    email=data.email,
+                    name=data.name,
+                    password=data.password,
+                    locale=page_locale(request),
+                )
         except AppError as exc:
-            await db.rollback()
-            errors = {"email": exc.detail}
+            errors = error_for(exc)
         else:
             await _send_verification(request, db, user)
             response = await _sign_in(request, db, user, "/")
@@ -236,13 +236,11 @@ async def verify_email(
             return RedirectResponse(f"/login?next={verification.VERIFY_PATH}", status_code=303)
         return page(request, "identity/verify_email.html", error="")
     try:
-        verified = await verification.verify_email(
-            db, token=token, secret_key=request.app.state.settings.resolved_secret_key()
-        )
+        async with attempt(db):
+            verified = await verification.verify_email(
+                db, token=token, secret_key=request.app.state.settings.resolved_secret_key()
+            )
     except AppError as exc:
-        await db.rollback()
-        if user is not None:
-            await db.refresh(user)
         return page(request, "identity/verify_email.html", 400, error=exc.detail)
     msg = gettext(request, "Your e-mail address %(email)s is verified.", email=verified.email)
     return redirect(request, "/account" if user is not None else "/login", msg)
@@ -321,9 +319,10 @@ async def create_token(request: Request, db: DbSession, user: PageUser, form: Cs
     if data is None:
         return await _account(request, db, user, 422, token_errors=errors, token_values=values)
     try:
-        token, secret = await credentials.create_token(db, user, data=data)
+        async with attempt(db):
+            token, secret = await credentials.create_token(db, user, data=data)
     except AppError as exc:
-        errs = await failed(db, user, exc, {"name": ("name",)})
+        errs = refused(exc)
         return await _account(request, db, user, 422, token_errors=errs, token_values=values)
     return await _account(request, db, user, new_token=token, new_secret=secret)
 

@@ -5,12 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from aifhub.core.errors import AppError, PermissionDenied
 from aifhub.core.i18n import N_, babel_locale
 from aifhub.core.validation import country_codes
-from aifhub.identity.models import User
 from aifhub.web.forms import error_for
 from aifhub.web.render import gettext, page_locale, render
 
@@ -74,23 +72,21 @@ def page(request: Request, name: str, status_code: int = 200, **ctx: Any) -> Any
     return render(request, name, status_code=status_code, **labels(request), **ctx)
 
 
-async def failed(
-    db: AsyncSession, user: User, exc: AppError, fields: dict[str, tuple[str, ...]]
-) -> dict[str, str]:
-    """Undo the request's changes and place the service error next to its field.
-
-    A permission error is raised again: it is answered with the 403 page, not inline.
-    """
+def _shown_inline(exc: AppError) -> AppError:
+    # A permission error is answered with the 403 page, not inline.
     if isinstance(exc, PermissionDenied):
         raise exc
-    await undo(db, user)
-    return error_for(exc, fields)
+    return exc
 
 
-async def undo(db: AsyncSession, user: User) -> None:
-    """Roll back this request's changes; the signed-in user is reloaded for the page."""
-    await db.rollback()
-    await db.refresh(user)
+def refused(exc: AppError) -> dict[str, str]:
+    """A service call refused inside `attempt(db)` as form errors (403 stays a 403 page)."""
+    return error_for(_shown_inline(exc))
+
+
+def refused_message(exc: AppError) -> str:
+    """The message of a refused call shown on one row or action (403 stays a 403 page)."""
+    return _shown_inline(exc).detail
 
 
 def is_htmx(request: Request) -> bool:

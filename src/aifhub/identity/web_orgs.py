@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from aifhub.core.db import DbSession
+from aifhub.core.db import DbSession, attempt
 from aifhub.core.errors import AppError
 from aifhub.core.pagination import Pagination
 from aifhub.core.validation import Id
@@ -20,16 +20,16 @@ from aifhub.identity.web_common import (
     SECTORS,
     choices,
     countries,
-    failed,
     is_htmx,
     page,
+    refused,
+    refused_message,
 )
 from aifhub.web.deps import PageUser
 from aifhub.web.forms import CsrfForm, form_values, validate
 from aifhub.web.render import gettext, redirect
 
 router = APIRouter(include_in_schema=False)
-MEMBER_FIELDS: dict[str, tuple[str, ...]] = {"email": ("e-mail", "member", "invitation", "user")}
 
 
 @router.get("/organisations")
@@ -72,9 +72,10 @@ async def create_organisation(
     data, errors = validate(request, schemas.OrganisationCreate, values)
     if data is not None:
         try:
-            org = await service.create_org(db, user, data=data)
+            async with attempt(db):
+                org = await service.create_org(db, user, data=data)
         except AppError as exc:
-            errors = await failed(db, user, exc, {"slug": ("slug",)})
+            errors = refused(exc)
         else:
             msg = gettext(request, "Organisation %(name)s created.", name=org.name)
             return redirect(request, f"/organisations/{org.slug}", msg)
@@ -122,9 +123,10 @@ async def invite(
     data, errors = validate(request, schemas.InvitationCreate, values)
     if data is not None:
         try:
-            await service.invite(db, user, slug, email=data.email, role=data.role.value)
+            async with attempt(db):
+                await service.invite(db, user, slug, email=data.email, role=data.role.value)
         except AppError as exc:
-            errors = await failed(db, user, exc, MEMBER_FIELDS)
+            errors = refused(exc)
         else:
             msg = gettext(request, "Invitation sent to %(email)s.", email=data.email)
             return redirect(request, f"/organisations/{slug}", msg)
@@ -160,9 +162,10 @@ async def change_role(
         error = gettext(request, "Choose one of the proposed values.")
     else:
         try:
-            await service.change_org_member_role(db, user, slug, user_id=user_id, role=role)
+            async with attempt(db):
+                await service.change_org_member_role(db, user, slug, user_id=user_id, role=role)
         except AppError as exc:
-            error = (await failed(db, user, exc, {}))["__all__"]
+            error = refused_message(exc)
         else:
             if is_htmx(request):
                 return await _member_row(request, db, user, slug, user_id, 200, "")
@@ -178,9 +181,10 @@ async def remove_member(
 ) -> Response:
     """Remove a member (or leave, for oneself)."""
     try:
-        await service.remove_org_member(db, user, slug, user_id=user_id)
+        async with attempt(db):
+            await service.remove_org_member(db, user, slug, user_id=user_id)
     except AppError as exc:
-        error = (await failed(db, user, exc, {}))["__all__"]
+        error = refused_message(exc)
         return await _detail(request, db, user, slug, 422, errors={"members": error})
     if user_id == user.id:
         return redirect(request, "/organisations", gettext(request, "You left the organisation."))

@@ -7,14 +7,22 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from aifhub.core.db import DbSession
+from aifhub.core.db import DbSession, attempt
 from aifhub.core.errors import AppError
 from aifhub.core.pagination import Pagination
 from aifhub.core.validation import Id
 from aifhub.identity import projects as project_service
 from aifhub.identity import schemas, service
-from aifhub.identity.models import Organisation, ProjectRole, StaffRole, User
-from aifhub.identity.web_common import PROJECT_ROLES, SECTORS, choices, failed, is_htmx, page
+from aifhub.identity.models import ProjectRole, StaffRole, User
+from aifhub.identity.web_common import (
+    PROJECT_ROLES,
+    SECTORS,
+    choices,
+    is_htmx,
+    page,
+    refused,
+    refused_message,
+)
 from aifhub.web.deps import PageUser
 from aifhub.web.forms import CsrfForm, form_values, validate
 from aifhub.web.render import gettext, redirect
@@ -62,11 +70,10 @@ async def create_project(
     data, errors = validate(request, schemas.ProjectCreate, values)
     if data is not None:
         try:
-            project = await project_service.create_project(db, user, data=data)
+            async with attempt(db):
+                project = await project_service.create_project(db, user, data=data)
         except AppError as exc:
-            errors = await failed(
-                db, user, exc, {"slug": ("slug",), "organisation": ("organisation",)}
-            )
+            errors = refused(exc)
         else:
             msg = gettext(request, "Project %(name)s created.", name=project.name)
             return redirect(request, f"/projects/{project.slug}", msg)
@@ -85,8 +92,6 @@ async def _detail(
         or org_role in service.ORG_MANAGERS
         or user.has_role(StaffRole.ADMIN)
     )
-    # The project is visible (checked above); its organisation is shown by name.
-    org = await db.get(Organisation, project.org_id)
     ctx.setdefault("errors", {})
     ctx.setdefault("values", {})
     return page(
@@ -94,7 +99,7 @@ async def _detail(
         "identity/project_detail.html",
         status,
         project=project,
-        org=org,
+        org=project.org,
         my_role=my_role,
         manager=manager,
         members=await project_service.list_project_members(db, user, slug),
@@ -118,11 +123,12 @@ async def add_member(
     data, errors = validate(request, schemas.ProjectMemberAdd, values)
     if data is not None:
         try:
-            await project_service.add_project_member(
-                db, user, slug, email=data.email, role=data.role
-            )
+            async with attempt(db):
+                await project_service.add_project_member(
+                    db, user, slug, email=data.email, role=data.role
+                )
         except AppError as exc:
-            errors = await failed(db, user, exc, {"email": ("e-mail", "member", "user")})
+            errors = refused(exc)
         else:
             msg = gettext(request, "%(email)s added.", email=data.email)
             return redirect(request, f"/projects/{slug}", msg)
@@ -157,11 +163,12 @@ async def change_role(
         error = gettext(request, "Choose one of the proposed values.")
     else:
         try:
-            await project_service.change_project_member_role(
-                db, user, slug, user_id=user_id, role=role
-            )
+            async with attempt(db):
+                await project_service.change_project_member_role(
+                    db, user, slug, user_id=user_id, role=role
+                )
         except AppError as exc:
-            error = (await failed(db, user, exc, {}))["__all__"]
+            error = refused_message(exc)
         else:
             if is_htmx(request):
                 return await _row(request, db, user, slug, user_id, 200, "")
@@ -177,9 +184,10 @@ async def remove_member(
 ) -> Response:
     """Remove a member (or leave); never the last PI."""
     try:
-        await project_service.remove_project_member(db, user, slug, user_id=user_id)
+        async with attempt(db):
+            await project_service.remove_project_member(db, user, slug, user_id=user_id)
     except AppError as exc:
-        error = (await failed(db, user, exc, {}))["__all__"]
+        error = refused_message(exc)
         return await _detail(request, db, user, slug, 422, errors={"members": error})
     if user_id == user.id:
         return redirect(request, "/projects", gettext(request, "You left the project."))

@@ -9,13 +9,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from aifhub.core import audit
-from aifhub.core.db import DbSession
+from aifhub.core.db import DbSession, attempt
 from aifhub.core.errors import AppError, PermissionDenied
 from aifhub.core.pagination import Pagination
 from aifhub.core.validation import Id
 from aifhub.identity import service
 from aifhub.identity.models import StaffRole, User
-from aifhub.identity.web_common import STAFF_ROLES, choices, failed, page
+from aifhub.identity.web_common import STAFF_ROLES, choices, page, refused_message
 from aifhub.web.deps import StaffPageUser
 from aifhub.web.forms import CsrfForm
 from aifhub.web.render import gettext, redirect
@@ -103,8 +103,9 @@ async def set_roles(
         error = gettext(request, "Choose one of the proposed values.")
         return await _users(request, db, user, pg, "", 422, errors={user_id: error})
     try:
-        await service.set_staff_roles(db, user, user_id=user_id, roles=roles)
+        async with attempt(db):
+            await service.set_staff_roles(db, user, user_id=user_id, roles=roles)
     except AppError as exc:
-        error = (await failed(db, user, exc, {}))["__all__"]
+        error = refused_message(exc)
         return await _users(request, db, user, pg, "", 422, errors={user_id: error})
     return redirect(request, "/staff/users", gettext(request, "Staff roles saved."))

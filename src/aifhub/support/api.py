@@ -6,16 +6,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile, status
 from fastapi.responses import FileResponse
-from sqlalchemy import select
 
 from aifhub.core.db import DbSession
-from aifhub.core.errors import NotFound
 from aifhub.core.pagination import Page, Pagination
 from aifhub.core.validation import Id
+from aifhub.identity import projects
 from aifhub.identity.deps import CurrentUser
-from aifhub.identity.models import Project, User
+from aifhub.identity.models import User
 from aifhub.support import attachments, dashboard, experts, kb, schemas, taxonomy, tickets
-from aifhub.support.models import Ticket, TicketAttachment, TicketMessage, TicketState
+from aifhub.support.models import Ticket, TicketState
 from aifhub.support.sla import SlaPolicy, policy_from_site
 
 router = APIRouter(tags=["support"])
@@ -41,7 +40,7 @@ async def ticket_read(
 ) -> schemas.TicketRead:
     """The read model of a ticket, with its SLA status and the moves open to this user."""
     if project_slug is None:
-        project_slug = await db.scalar(select(Project.slug).where(Project.id == t.project_id))
+        project_slug = await projects.project_slug(db, t.project_id)
     member = await tickets.is_member(db, user, t.project_id)
     sla = tickets.sla_status(t)
     return schemas.TicketRead(
@@ -102,10 +101,8 @@ async def put_expert_profile(
     db: DbSession, user: CurrentUser, user_id: Id, body: schemas.ExpertProfileUpdate
 ) -> schemas.ExpertRead:
     """Create or replace an expert's profile (the expert, or the support desk)."""
-    p = await experts.upsert_profile(db, user, user_id, data=body)
-    u = await db.get(User, user_id)
-    assert u is not None
-    return _expert(p, u, await tickets.expert_load(db, user_id))
+    await experts.upsert_profile(db, user, user_id, data=body)
+    return _expert(*await experts.get_expert(db, user_id))
 
 
 @router.get("/support/dashboard")
@@ -218,7 +215,7 @@ async def post_message(
         files=checked,
         var_dir=request.app.state.settings.var_dir,
     )
-    found = await db.scalars(select(TicketAttachment).where(TicketAttachment.message_id == m.id))
+    found = await attachments.of_message(db, m.id)
     return schemas.MessageRead(
         id=m.id,
         author_id=user.id,
@@ -235,13 +232,7 @@ async def download_attachment(
 ) -> FileResponse:
     """Download an attachment of a visible ticket."""
     t = await tickets.get_ticket(db, user, ticket_id)
-    a = await db.scalar(
-        select(TicketAttachment)
-        .join(TicketMessage, TicketMessage.id == TicketAttachment.message_id)
-        .where(TicketAttachment.id == attachment_id, TicketMessage.ticket_id == t.id)
-    )
-    if a is None:
-        raise NotFound(f"No attachment {attachment_id} on ticket #{t.id}.")
+    a = await attachments.on_ticket(db, t, attachment_id)
     path = attachments.blob_path(request.app.state.settings.var_dir, a.sha256)
     return FileResponse(
         path,

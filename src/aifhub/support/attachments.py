@@ -9,8 +9,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from aifhub.core.errors import InvalidInput, PayloadTooLarge
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from aifhub.core.errors import InvalidInput, NotFound, PayloadTooLarge
 from aifhub.support.errors import UnsupportedMediaType
+from aifhub.support.models import Ticket, TicketAttachment, TicketMessage
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 MAX_FILES = 5
@@ -113,3 +117,26 @@ def store(var_dir: Path, f: CheckedFile) -> str:
         tmp.write_bytes(f.data)
         tmp.replace(path)
     return digest
+
+
+async def of_message(session: AsyncSession, message_id: int) -> list[TicketAttachment]:
+    """The attachments of one message, in the order they were sent."""
+    return list(
+        await session.scalars(
+            select(TicketAttachment)
+            .where(TicketAttachment.message_id == message_id)
+            .order_by(TicketAttachment.id)
+        )
+    )
+
+
+async def on_ticket(session: AsyncSession, ticket: Ticket, attachment_id: int) -> TicketAttachment:
+    """An attachment of a message of this ticket (got through `tickets.get_ticket`), or 404."""
+    found = await session.scalar(
+        select(TicketAttachment)
+        .join(TicketMessage, TicketMessage.id == TicketAttachment.message_id)
+        .where(TicketAttachment.id == attachment_id, TicketMessage.ticket_id == ticket.id)
+    )
+    if found is None:
+        raise NotFound(f"No attachment {attachment_id} on ticket #{ticket.id}.")
+    return found

@@ -13,7 +13,7 @@ from aifhub.core.errors import InvalidInput, NotFound, PermissionDenied
 from aifhub.identity.models import Project, StaffRole, StaffRoleGrant, User
 from aifhub.support import schemas, taxonomy
 from aifhub.support.models import OPEN_STATES, ExpertProfile, Ticket, TicketMessage
-from aifhub.support.tickets import get_ticket, is_desk
+from aifhub.support.tickets import expert_load, get_ticket, is_desk
 
 
 async def upsert_profile(
@@ -72,6 +72,20 @@ async def list_experts(
     if skill:
         out = [r for r in out if skill in r[0].skills]
     return out
+
+
+async def get_expert(session: AsyncSession, user_id: int) -> tuple[ExpertProfile, User, int]:
+    """One expert's profile, account and open-ticket load (404 without a profile)."""
+    row = (
+        await session.execute(
+            select(ExpertProfile, User)
+            .join(User, User.id == ExpertProfile.user_id)
+            .where(ExpertProfile.user_id == user_id)
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"User {user_id} has no expert profile.")
+    return row[0], row[1], await expert_load(session, user_id)
 
 
 @dataclass

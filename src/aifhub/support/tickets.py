@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from aifhub.core import audit
 from aifhub.core.db import utcnow
-from aifhub.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from aifhub.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, about
 from aifhub.identity.models import Project, ProjectMember, ProjectRole, StaffRole, User
 from aifhub.identity.projects import require_project_role
 from aifhub.support import attachments, notifications
@@ -108,7 +108,8 @@ async def open_ticket(
     var_dir: Path | None = None,
 ) -> Ticket:
     """Open a ticket on a project the actor is a member of; SLA deadlines are set now."""
-    proj = await require_project_role(session, actor, project, list(ProjectRole))
+    with about("project"):
+        proj = await require_project_role(session, actor, project, list(ProjectRole))
     now = utcnow()
     first_due, resolve_due = policy.due(priority, now)
     ticket = Ticket(

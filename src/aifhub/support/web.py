@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
-from aifhub.core.db import DbSession
+from aifhub.core.db import DbSession, attempt
 from aifhub.core.errors import AppError
 from aifhub.core.i18n import N_
 from aifhub.core.validation import Id
@@ -17,7 +17,7 @@ from aifhub.support import attachments, dashboard, experts, kb, schemas, tickets
 from aifhub.support.api import max_attachment_bytes, sla_policy
 from aifhub.support.models import Priority, TicketCategory
 from aifhub.web.deps import PageUser
-from aifhub.web.forms import CsrfForm, validate
+from aifhub.web.forms import CsrfForm, error_for, validate
 from aifhub.web.nav import NAV, NavItem
 from aifhub.web.render import gettext, redirect, render
 
@@ -77,20 +77,19 @@ async def create_ticket(
     data, errors = validate(request, schemas.TicketCreate, values)
     if data is not None:
         try:
-            t = await tickets.open_ticket(
-                db,
-                user,
-                project=data.project,
-                title=data.title,
-                body=data.body,
-                category=data.category.value,
-                priority=data.priority.value,
-                policy=sla_policy(request),
-            )
+            async with attempt(db):
+                t = await tickets.open_ticket(
+                    db,
+                    user,
+                    project=data.project,
+                    title=data.title,
+                    body=data.body,
+                    category=data.category.value,
+                    priority=data.priority.value,
+                    policy=sla_policy(request),
+                )
         except AppError as exc:
-            await db.rollback()
-            await db.refresh(user)  # reloaded for the page after the rollback
-            errors = {"project": exc.detail}
+            errors = error_for(exc)
         else:
             msg = gettext(request, "Ticket #%(id)s opened.", id=t.id)
             return redirect(request, f"/support/tickets/{t.id}", msg)
@@ -138,10 +137,9 @@ async def _act(
     work: Callable[[], Awaitable[object]],
 ) -> Response:
     try:
-        await work()
+        async with attempt(db):
+            await work()
     except AppError as exc:
-        await db.rollback()
-        await db.refresh(user)  # reloaded for the page after the rollback
         return await _detail(request, db, user, ticket_id, exc.status, exc.detail)
     return redirect(request, f"/support/tickets/{ticket_id}", gettext(request, "Saved."))
 

@@ -122,17 +122,9 @@ def form_values(form: FormData, *lists: str) -> dict[str, Any]:
     return data
 
 
-def error_for(exc: AppError, fields: dict[str, tuple[str, ...]]) -> dict[str, str]:
-    """Place a service error next to the field it is about, by words of its message.
-
-    `fields` maps a field to words that identify it in the message, e.g.
-    {"slug": ("slug",), "email": ("e-mail", "member")}; otherwise it goes on top ("__all__").
-    """
-    text = exc.detail.lower()
-    for field, words in fields.items():
-        if any(w in text for w in words):
-            return {field: exc.detail}
-    return {"__all__": exc.detail}
+def error_for(exc: AppError) -> dict[str, str]:
+    """A service error as form errors: next to the field it names (`exc.field`), else on top."""
+    return {exc.field or "__all__": exc.detail}
 
 
 __all__ = [
