@@ -32,8 +32,7 @@ def _session_names(tree: ast.AST) -> set[str]:
     for node in ast.walk(tree):
         if isinstance(node, ast.arg) and node.annotation is not None:
             if any(
-                isinstance(n, ast.Name) and n.id in SESSION_TYPES
-                for n in ast.walk(node.annotation)
+                isinstance(n, ast.Name) and n.id in SESSION_TYPES for n in ast.walk(node.annotation)
             ):
                 names.add(node.arg)
         if isinstance(node, ast.withitem) and isinstance(node.optional_vars, ast.Name):
@@ -88,7 +87,7 @@ def test_handler_runs_no_sql(path: Path) -> None:
 
 
 def test_the_check_sees_each_kind_of_violation() -> None:
-    source = '''
+    source = """
 from sqlalchemy import select
 async def page(db: DbSession, other: AsyncSession, maker):
     await db.scalar(select(User))
@@ -98,7 +97,7 @@ async def page(db: DbSession, other: AsyncSession, maker):
     async with maker() as s:
         await s.scalars(stmt)
     values.update(x=1)  # a dict, not SQL
-'''
+"""
     found = violations(source)
     assert len(found) == 7, found
     assert any("imports select" in f for f in found)
