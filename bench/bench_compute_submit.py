@@ -82,11 +82,11 @@ async def platform(url: str, n: int) -> tuple[float, list[str]]:
             u = await s.get(User, user_id)
             data = JobCreate(project="bench", partition="ci/cpu", name=f"plat{i}", script="true",
                              time_limit="1m")  # fmt: skip
-            await submit_job(s, u, data=data)
+            await submit_job(s, u, data=data, job_inputs=None)
             await s.commit()
     t_accept = time.perf_counter() - t0
     while True:
-        await deliver_queued(maker, Path(logs), config)
+        await deliver_queued(maker, Path(logs), config, job_inputs=None)
         async with maker() as s:
             left = await s.scalar(
                 select(func.count()).select_from(Job).where(Job.backend_id.is_(None))

@@ -1,4 +1,4 @@
-"""create_app(): the FastAPI application with every router and page mounted."""
+"""create_app(): the FastAPI application with every domain's routers and pages mounted."""
 
 from __future__ import annotations
 
@@ -8,16 +8,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from aifhub import __version__
-from aifhub.access.api import router as access_router
-from aifhub.catalog.api import router as catalog_router
-from aifhub.compute.api import router as compute_router
-from aifhub.compute.login_proofs import apply_oidc_claims
-from aifhub.compute.tasks import ensure_site_synced
 from aifhub.core import context
 from aifhub.core.bodylimit import BodyGuard, BodyRule, rule
 from aifhub.core.config import Settings, get_settings
@@ -26,39 +21,19 @@ from aifhub.core.errors import install_error_handlers
 from aifhub.core.headers import SecurityHeaders
 from aifhub.core.metrics import install_metrics
 from aifhub.core.migrate import check_migrated
+from aifhub.core.modules import Assembly
 from aifhub.core.validation import reject_nul_bytes
-from aifhub.ecosystem.api import router as ecosystem_router
-from aifhub.identity.api import router as identity_router
+from aifhub.domains import DOMAINS
 from aifhub.identity.bodyauth import credentials_problem
-from aifhub.recommend.api import router as recommend_router
 from aifhub.storage import store_for
 from aifhub.support import attachments
-from aifhub.support.api import router as support_router
 from aifhub.web.apidocs import install_api_docs
+from aifhub.web.render import render_error
 from aifhub.web.setup import install_web
+from aifhub.worker import Worker
 
 API_PREFIX = "/api/v1"
 API_DOCS = f"{API_PREFIX}/docs"
-
-
-def api_routers() -> list[APIRouter]:
-    """Every domain's REST router (each domain adds its own here)."""
-    return [
-        identity_router,
-        access_router,
-        support_router,
-        ecosystem_router,
-        recommend_router,
-        catalog_router,
-        compute_router,
-    ]
-
-
-def page_routers() -> list[APIRouter]:
-    """Every domain's web pages."""
-    from aifhub.web.pages import routers as web_routers
-
-    return web_routers()
 
 
 # Forms that are posted before one has credentials: they get a small body limit instead of a 401.
@@ -83,8 +58,10 @@ def body_rules(settings: Settings, site_support: dict[str, Any] | None) -> list[
     ]  # fmt: skip
 
 
-def create_app(settings: Settings | None = None, *, check_schema: bool = True) -> FastAPI:
-    """Build the application for these settings."""
+def create_app(
+    settings: Settings | None = None, *, check_schema: bool = True, domains: Assembly = DOMAINS
+) -> FastAPI:
+    """Build the application for these settings from these domains (all of them by default)."""
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -102,13 +79,12 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
         app.state.sessionmaker = make_sessionmaker(engine)
         if check_schema:
             await check_migrated(engine)
-            await ensure_site_synced(app.state.sessionmaker, settings)
+            for step in domains.startup:
+                await step(app.state.sessionmaker, settings)
         app.state.started_at = time.time()
         worker_task = None
         if settings.run_worker_in_process:
-            from aifhub.worker import Worker
-
-            worker = Worker(app.state.sessionmaker, settings)
+            worker = Worker(app.state.sessionmaker, settings, domains=domains)
             worker_task = asyncio.create_task(worker.run())
         try:
             yield
@@ -130,9 +106,12 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
     )
     app.state.settings = settings
     app.state.site = settings.load_site()
+    # The layout's navigation, the dashboard's cards and what domains provide one another
+    # (compute's JobInputs) are read from here by the pages and dependencies that need them.
+    app.state.assembly = domains
     # Called at each federated sign-in with the provider's verified claims (identity/oidc.py).
-    app.state.federated_sign_in_hooks = [apply_oidc_claims]
-    install_error_handlers(app)
+    app.state.federated_sign_in_hooks = list(domains.sign_in_hooks)
+    install_error_handlers(app, render_html=render_error)
     install_metrics(app)
     install_web(app)
     install_api_docs(app, docs_path=API_DOCS, openapi_path=f"{API_PREFIX}/openapi.json")
@@ -157,9 +136,9 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
     https = settings.secure_cookies or settings.base_url.startswith("https://")
     app.add_middleware(SecurityHeaders, hsts=https, docs_path=API_DOCS)
 
-    for router in api_routers():
+    for router in domains.api_routers:
         app.include_router(router, prefix=API_PREFIX)
-    for router in page_routers():
+    for router in domains.page_routers:
         app.include_router(router)
 
     @app.get("/healthz", include_in_schema=False)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-
 import typer
 
-from aifhub import commands
+from aifhub.commands import server
+from aifhub.domains import DOMAINS
 
 app = typer.Typer(
     name="aifhub",
@@ -18,9 +16,11 @@ app = typer.Typer(
 
 
 def _register_all() -> None:
-    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"aifhub.commands.{info.name}")
-        module.register(app)
+    # Alphabetical by part (the server's own commands are the part "server"), so `aifhub
+    # --help` lists the commands in the same order whatever the layer order of the domains.
+    parts = [*DOMAINS.commands, ("server", server.register)]
+    for _, register in sorted(parts, key=lambda part: part[0]):
+        register(app)
 
 
 _register_all()

@@ -1,51 +1,35 @@
-"""The background loop: each domain's periodic tasks, run until told to stop.
+"""The background loop: core's and each domain's periodic tasks, run until told to stop.
 
-A task is `async def task(sessionmaker, settings) -> int` (how much work it did); domains
-list theirs in `<domain>/tasks.py` as `PERIODIC = [Periodic(...)]`. Several workers may run
-at once: tasks claim rows with `SELECT ... FOR UPDATE SKIP LOCKED` on PostgreSQL.
+A task is `async def task(ctx: TaskContext) -> int` (how much work it did); a domain lists
+its tasks as `Periodic(...)` entries of its module object (`<domain>/module.py`). Core's own
+tasks (the mail outbox) run whichever domains are installed. Several workers may run at
+once: tasks claim rows with `SELECT ... FOR UPDATE SKIP LOCKED` on PostgreSQL.
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
 import signal
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from aifhub.core.config import Settings
+from aifhub.core.db import make_engine, make_sessionmaker
+from aifhub.core.mail import MAIL_DELIVERY
+from aifhub.core.migrate import check_migrated
+from aifhub.core.modules import Assembly, Periodic, TaskContext
+from aifhub.domains import DOMAINS
 
 log = logging.getLogger("aifhub.worker")
-DOMAINS = ("identity", "access", "compute", "catalog", "support", "ecosystem", "recommend")
 
-TaskFn = Callable[[async_sessionmaker[AsyncSession], Settings], Awaitable[int]]
-
-
-@dataclass(frozen=True)
-class Periodic:
-    """A task run every interval_s seconds (sooner when it reported work: queues drain fast)."""
-
-    name: str
-    interval_s: float
-    run: TaskFn
+CORE_TASKS = (MAIL_DELIVERY,)
 
 
-def collect_tasks() -> list[Periodic]:
-    """Every domain's periodic tasks."""
-    tasks: list[Periodic] = []
-    for domain in DOMAINS:
-        try:
-            module: Any = importlib.import_module(f"aifhub.{domain}.tasks")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"aifhub.{domain}.tasks":
-                raise
-            continue
-        tasks.extend(getattr(module, "PERIODIC", []))
-    return tasks
+def collect_tasks(domains: Assembly = DOMAINS) -> list[Periodic]:
+    """Core's periodic tasks, then every domain's."""
+    return [*CORE_TASKS, *domains.periodic]
 
 
 class Worker:
@@ -55,10 +39,12 @@ class Worker:
         self,
         maker: async_sessionmaker[AsyncSession],
         settings: Settings,
-        tasks: list[Periodic] | None = None,
+        *,
+        domains: Assembly = DOMAINS,
+        tasks: Sequence[Periodic] | None = None,
     ) -> None:
-        self.maker, self.settings = maker, settings
-        self.tasks = collect_tasks() if tasks is None else tasks
+        self.context = TaskContext(maker, settings, domains.provides)
+        self.tasks = collect_tasks(domains) if tasks is None else list(tasks)
         self._stop = asyncio.Event()
 
     def stop(self) -> None:
@@ -74,7 +60,7 @@ class Worker:
 
     async def _run_task(self, task: Periodic) -> int:
         try:
-            return await task.run(self.maker, self.settings)
+            return await task.run(self.context)
         except Exception:
             log.exception("task %s failed; it will be retried", task.name)
             return 0
@@ -97,9 +83,6 @@ class Worker:
 
 async def run_worker(settings: Settings) -> None:
     """Entry point of `aifhub worker`: runs until SIGINT/SIGTERM, then stops cleanly."""
-    from aifhub.core.db import make_engine, make_sessionmaker
-    from aifhub.core.migrate import check_migrated
-
     engine = make_engine(settings.resolved_database_url())
     await check_migrated(engine)
     worker = Worker(make_sessionmaker(engine), settings)

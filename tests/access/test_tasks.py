@@ -8,9 +8,9 @@ from decimal import Decimal
 from sqlalchemy import select, update
 
 from aifhub.access.models import Allocation
-from aifhub.access.tasks import PERIODIC
+from aifhub.access.module import module as access_module
 from aifhub.core.db import make_sessionmaker, utcnow
-from aifhub.core.mail import MailMessage
+from aifhub.core.mail import MAIL_DELIVERY, MailMessage
 from aifhub.identity.models import Project
 from aifhub.resources.models import Partition
 from aifhub.worker import Worker
@@ -40,7 +40,9 @@ async def test_worker_runs_access_tasks_and_delivers_a_digest(
     )
     await db.commit()
     worker = Worker(
-        make_sessionmaker(engine), settings.model_copy(update={"site_file": site}), tasks=PERIODIC
+        make_sessionmaker(engine),
+        settings.model_copy(update={"site_file": site}),
+        tasks=[MAIL_DELIVERY, *access_module.periodic],
     )
     done = await worker.run_once()
     assert done["access.allocation_states"] == 1 and done["access.allocation_notices"] == 1

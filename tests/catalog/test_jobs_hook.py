@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from aifhub.catalog.errors import GrantExpired, GrantRequired, PolicyDenied
-from aifhub.catalog.jobs import (
+from aifhub.catalog.job_inputs import (
     check_job_inputs,
     grant_valid,
     record_staging,

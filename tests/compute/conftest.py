@@ -20,6 +20,8 @@ from aifhub.compute.models import Job
 from aifhub.compute.tasks import deliver, ingest_accounting, poll_states, send_cancels
 from aifhub.core.config import Settings
 from aifhub.core.db import make_sessionmaker, utcnow
+from aifhub.core.modules import TaskContext
+from aifhub.domains import DOMAINS
 from aifhub.resources.models import Partition
 from aifhub.resources.site import sync_site
 
@@ -142,8 +144,9 @@ async def add_allocation(
 
 async def run_worker_round(w: World) -> None:
     """One round of every compute task, as the worker runs them."""
+    ctx = TaskContext(w.maker, w.settings, DOMAINS.provides)
     for task in (deliver, send_cancels, poll_states, ingest_accounting):
-        await task(w.maker, w.settings)
+        await task(ctx)
 
 
 async def wait_for(w: World, job_id: int, states: set[str], within: float = 30) -> Job:

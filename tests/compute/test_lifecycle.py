@@ -18,6 +18,7 @@ from aifhub.compute.models import Job
 from aifhub.compute.registry import backend_for
 from aifhub.compute.tasks import deliver, ingest_accounting
 from aifhub.core.mail import MailMessage
+from aifhub.core.modules import TaskContext
 
 from .conftest import job_body, run_worker_round, wait_for
 
@@ -63,10 +64,11 @@ async def test_job_settled_by_accounting_before_any_poll_keeps_its_exit_code(cli
     # still show the exit code, and a later poll (which skips ended jobs) cannot add it.
     body = job_body(partition="cpu", gpus=0, script="exit 7", time_limit="1m")
     job = (await client.post("/api/v1/jobs", json=body, headers=world.member)).json()
-    await deliver(world.maker, world.settings)
+    ctx = TaskContext(world.maker, world.settings)
+    await deliver(ctx)
     deadline = time.monotonic() + 30
     while True:
-        await ingest_accounting(world.maker, world.settings)
+        await ingest_accounting(ctx)
         async with world.maker() as s:
             row = await s.get(Job, job["id"])
             assert row is not None

@@ -9,6 +9,7 @@ from sqlalchemy import func, select, update
 from aifhub.core.audit import AuditEvent
 from aifhub.core.db import utcnow
 from aifhub.core.mail import MailMessage
+from aifhub.core.modules import TaskContext
 from aifhub.support.models import Ticket, TicketMessage
 from aifhub.support.tasks import warn_sla_breaches
 
@@ -166,7 +167,7 @@ async def test_lists_are_scoped_and_breaches_warned_once(client, db, app, settin
     r = (await client.get(f"/api/v1/tickets/{t['id']}", headers=s["pi"])).json()
     assert r["sla"]["first_response_breached"] is True
     maker = app.state.sessionmaker
-    assert await warn_sla_breaches(maker, settings) == 1
-    assert await warn_sla_breaches(maker, settings) == 0
+    assert await warn_sla_breaches(TaskContext(maker, settings)) == 1
+    assert await warn_sla_breaches(TaskContext(maker, settings)) == 0
     n = await db.scalar(select(func.count()).where(MailMessage.kind == "support.sla_breach"))
     assert n == 1

@@ -10,9 +10,9 @@ from aifhub.access import workflow
 from aifhub.access.allocations import visible_allocations
 from aifhub.access.ledger import balances
 from aifhub.access.models import Allocation, AllocationState, Application
+from aifhub.core.modules import Card
 from aifhub.identity.models import Project, User
 from aifhub.identity.projects import visible_projects
-from aifhub.web.dashboard import DASHBOARD_CARDS, Card
 
 
 async def access_card(session: AsyncSession, user: User, request: Request) -> Card | None:
@@ -39,6 +39,3 @@ async def access_card(session: AsyncSession, user: User, request: Request) -> Ca
         {"open_apps": int(open_apps or 0), "active": len(active), "remaining": remaining},
         order=30,
     )
-
-
-DASHBOARD_CARDS.append(access_card)

@@ -10,12 +10,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from aifhub.access import allocations, applications, card, conflicts, decisions, lookup, reviews
+from aifhub.access import allocations, applications, conflicts, decisions, lookup, reviews
 from aifhub.access.modes import list_modes
 from aifhub.access.read import allocation_read, application_out, application_read, mode_read
 from aifhub.access.schemas import ApplicationCreate, ApplicationUpdate
 from aifhub.access.web_common import access_page, act, synced_modes
-from aifhub.access.web_staff import router as staff_router
 from aifhub.core.db import DbSession, attempt
 from aifhub.core.errors import AppError, InvalidInput
 from aifhub.core.i18n import N_
@@ -23,17 +22,14 @@ from aifhub.core.pagination import Pagination
 from aifhub.core.validation import Id
 from aifhub.identity import projects as project_service
 from aifhub.identity.models import User
+from aifhub.identity.page_deps import CsrfForm, PageUser
 from aifhub.identity.web_common import SECTORS, choices, refused
 from aifhub.resources import service as resources
-from aifhub.web.deps import PageUser
-from aifhub.web.forms import CsrfForm, form_values, validate
-from aifhub.web.nav import NAV, NavItem
+from aifhub.web.forms import form_values, validate
 from aifhub.web.render import gettext, redirect
 
 router = APIRouter(include_in_schema=False)
-_CARD = card.access_card  # registered on the home dashboard at import
-NAV.append(NavItem(N_("Applications"), "/applications", order=24))
-NAV.append(NavItem(N_("Allocations"), "/allocations", order=26))
+
 ITEM_ROWS = 3
 
 
@@ -280,6 +276,3 @@ async def allocations_page(
         allocs=[allocation_read(*r) for r in rows],
         pg={"total": total, "limit": pg.limit, "offset": pg.offset},
     )
-
-
-router.include_router(staff_router)

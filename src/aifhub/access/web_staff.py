@@ -15,21 +15,9 @@ from aifhub.core.db import DbSession
 from aifhub.core.errors import InvalidInput, NotFound
 from aifhub.core.i18n import N_
 from aifhub.core.validation import Id
-from aifhub.web.deps import StaffPageUser
-from aifhub.web.forms import CsrfForm
-from aifhub.web.nav import NAV, NavItem
+from aifhub.identity.page_deps import CsrfForm, StaffPageUser
 
 router = APIRouter(include_in_schema=False)
-NAV.append(
-    NavItem(
-        N_("Reviews"),
-        "/staff/reviews",
-        staff_only=True,
-        staff_roles=("reviewer", "expert"),
-        order=880,
-    )
-)
-NAV.append(NavItem(N_("Access dashboard"), "/staff/access", staff_only=True, order=890))
 
 
 @router.get("/staff/reviews")

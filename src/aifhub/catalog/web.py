@@ -13,14 +13,11 @@ from aifhub.core.db import DbSession, attempt
 from aifhub.core.errors import AppError, NotFound
 from aifhub.core.i18n import N_
 from aifhub.core.validation import Id
+from aifhub.identity.page_deps import CsrfForm, OptionalPageUser
 from aifhub.identity.projects import PROJECT_MANAGERS, list_projects
-from aifhub.web.deps import OptionalPageUser
-from aifhub.web.forms import CsrfForm
-from aifhub.web.nav import NAV, NavItem
 from aifhub.web.render import gettext, redirect, render
 
 router = APIRouter(include_in_schema=False)
-NAV.append(NavItem(N_("Catalogue"), "/catalog", order=50))
 FILTERS = (*SCALAR_FACETS, "language", "sector")
 
 

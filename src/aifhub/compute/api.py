@@ -11,6 +11,7 @@ from aifhub.access import usage
 from aifhub.access.schemas import ProjectUsage
 from aifhub.compute import jobs as job_service
 from aifhub.compute import logins, network, service
+from aifhub.compute.inputs import JobInputsDep
 from aifhub.compute.schemas import (
     ClusterLoginDecision,
     ClusterLoginMap,
@@ -45,10 +46,13 @@ async def submit_job(
     user: CurrentUser,
     body: JobCreate,
     response: Response,
+    job_inputs: JobInputsDep,
     key: IdempotencyKey = None,
 ) -> JobRead:
     """Submit a job; with an Idempotency-Key, a retry returns the first job (200)."""
-    job, created = await service.submit_job(db, user, data=body, idempotency_key=key)
+    job, created = await service.submit_job(
+        db, user, data=body, job_inputs=job_inputs, idempotency_key=key
+    )
     if not created:
         response.status_code = 200
         response.headers["Idempotent-Replayed"] = "true"

@@ -126,9 +126,15 @@ async def reconcile_submitting(
 
 
 async def deliver_queued(
-    maker: async_sessionmaker[AsyncSession], var_dir: Path, config: ComputeConfig
+    maker: async_sessionmaker[AsyncSession],
+    var_dir: Path,
+    config: ComputeConfig,
+    job_inputs: input_hooks.JobInputs | None,
 ) -> int:
-    """Hand queued jobs to their clusters; a cluster that is down keeps its jobs queued."""
+    """Hand queued jobs to their clusters; a cluster that is down keeps its jobs queued.
+
+    `job_inputs` stages the inputs a job names (the catalogue's, None where there is none).
+    """
     async with maker() as session:
         cluster_ids = set(
             await session.scalars(
@@ -164,7 +170,7 @@ async def deliver_queued(
             )
         await session.commit()
         for job in jobs:
-            await _deliver_one(session, job, var_dir)
+            await _deliver_one(session, job, var_dir, job_inputs)
     return len(jobs)
 
 
@@ -186,7 +192,9 @@ async def _mark_waiting(session: AsyncSession, cluster: Cluster, why: str) -> No
     )
 
 
-async def _deliver_one(session: AsyncSession, job: Job, var_dir: Path) -> None:
+async def _deliver_one(
+    session: AsyncSession, job: Job, var_dir: Path, job_inputs: input_hooks.JobInputs | None
+) -> None:
     cluster = await session.get(Cluster, job.cluster_id)
     partition = await session.get(Partition, job.partition_id)
     assert cluster is not None and partition is not None
@@ -202,7 +210,7 @@ async def _deliver_one(session: AsyncSession, job: Job, var_dir: Path) -> None:
             await session.commit()
             return
     try:
-        staged = await input_hooks.stage_inputs(session, job=job, var_dir=var_dir)
+        staged = await input_hooks.stage_inputs(job_inputs, session, job=job, var_dir=var_dir)
     except AppError as exc:  # a grant revoked or expired while queued, files gone: never runs
         log.warning("job %s inputs refused: %s", job.id, exc.detail)
         reason = f"not started, inputs refused: {exc.detail}"

@@ -1,4 +1,4 @@
-"""The hook through which the catalogue checks and stages a job's datasets and models.
+"""Job inputs (datasets, models): the `JobInputs` protocol another domain implements.
 
 The compute domain does not know the catalogue. When a job names inputs, submission calls
 ``check_inputs`` (inside the submission transaction: raise an ``AppError`` such as
@@ -6,22 +6,20 @@ The compute domain does not know the catalogue. When a job names inputs, submiss
 worker calls ``stage_inputs`` right before handing the job to the backend (it returns the
 ``StagedInput`` list the backend mounts or exports).
 
-The catalogue fills the hook by providing a module ``aifhub.catalog.jobs`` with::
-
-    async def check_inputs(session, *, user, project, inputs: list[InputRef]) -> None
-    async def stage_inputs(session, *, job: Job, var_dir: Path) -> list[StagedInput]
-
-Without that module, a job that names inputs is refused with a message saying so; jobs
-without inputs never touch the hook.
+The catalogue provides the implementation through its module object
+(``aifhub.catalog.module``: ``provides=(CatalogJobInputs(),)``); the app and the worker
+pass it down (`JobInputsDep` for requests, `TaskContext.provides` for tasks). Without one,
+a job that names inputs is refused with a message saying so; jobs without inputs never
+touch it.
 """
 
 from __future__ import annotations
 
-import importlib
+from collections.abc import Iterable
 from pathlib import Path
-from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated, Protocol, runtime_checkable
 
+from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aifhub.backends.base import StagedInput
@@ -32,40 +30,63 @@ if TYPE_CHECKING:
     from aifhub.compute.schemas import InputRef
     from aifhub.identity.models import Project, User
 
-HOOK_MODULE = "aifhub.catalog.jobs"
+
+@runtime_checkable
+class JobInputs(Protocol):
+    """Checks a job's inputs at submission and stages them before the job starts."""
+
+    async def check_inputs(
+        self, session: AsyncSession, *, user: User, project: Project, inputs: list[InputRef]
+    ) -> None:
+        """Refuse (raise an AppError) unless every input is granted to this user/project."""
+        ...
+
+    async def stage_inputs(
+        self, session: AsyncSession, *, job: Job, var_dir: Path
+    ) -> list[StagedInput]:
+        """Re-check a queued job's inputs and say where the backend finds them."""
+        ...
 
 
-def _hook() -> ModuleType | None:
-    try:
-        return importlib.import_module(HOOK_MODULE)
-    except ModuleNotFoundError as exc:
-        if exc.name != HOOK_MODULE:
-            raise
-        return None
+def job_inputs_in(provided: Iterable[object]) -> JobInputs | None:
+    """The `JobInputs` implementation among what the domains provide (None: no catalogue)."""
+    return next((p for p in provided if isinstance(p, JobInputs)), None)
+
+
+def request_job_inputs(request: Request) -> JobInputs | None:
+    """The app's `JobInputs`, from the domains it was assembled from."""
+    return job_inputs_in(request.app.state.assembly.provides)
+
+
+JobInputsDep = Annotated[JobInputs | None, Depends(request_job_inputs)]
 
 
 async def check_inputs(
-    session: AsyncSession, *, user: User, project: Project, inputs: list[InputRef]
+    job_inputs: JobInputs | None,
+    session: AsyncSession,
+    *,
+    user: User,
+    project: Project,
+    inputs: list[InputRef],
 ) -> None:
     """Refuse the submission unless the catalogue grants every input to this user/project."""
     if not inputs:
         return
-    hook = _hook()
-    if hook is None:
+    if job_inputs is None:
         names = ", ".join(f"{i.kind} {i.ref}" for i in inputs)
         raise InputNotAllowed(
             f"This platform has no catalogue installed, so inputs ({names}) cannot be used; "
             "submit without inputs."
         )
-    await hook.check_inputs(session, user=user, project=project, inputs=inputs)
+    await job_inputs.check_inputs(session, user=user, project=project, inputs=inputs)
 
 
-async def stage_inputs(session: AsyncSession, *, job: Job, var_dir: Path) -> list[StagedInput]:
+async def stage_inputs(
+    job_inputs: JobInputs | None, session: AsyncSession, *, job: Job, var_dir: Path
+) -> list[StagedInput]:
     """Where the job's inputs are, for the backend (empty when it names none)."""
     if not job.inputs:
         return []
-    hook = _hook()
-    if hook is None:
+    if job_inputs is None:
         raise InputNotAllowed("The catalogue is not installed: the job's inputs cannot be staged.")
-    staged: list[StagedInput] = await hook.stage_inputs(session, job=job, var_dir=var_dir)
-    return staged
+    return await job_inputs.stage_inputs(session, job=job, var_dir=var_dir)

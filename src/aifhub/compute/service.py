@@ -141,9 +141,17 @@ async def _job_by_key(session: AsyncSession, user: User, key: str) -> Job | None
 
 
 async def submit_job(
-    session: AsyncSession, user: User, *, data: JobCreate, idempotency_key: str | None = None
+    session: AsyncSession,
+    user: User,
+    *,
+    data: JobCreate,
+    job_inputs: input_hooks.JobInputs | None,
+    idempotency_key: str | None = None,
 ) -> tuple[Job, bool]:
-    """Check and record a job (state `queued`) with its reservation; (job, created)."""
+    """Check and record a job (state `queued`) with its reservation; (job, created).
+
+    `job_inputs` checks the inputs the job names (the catalogue's, None where there is none).
+    """
     if idempotency_key is not None:
         first = await _job_by_key(session, user, idempotency_key)
         if first is not None:
@@ -188,7 +196,9 @@ async def submit_job(
     check_workdir(cluster, data.workdir)
     if data.allow_network:
         await network.check_network(session, project=project, partition=partition)
-    await input_hooks.check_inputs(session, user=user, project=project, inputs=data.inputs)
+    await input_hooks.check_inputs(
+        job_inputs, session, user=user, project=project, inputs=data.inputs
+    )
     account_format = str(cluster.settings.get("account_format", "{project}"))
     job = Job(
         project_id=project.id,

@@ -18,16 +18,17 @@ from aifhub.backends.base import BackendError, JobState
 from aifhub.compute.accounting import ingest_records
 from aifhub.compute.config import compute_config
 from aifhub.compute.delivery import deliver_queued, reconcile_submitting, release_unrun
+from aifhub.compute.inputs import job_inputs_in
 from aifhub.compute.login_proofs import sync_mapping_files
 from aifhub.compute.models import AccountingCursor, Job, JobStatus
 from aifhub.compute.registry import backend_for
 from aifhub.core import audit
 from aifhub.core.config import Settings
 from aifhub.core.db import utcnow
+from aifhub.core.modules import TaskContext
 from aifhub.resources import service as resources
 from aifhub.resources.models import Cluster
 from aifhub.resources.site import sync_site
-from aifhub.worker import Periodic
 
 log = logging.getLogger("aifhub.compute.tasks")
 ACTIVE = (JobStatus.PENDING.value, JobStatus.RUNNING.value)
@@ -53,16 +54,19 @@ async def ensure_site_synced(maker: async_sessionmaker[AsyncSession], settings: 
     _synced.add(url)
 
 
-async def deliver(maker: async_sessionmaker[AsyncSession], settings: Settings) -> int:
+async def deliver(ctx: TaskContext) -> int:
     """Reconcile interrupted deliveries, then hand queued jobs to their clusters."""
+    maker, settings = ctx.maker, ctx.settings
     await ensure_site_synced(maker, settings)
     config = compute_config(settings.load_site())
     done = await reconcile_submitting(maker, settings.var_dir, config)
-    return done + await deliver_queued(maker, settings.var_dir, config)
+    job_inputs = job_inputs_in(ctx.provides)
+    return done + await deliver_queued(maker, settings.var_dir, config, job_inputs)
 
 
-async def poll_states(maker: async_sessionmaker[AsyncSession], settings: Settings) -> int:
+async def poll_states(ctx: TaskContext) -> int:
     """Refresh pending/running jobs: one batched backend call per cluster per round."""
+    maker, settings = ctx.maker, ctx.settings
     config = compute_config(settings.load_site())
     changed = 0
     async with maker() as session:
@@ -108,8 +112,9 @@ async def poll_states(maker: async_sessionmaker[AsyncSession], settings: Setting
     return changed
 
 
-async def ingest_accounting(maker: async_sessionmaker[AsyncSession], settings: Settings) -> int:
+async def ingest_accounting(ctx: TaskContext) -> int:
     """Read each cluster's accounting since its cursor and charge what ended."""
+    maker, settings = ctx.maker, ctx.settings
     config = compute_config(settings.load_site())
     charged = 0
     async with maker() as session:
@@ -150,8 +155,9 @@ async def _cursor(session: AsyncSession, cluster: Cluster) -> AccountingCursor:
     return cursor
 
 
-async def send_cancels(maker: async_sessionmaker[AsyncSession], settings: Settings) -> int:
+async def send_cancels(ctx: TaskContext) -> int:
     """Cancel on the backend what users asked to cancel (queued jobs never reach it)."""
+    maker, settings = ctx.maker, ctx.settings
     done = 0
     async with maker() as session:
         jobs = list(
@@ -180,11 +186,3 @@ async def send_cancels(maker: async_sessionmaker[AsyncSession], settings: Settin
             done += 1
         await session.commit()
     return done
-
-
-PERIODIC = [
-    Periodic("compute.deliver", 1.0, deliver),
-    Periodic("compute.cancel", 2.0, send_cancels),
-    Periodic("compute.poll", 5.0, poll_states),
-    Periodic("compute.accounting", 15.0, ingest_accounting),
-]

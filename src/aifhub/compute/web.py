@@ -11,23 +11,19 @@ from markupsafe import Markup
 from aifhub.access import usage
 from aifhub.compute import jobs as job_service
 from aifhub.compute import network, service
+from aifhub.compute.inputs import JobInputsDep
 from aifhub.compute.schemas import JobCreate
 from aifhub.core.db import DbSession, attempt
 from aifhub.core.errors import AppError
-from aifhub.core.i18n import N_
 from aifhub.core.validation import Id
 from aifhub.identity.models import User
+from aifhub.identity.page_deps import CsrfForm, PageUser, StaffPageUser
 from aifhub.resources import service as resources
-from aifhub.web.deps import PageUser, StaffPageUser
-from aifhub.web.forms import CsrfForm, error_for, form_values, validate
-from aifhub.web.nav import NAV, NavItem
+from aifhub.web.forms import error_for, form_values, validate
 from aifhub.web.render import gettext, redirect, render
 
 router = APIRouter(include_in_schema=False)
-NAV.append(NavItem(N_("Jobs"), "/jobs", order=40))
-NAV.append(
-    NavItem(N_("Job network"), "/staff/network", staff_only=True, staff_roles=("admin",), order=920)
-)
+
 LOG_TAIL = 64 * 1024
 
 
@@ -79,7 +75,9 @@ def _env_lines(text: str) -> dict[str, str]:
 
 
 @router.post("/jobs/new")
-async def submit_job_form(request: Request, db: DbSession, user: PageUser, form: CsrfForm) -> Any:
+async def submit_job_form(
+    request: Request, db: DbSession, user: PageUser, form: CsrfForm, job_inputs: JobInputsDep
+) -> Any:
     """Submit a job from the form."""
     values = form_values(form)
     data_in = dict(values)
@@ -94,7 +92,9 @@ async def submit_job_form(request: Request, db: DbSession, user: PageUser, form:
         if data is not None:
             try:
                 async with attempt(db):
-                    job, _ = await service.submit_job(db, user, data=data)
+                    job, _ = await service.submit_job(
+                        db, user, data=data, job_inputs=job_inputs
+                    )
             except AppError as exc:
                 errors = error_for(exc)
     if errors or job is None:

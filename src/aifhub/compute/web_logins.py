@@ -12,20 +12,11 @@ from aifhub.core.errors import AppError
 from aifhub.core.i18n import N_
 from aifhub.core.validation import Id
 from aifhub.identity.models import User
+from aifhub.identity.page_deps import CsrfForm, PageUser, StaffPageUser
 from aifhub.resources import service as resources
-from aifhub.web.deps import PageUser, StaffPageUser
-from aifhub.web.forms import CsrfForm
-from aifhub.web.nav import NAV, NavItem
 from aifhub.web.render import gettext, redirect, render
 
 router = APIRouter(include_in_schema=False)
-NAV.append(NavItem(N_("Cluster logins"), "/cluster-logins", order=45))
-NAV.append(
-    NavItem(
-        N_("Login requests"), "/staff/cluster-logins", staff_only=True, staff_roles=("admin",),
-        order=920,
-    )
-)  # fmt: skip
 
 
 async def _mine(

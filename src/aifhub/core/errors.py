@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -115,15 +115,20 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     return out
 
 
-def install_error_handlers(app: FastAPI) -> None:
-    """Render every error of the app as problem+json (API) or an error page (web)."""
+# Renders an error page: (request, status, title, detail) -> the HTML response.
+HtmlErrorRenderer = Callable[[Request, int, str, str], Response]
+
+
+def install_error_handlers(app: FastAPI, render_html: HtmlErrorRenderer | None = None) -> None:
+    """Render every error as problem+json, or as `render_html`'s page for a browser (web)."""
+
+    def _html(request: Request) -> HtmlErrorRenderer | None:
+        return render_html if render_html is not None and _wants_html(request) else None
 
     @app.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError) -> Any:
-        if _wants_html(request):
-            from aifhub.web.render import render_error
-
-            return render_error(request, exc.status, exc.title, exc.detail)
+        if html := _html(request):
+            return html(request, exc.status, exc.title, exc.detail)
         return _problem_response(request, exc.problem(request.url.path))
 
     @app.exception_handler(RequestValidationError)
@@ -137,10 +142,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Any:
-        if _wants_html(request):
-            from aifhub.web.render import render_error
-
-            return render_error(request, exc.status_code, "Error", str(exc.detail))
+        if html := _html(request):
+            return html(request, exc.status_code, "Error", str(exc.detail))
         body = {
             "type": "about:blank",
             "title": str(exc.detail),

@@ -2,7 +2,8 @@
 
 Every domain calls `queue_mail(session, ...)` inside its own transaction (its notifications
 declare a `MailTemplate` each and queue it with `queue_notice`); nothing leaves the
-machine until that transaction commits. The worker task `deliver_mail` then drains the outbox.
+machine until that transaction commits. Core's own periodic task `MAIL_DELIVERY`, which every
+worker runs whichever domains are installed, then drains the outbox.
 
 Rules (they are the contract other domains rely on):
 
@@ -38,8 +39,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
-from aifhub.core.config import MailConfig, Settings
+from aifhub.core.config import MailConfig
 from aifhub.core.db import Base, utcnow
+from aifhub.core.modules import Periodic, TaskContext
 
 log = logging.getLogger("aifhub.mail")
 
@@ -270,6 +272,9 @@ async def deliver_pending(
     return sent
 
 
-async def deliver_mail(maker: async_sessionmaker[AsyncSession], settings: Settings) -> int:
+async def deliver_mail(ctx: TaskContext) -> int:
     """Worker task: deliver the outbox through the site file's [mail] server (or the log)."""
-    return await deliver_pending(maker, settings.load_site().mail)
+    return await deliver_pending(ctx.maker, ctx.settings.load_site().mail)
+
+
+MAIL_DELIVERY = Periodic("mail.deliver", 30.0, deliver_mail)

@@ -7,7 +7,6 @@ from fastapi import APIRouter, Request, status
 from aifhub.core.db import DbSession
 from aifhub.core.validation import Id
 from aifhub.ecosystem import schemas, training
-from aifhub.ecosystem.api_partners import router as partners_router
 from aifhub.ecosystem.models import Course, CourseSession, Enrolment
 from aifhub.identity.deps import CurrentUser
 
@@ -123,6 +122,3 @@ async def certificate(
         hours=round((cs.ends_at - cs.starts_at).total_seconds() / 3600, 1),
         factory=request.app.state.site.factory_name,
     )
-
-
-router.include_router(partners_router)

@@ -7,19 +7,13 @@ from fastapi.responses import Response
 
 from aifhub.core.db import DbSession, attempt
 from aifhub.core.errors import AppError
-from aifhub.core.i18n import N_
 from aifhub.core.validation import Id
 from aifhub.ecosystem import partners, talent, training
+from aifhub.identity.page_deps import CsrfForm, PageUser
 from aifhub.identity.service import list_orgs
-from aifhub.web.deps import PageUser
-from aifhub.web.forms import CsrfForm
-from aifhub.web.nav import NAV, NavItem
 from aifhub.web.render import gettext, redirect, render
 
 router = APIRouter(include_in_schema=False)
-NAV.append(NavItem(N_("Training"), "/training", order=60))
-NAV.append(NavItem(N_("Partners"), "/partners", order=70))
-NAV.append(NavItem(N_("Talents"), "/talent", order=75))
 
 
 async def _training_page(

@@ -16,14 +16,12 @@ from aifhub.identity import projects as project_service
 from aifhub.identity.deps import SESSION_COOKIE
 from aifhub.identity.models import User
 from aifhub.identity.oidc import oidc_providers
+from aifhub.identity.page_deps import AnonCsrfForm, CsrfForm, OptionalPageUser, PageUser
 from aifhub.identity.throttle import LoginLimits
 from aifhub.identity.web_common import TOKEN_SCOPES, choices, is_htmx, page, refused
-from aifhub.identity.web_orgs import router as orgs_router
-from aifhub.identity.web_projects import router as projects_router
-from aifhub.identity.web_staff import router as staff_router
 from aifhub.web.dashboard import dashboard_cards
-from aifhub.web.deps import OptionalPageUser, PageUser, safe_next
-from aifhub.web.forms import AnonCsrfForm, CsrfForm, error_for, form_values, validate
+from aifhub.web.deps import safe_next
+from aifhub.web.forms import error_for, form_values, validate
 from aifhub.web.render import flash, gettext, page_locale, redirect
 
 router = APIRouter(include_in_schema=False)
@@ -194,7 +192,7 @@ async def dashboard(request: Request, db: DbSession, user: PageUser) -> Response
         orgs=[(o, r) for o, r in orgs if r],
         projects=projects,
         invitations=invitations,
-        cards=await dashboard_cards(db, user, request),
+        cards=await dashboard_cards(request.app.state.assembly.cards, db, user, request),
     )
 
 
@@ -336,8 +334,3 @@ async def revoke_token(
     if is_htmx(request):
         return page(request, "identity/_token_row.html", t=token)
     return redirect(request, "/account", gettext(request, "The token is revoked."))
-
-
-router.include_router(orgs_router)
-router.include_router(projects_router)
-router.include_router(staff_router)

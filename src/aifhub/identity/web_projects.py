@@ -14,6 +14,7 @@ from aifhub.core.validation import Id
 from aifhub.identity import projects as project_service
 from aifhub.identity import schemas, service
 from aifhub.identity.models import ProjectRole, StaffRole, User
+from aifhub.identity.page_deps import CsrfForm, PageUser
 from aifhub.identity.web_common import (
     PROJECT_ROLES,
     SECTORS,
@@ -23,8 +24,7 @@ from aifhub.identity.web_common import (
     refused,
     refused_message,
 )
-from aifhub.web.deps import PageUser
-from aifhub.web.forms import CsrfForm, form_values, validate
+from aifhub.web.forms import form_values, validate
 from aifhub.web.render import gettext, redirect
 
 router = APIRouter(include_in_schema=False)

@@ -15,9 +15,8 @@ from aifhub.core.pagination import Pagination
 from aifhub.core.validation import Id
 from aifhub.identity import service
 from aifhub.identity.models import StaffRole, User
+from aifhub.identity.page_deps import CsrfForm, StaffPageUser
 from aifhub.identity.web_common import STAFF_ROLES, choices, page, refused_message
-from aifhub.web.deps import StaffPageUser
-from aifhub.web.forms import CsrfForm
 from aifhub.web.render import gettext, redirect
 
 router = APIRouter(include_in_schema=False)

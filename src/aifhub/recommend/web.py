@@ -8,18 +8,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from aifhub.core.db import DbSession
 from aifhub.core.errors import AppError
-from aifhub.core.i18n import N_
+from aifhub.core.modules import Card
 from aifhub.identity.models import User
+from aifhub.identity.page_deps import PageUser
 from aifhub.identity.projects import list_projects
 from aifhub.recommend import service
 from aifhub.support import tickets
-from aifhub.web.dashboard import DASHBOARD_CARDS, Card
-from aifhub.web.deps import PageUser
-from aifhub.web.nav import NAV, NavItem
 from aifhub.web.render import render
 
 router = APIRouter(include_in_schema=False)
-NAV.append(NavItem(N_("Search"), "/search", order=80))
 
 
 async def help_card(session: AsyncSession, user: User, request: Request) -> Card | None:
@@ -30,9 +27,6 @@ async def help_card(session: AsyncSession, user: User, request: Request) -> Card
     if not mine and not n_tickets:
         return None
     return Card("recommend/card.html", {"projects": mine, "tickets": n_tickets}, 40)
-
-
-DASHBOARD_CARDS.append(help_card)
 
 
 @router.get("/projects/{slug}/recommendations")

@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 from sqlalchemy import and_, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from aifhub.core import audit
-from aifhub.core.config import Settings
 from aifhub.core.db import utcnow
+from aifhub.core.modules import TaskContext
 from aifhub.support import notifications
 from aifhub.support.models import OPEN_STATES, Ticket
-from aifhub.worker import Periodic
 
 BATCH = 200
 
 
-async def warn_sla_breaches(maker: async_sessionmaker[AsyncSession], settings: Settings) -> int:
+async def warn_sla_breaches(ctx: TaskContext) -> int:
     """Queue one breach warning per ticket and target (mail keys make it fire once)."""
     now = utcnow()
-    async with maker() as session:
+    async with ctx.maker() as session:
         rows = await session.scalars(
             select(Ticket)
             .where(
@@ -52,6 +50,3 @@ async def warn_sla_breaches(maker: async_sessionmaker[AsyncSession], settings: S
                     warned += 1
         await session.commit()
         return warned
-
-
-PERIODIC = [Periodic("support.sla_breaches", 300.0, warn_sla_breaches)]

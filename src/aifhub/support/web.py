@@ -10,24 +10,16 @@ from starlette.datastructures import UploadFile
 
 from aifhub.core.db import DbSession, attempt
 from aifhub.core.errors import AppError
-from aifhub.core.i18n import N_
 from aifhub.core.validation import Id
+from aifhub.identity.page_deps import CsrfForm, PageUser
 from aifhub.identity.projects import list_projects
 from aifhub.support import attachments, dashboard, experts, kb, schemas, tickets
 from aifhub.support.api import max_attachment_bytes, sla_policy
 from aifhub.support.models import Priority, TicketCategory
-from aifhub.web.deps import PageUser
-from aifhub.web.forms import CsrfForm, error_for, validate
-from aifhub.web.nav import NAV, NavItem
+from aifhub.web.forms import error_for, validate
 from aifhub.web.render import gettext, redirect, render
 
 router = APIRouter(include_in_schema=False)
-NAV.append(NavItem(N_("Support"), "/support", order=50))
-NAV.append(
-    NavItem(
-        N_("Support desk"), "/support/desk", staff_only=True, staff_roles=("support",), order=920
-    )
-)
 
 
 @router.get("/support")

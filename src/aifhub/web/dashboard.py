@@ -1,36 +1,26 @@
-"""Dashboard cards: a list of providers every domain can append to (see docs/web.md)."""
+"""Dashboard cards: the cards of the domains' providers for one user (see docs/web.md).
+
+The providers are declared by each domain's module object (`Card`, `CardProvider` in
+`aifhub.core.modules`) and reach the dashboard page through the app's assembly.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from typing import Any
 
 from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from aifhub.identity.models import User
+from aifhub.core.modules import Card, CardProvider
 
 
-@dataclass
-class Card:
-    """A dashboard card: a template (extending nothing) rendered with `context`."""
-
-    template: str
-    context: dict[str, Any] = field(default_factory=dict)
-    order: int = 100
-
-
-# A provider returns its card for this user, or None to show nothing.
-CardProvider = Callable[[AsyncSession, User, Request], Awaitable[Card | None]]
-
-DASHBOARD_CARDS: list[CardProvider] = []
-
-
-async def dashboard_cards(session: AsyncSession, user: User, request: Request) -> list[Card]:
+async def dashboard_cards(
+    providers: Iterable[CardProvider], session: AsyncSession, user: Any, request: Request
+) -> list[Card]:
     """The cards of every provider for this user, in order (providers only read)."""
     cards = []
-    for provider in list(DASHBOARD_CARDS):
+    for provider in providers:
         card = await provider(session, user, request)
         if card is not None:
             cards.append(card)

@@ -1,19 +1,21 @@
-"""Forms: CSRF checks, validation through the domain's Pydantic schemas, inline field errors."""
+"""Forms: the CSRF check, validation through the domain's Pydantic schemas, inline field errors.
+
+The form dependencies that know who is posting (`CsrfForm`, `AnonCsrfForm`) are identity's:
+`aifhub.identity.page_deps`.
+"""
 
 from __future__ import annotations
 
 import secrets
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Request
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
 from aifhub.core.errors import AppError, PermissionDenied
 from aifhub.core.i18n import N_
-from aifhub.identity.credentials import Principal
-from aifhub.web.deps import PagePrincipal, page_user
-from aifhub.web.render import ANON_CSRF_COOKIE, gettext
+from aifhub.web.render import gettext
 
 M = TypeVar("M", bound=BaseModel)
 CSRF_FIELD = "csrf_token"
@@ -42,33 +44,13 @@ def _same(sent: object, expected: str | None) -> bool:
     return bool(expected) and isinstance(sent, str) and secrets.compare_digest(sent, expected or "")
 
 
-async def csrf_form(request: Request, principal: PagePrincipal) -> FormData:
-    """The posted form, after checking its CSRF token (403 when missing or wrong).
-
-    A signed-in user's token is the one of their session; a visitor's (sign-in, register) is
-    the double-submit cookie set when the form was shown.
-    """
-    form = await request.form()
+def check_csrf(request: Request, form: FormData, expected: str | None) -> None:
+    """Refuse a posted form whose CSRF token (field or header) is not `expected` (403)."""
     sent = form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER)
-    if principal is not None:
-        expected = principal.csrf_token
-    else:
-        expected = request.cookies.get(ANON_CSRF_COOKIE)
     if not _same(sent, expected):
         raise PermissionDenied(
             "The form's security token is missing or out of date; reload the page and try again."
         )
-    return form
-
-
-async def user_csrf_form(request: Request, principal: PagePrincipal) -> FormData:
-    """The CSRF-checked form of a signed-in user (a visitor goes to /login first)."""
-    await page_user(request, principal)
-    return await csrf_form(request, principal)
-
-
-CsrfForm = Annotated[FormData, Depends(user_csrf_form)]
-AnonCsrfForm = Annotated[FormData, Depends(csrf_form)]
 
 
 def field_errors(request: Request, exc: ValidationError) -> dict[str, str]:
@@ -128,10 +110,7 @@ def error_for(exc: AppError) -> dict[str, str]:
 
 
 __all__ = [
-    "AnonCsrfForm",
-    "CsrfForm",
-    "Principal",
-    "csrf_form",
+    "check_csrf",
     "error_for",
     "field_errors",
     "form_values",

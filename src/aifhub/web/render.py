@@ -197,7 +197,8 @@ def render(request: Request, name: str, status_code: int = 200, **ctx: Any) -> H
         languages=i18n.LANGUAGE_NAMES,
         gettext=_gettext,
         ngettext=_ngettext,
-        nav=visible_nav(ctx["user"]),
+        # The domains' entries, assembled by the app (app.state.assembly: aifhub.core.modules).
+        nav=visible_nav(request.app.state.assembly.nav, ctx["user"]),
         current_path=request.url.path,
         htmx=request.headers.get("hx-request") == "true",
     )

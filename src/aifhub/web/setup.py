@@ -1,4 +1,4 @@
-"""Mount the web layer on the app: static files and the sign-in redirect."""
+"""Mount the web layer on the app: static files, the language switch, the sign-in redirect."""
 
 from __future__ import annotations
 
@@ -6,13 +6,15 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
+from aifhub.web.common import router as layout_router
 from aifhub.web.deps import LoginRequired, login_url
 from aifhub.web.render import WEB_DIR
 
 
 def install_web(app: FastAPI) -> None:
-    """Serve /static and answer `LoginRequired` with a 303 to the sign-in page."""
+    """Serve /static and /lang, and answer `LoginRequired` with a 303 to the sign-in page."""
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
+    app.include_router(layout_router)
 
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, exc: LoginRequired) -> RedirectResponse:

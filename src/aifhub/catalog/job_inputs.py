@@ -1,4 +1,4 @@
-"""The hook the compute domain calls: job inputs are checked at submission, staged read-only.
+"""The catalogue's `JobInputs` for compute: job inputs checked at submission, staged read-only.
 
 inputs = await check_job_inputs(session, project_id=p.id, refs=["org/data@v1"])
 ... create the job row, then in the same transaction:
@@ -8,8 +8,9 @@ if not all([await grant_valid(session, i.grant_id, utcnow()) for i in inputs]): 
 ... and the worker links the files into the job's folder:
 stage_into(store, inputs[0], job_dir / "inputs" / inputs[0].asset)
 
-The compute domain calls the two hook functions at the end of this module: ``check_inputs``
-at submission and ``stage_inputs`` in the worker, right before the job reaches its backend.
+The compute domain calls the two methods of `CatalogJobInputs` (its `JobInputs` protocol,
+provided by the catalogue's module object): ``check_inputs`` at submission and
+``stage_inputs`` in the worker, right before the job reaches its backend.
 """
 
 from __future__ import annotations
@@ -41,13 +42,12 @@ if TYPE_CHECKING:
     from aifhub.identity.models import User
 
 __all__ = [
+    "CatalogJobInputs",
     "GrantedInput",
     "StagedFile",
-    "check_inputs",
     "check_job_inputs",
     "grant_valid",
     "record_staging",
-    "stage_inputs",
     "stage_into",
     "stage_path",
 ]
@@ -192,14 +192,6 @@ async def _check_refs(
     return await check_job_inputs(session, project_id=project_id, refs=[i["ref"] for i in inputs])
 
 
-async def check_inputs(
-    session: AsyncSession, *, user: User, project: Project, inputs: list[InputRef]
-) -> None:
-    """Refuse a job submission unless the project may use every input now (403 names it)."""
-    refs = [i.model_dump(exclude_none=True) for i in inputs]
-    await _check_refs(session, project_id=project.id, inputs=refs)
-
-
 async def _last_grant(session: AsyncSession, *, project_id: int, asset: str) -> str:
     contract = await session.scalar(
         select(AccessContract)
@@ -219,33 +211,47 @@ async def _last_grant(session: AsyncSession, *, project_id: int, asset: str) -> 
     return f"grant #{contract.id} {when}"
 
 
-async def stage_inputs(session: AsyncSession, *, job: Job, var_dir: Path) -> list[StagedInput]:
-    """Re-check a queued job's grants, stage its inputs read-only and log the staging.
+class CatalogJobInputs:
+    """Job inputs are catalogue datasets and models the job's project is granted."""
 
-    A grant revoked or expired while the job waited raises the grant error (naming the
-    grant); the worker then ends the job failed without handing it to the backend.
-    """
-    try:
-        granted = await _check_refs(session, project_id=job.project_id, inputs=job.inputs)
-    except (GrantRequired, GrantExpired, PolicyDenied) as exc:
-        asset = str(exc.extra.get("asset", ""))
-        note = await _last_grant(session, project_id=job.project_id, asset=asset)
-        raise type(exc)(f"{exc.detail} ({note})", **exc.extra) from exc
-    store = store_for(var_dir)
-    base = var_dir / STAGING_DIR / str(job.id)
-    staged: list[StagedInput] = []
-    for want, item in zip(job.inputs, granted, strict=True):
-        dest = base / item.asset
+    async def check_inputs(
+        self, session: AsyncSession, *, user: User, project: Project, inputs: list[InputRef]
+    ) -> None:
+        """Refuse a job submission unless the project may use every input now (403 names it)."""
+        refs = [i.model_dump(exclude_none=True) for i in inputs]
+        await _check_refs(session, project_id=project.id, inputs=refs)
+
+    async def stage_inputs(
+        self, session: AsyncSession, *, job: Job, var_dir: Path
+    ) -> list[StagedInput]:
+        """Re-check a queued job's grants, stage its inputs read-only and log the staging.
+
+        A grant revoked or expired while the job waited raises the grant error (naming the
+        grant); the worker then ends the job failed without handing it to the backend.
+        """
         try:
-            stage_into(store, item, dest)
-        except FileNotFoundError as exc:
-            raise InputUnavailable(
-                f"Input '{item.asset}@{item.version}' cannot be staged: {exc}; "
-                "ask the asset's owner to upload it again.",
-                asset=item.asset,
-            ) from exc
-        staged.append(StagedInput(item.asset, str(dest), mount_path(item.asset, want.get("mount"))))
-    await record_staging(
-        session, project_id=job.project_id, inputs=granted, job_key=f"job:{job.id}"
-    )
-    return staged
+            granted = await _check_refs(session, project_id=job.project_id, inputs=job.inputs)
+        except (GrantRequired, GrantExpired, PolicyDenied) as exc:
+            asset = str(exc.extra.get("asset", ""))
+            note = await _last_grant(session, project_id=job.project_id, asset=asset)
+            raise type(exc)(f"{exc.detail} ({note})", **exc.extra) from exc
+        store = store_for(var_dir)
+        base = var_dir / STAGING_DIR / str(job.id)
+        staged: list[StagedInput] = []
+        for want, item in zip(job.inputs, granted, strict=True):
+            dest = base / item.asset
+            try:
+                stage_into(store, item, dest)
+            except FileNotFoundError as exc:
+                raise InputUnavailable(
+                    f"Input '{item.asset}@{item.version}' cannot be staged: {exc}; "
+                    "ask the asset's owner to upload it again.",
+                    asset=item.asset,
+                ) from exc
+            staged.append(
+                StagedInput(item.asset, str(dest), mount_path(item.asset, want.get("mount")))
+            )
+        await record_staging(
+            session, project_id=job.project_id, inputs=granted, job_key=f"job:{job.id}"
+        )
+        return staged

@@ -18,6 +18,13 @@ from aifhub.client.output import (
     print_table,
     signed_in_client,
 )
+from aifhub.compute.login_proofs import sync_mapping_files
+from aifhub.compute.push import push_allocations
+
+from aifhub.compute.tasks import site_dir
+from aifhub.core.config import get_settings
+from aifhub.core.db import make_engine, make_sessionmaker
+from aifhub.resources.site import sync_site
 
 clusters_app = typer.Typer(help="Clusters and partitions of the site file.", no_args_is_help=True)
 allocations_app = typer.Typer(help="Allocations on the clusters.", no_args_is_help=True)
@@ -168,12 +175,6 @@ def usage(
 
 def clusters_sync() -> None:
     """Create/update clusters and partitions from the site file (idempotent)."""
-    from aifhub.compute.login_proofs import sync_mapping_files
-    from aifhub.compute.tasks import site_dir
-    from aifhub.core.config import get_settings
-    from aifhub.core.db import make_engine, make_sessionmaker
-    from aifhub.resources.site import sync_site
-
     settings = get_settings()
 
     async def run() -> dict[str, int]:
@@ -197,10 +198,6 @@ def allocations_push(
     cluster: Annotated[str | None, typer.Option(help="Only this cluster")] = None,
 ) -> None:
     """Push allocations to the Slurm clusters: accounts, users, GrpTRESMins, blocks."""
-    from aifhub.compute.push import push_allocations
-    from aifhub.core.config import get_settings
-    from aifhub.core.db import make_engine, make_sessionmaker
-
     settings = get_settings()
 
     async def run() -> list[str]:
@@ -289,10 +286,6 @@ def logins_revoke(
 
 def logins_sync() -> None:
     """Apply the clusters' site mapping files (idempotent; dropped lines are revoked)."""
-    from aifhub.compute.login_proofs import sync_mapping_files
-    from aifhub.core.config import get_settings
-    from aifhub.core.db import make_engine, make_sessionmaker
-
     settings = get_settings()
 
     async def run() -> dict[str, int]:

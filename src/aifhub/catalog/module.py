@@ -1,0 +1,21 @@
+"""What the catalogue plugs in: datasets and models, grants, and job inputs for compute."""
+
+from __future__ import annotations
+
+from aifhub.catalog import api, cli, web
+from aifhub.catalog.job_inputs import CatalogJobInputs
+from aifhub.compute.inputs import JobInputs
+from aifhub.core.i18n import N_
+from aifhub.core.modules import DomainModule, NavItem
+
+# Typed as the protocol so that mypy checks the catalogue implements what compute calls.
+JOB_INPUTS: JobInputs = CatalogJobInputs()
+
+module = DomainModule(
+    name="catalog",
+    api_routers=(api.router,),
+    page_routers=(web.router,),
+    nav=(NavItem(N_("Catalogue"), "/catalog", order=50),),
+    commands=(cli.register,),
+    provides=(JOB_INPUTS,),
+)

@@ -1,0 +1,39 @@
+"""What the compute domain plugs in: jobs, cluster logins, delivery, polling, accounting."""
+
+from __future__ import annotations
+
+from aifhub.compute import api, cli, tasks, web, web_logins
+from aifhub.compute.login_proofs import apply_oidc_claims
+from aifhub.core.i18n import N_
+from aifhub.core.modules import DomainModule, NavItem, Periodic
+
+ADMIN = ("admin",)
+
+module = DomainModule(
+    name="compute",
+    api_routers=(api.router,),
+    page_routers=(web.router, web_logins.router),
+    nav=(
+        NavItem(N_("Jobs"), "/jobs", order=40),
+        NavItem(N_("Cluster logins"), "/cluster-logins", order=45),
+        NavItem(N_("Job network"), "/staff/network", staff_only=True, staff_roles=ADMIN, order=920),
+        NavItem(
+            N_("Login requests"),
+            "/staff/cluster-logins",
+            staff_only=True,
+            staff_roles=ADMIN,
+            order=920,
+        ),
+    ),  # fmt: skip
+    periodic=(
+        Periodic("compute.deliver", 1.0, tasks.deliver),
+        Periodic("compute.cancel", 2.0, tasks.send_cancels),
+        Periodic("compute.poll", 5.0, tasks.poll_states),
+        Periodic("compute.accounting", 15.0, tasks.ingest_accounting),
+    ),
+    commands=(cli.register,),
+    # A federated sign-in's trusted login claim becomes the user's proven cluster login.
+    sign_in_hooks=(apply_oidc_claims,),
+    # The site file's clusters are synced once when the app starts (the worker syncs too).
+    startup=(tasks.ensure_site_synced,),
+)
