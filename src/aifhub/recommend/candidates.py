@@ -1,9 +1,10 @@
 """What can be recommended: one small `Candidate` shape, and one adapter per source.
 
-A source (experts, courses, partners, articles, partitions, and the catalogue's datasets and
-models once it exists) plugs in by adding an adapter with `register_adapter`: an object with a
-`kinds` tuple and `async fetch(session, actor) -> list[Candidate]` returning only what the
-actor may see (authorisation in the adapter's query). Rankings know nothing else.
+A source (experts, courses, partners, articles, partitions, the catalogue's datasets and
+models) is an adapter listed in `ADAPTERS`: an object with a `kinds` tuple and
+`async fetch(session, actor) -> list[Candidate]` returning only what the actor may see
+(authorisation in the adapter's query). Rankings know nothing else. The recommend domain sits
+above every source's domain, so the list is fixed here: nothing is added at import time.
 """
 
 from __future__ import annotations
@@ -222,20 +223,14 @@ class CatalogAdapter:
         ]
 
 
-ADAPTERS: list[Adapter] = [
+ADAPTERS: tuple[Adapter, ...] = (
     PartitionAdapter(),
     CatalogAdapter(),
     ExpertAdapter(),
     CourseAdapter(),
     PartnerAdapter(),
     ArticleAdapter(),
-]
-
-
-def register_adapter(adapter: Adapter) -> None:
-    """Add a source of candidates (the catalogue adds its datasets and models this way)."""
-    if not any(type(a) is type(adapter) for a in ADAPTERS):
-        ADAPTERS.append(adapter)
+)
 
 
 async def fetch_all(

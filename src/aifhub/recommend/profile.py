@@ -1,21 +1,13 @@
-"""A project's profile: what the recommendations read (sector, texts, workload), with hooks.
-
-Other domains add texts with `register_profile_hook` (access applications' scientific case,
-jobs' names and scripts...), so recommendations improve as those domains land on main.
-"""
+"""A project's profile: what the recommendations read (sector, texts, workload)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aifhub.core.bm25 import tokenize
 from aifhub.identity.models import Organisation, Project
-
-ProfileHook = Callable[[AsyncSession, Project], Awaitable[list[str]]]
-PROFILE_HOOKS: list[ProfileHook] = []
 
 # Words that say how big the GPU need is, strongest first.
 LARGE = {
@@ -65,12 +57,6 @@ CPU = {
 }
 AMD = {"rocm", "hip", "amd", "mi250", "mi250x", "mi300", "mi300a", "adastra"}
 NVIDIA = {"cuda", "nvidia", "v100", "a100", "h100", "tensorrt"}
-
-
-def register_profile_hook(hook: ProfileHook) -> None:
-    """Add a source of project text (called once per profile build)."""
-    if hook not in PROFILE_HOOKS:
-        PROFILE_HOOKS.append(hook)
 
 
 @dataclass
@@ -147,11 +133,8 @@ def profile_from_text(
 
 
 async def build_profile(session: AsyncSession, project: Project) -> ProjectProfile:
-    """The profile of a project from what exists (project, organisation, hooks)."""
+    """The profile of a project from what exists (project, organisation)."""
     org = await session.get(Organisation, project.org_id)
-    texts: list[str] = []
-    for hook in PROFILE_HOOKS:
-        texts.extend(await hook(session, project))
     return profile_from_text(
         slug=project.slug,
         name=project.name,
@@ -159,5 +142,4 @@ async def build_profile(session: AsyncSession, project: Project) -> ProjectProfi
         description=project.description,
         org_kind=org.kind if org else None,
         org_country=org.country if org else None,
-        texts=texts,
     )

@@ -10,9 +10,10 @@
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from types import MappingProxyType
 
 from aifhub.core.bm25 import BM25Index
 from aifhub.recommend.candidates import Candidate
@@ -119,18 +120,16 @@ def partner_rule(profile: ProjectProfile, c: Candidate) -> tuple[float, list[str
     return score, reasons
 
 
-RULES: dict[str, Rule] = {
-    "partition": partition_rule,
-    "expert": expert_rule,
-    "course": course_rule,
-    "incubator": partner_rule,
-    "fund": partner_rule,
-}
-
-
-def register_rule(kind: str, rule: Rule) -> None:
-    """Add or replace the rule of a kind (the catalogue may add licence or size rules)."""
-    RULES[kind] = rule
+# The rule of each kind (a kind without one is ranked by text and sector only).
+RULES: Mapping[str, Rule] = MappingProxyType(
+    {
+        "partition": partition_rule,
+        "expert": expert_rule,
+        "course": course_rule,
+        "incubator": partner_rule,
+        "fund": partner_rule,
+    }
+)
 
 
 def _text_scores(
