@@ -14,6 +14,7 @@ from aifhub.core.modules import Assembly
 from aifhub.ecosystem.module import module as ecosystem
 from aifhub.identity.module import module as identity
 from aifhub.recommend.module import module as recommend
+from aifhub.resources.module import module as resources
 from aifhub.support.module import module as support
 
-DOMAINS = Assembly((identity, access, compute, catalog, support, ecosystem, recommend))
+DOMAINS = Assembly((identity, resources, access, compute, catalog, support, ecosystem, recommend))

@@ -20,7 +20,6 @@ from aifhub.client.output import (
 )
 from aifhub.compute.login_proofs import sync_mapping_files
 from aifhub.compute.push import push_allocations
-
 from aifhub.compute.tasks import site_dir
 from aifhub.core.config import get_settings
 from aifhub.core.db import make_engine, make_sessionmaker
