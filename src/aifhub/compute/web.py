@@ -92,9 +92,7 @@ async def submit_job_form(
         if data is not None:
             try:
                 async with attempt(db):
-                    job, _ = await service.submit_job(
-                        db, user, data=data, job_inputs=job_inputs
-                    )
+                    job, _ = await service.submit_job(db, user, data=data, job_inputs=job_inputs)
             except AppError as exc:
                 errors = error_for(exc)
     if errors or job is None:
