@@ -258,3 +258,14 @@ async def _facets(
         for name, pairs in counts.items()
     }
     return out, matched >= total
+
+
+async def ranking_rows(session: AsyncSession) -> list[Any]:
+    """What recommendations rank, for every asset: only those columns (cards can be long)."""
+    rows = await session.execute(
+        select(
+            Asset.kind, Asset.slug, Asset.name, Asset.summary, Asset.tags, Asset.task,
+            Asset.sectors, Asset.license, Asset.access_policy, Asset.sovereignty, Asset.languages,
+        )
+    )  # fmt: skip
+    return list(rows.all())

@@ -13,17 +13,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from aifhub.catalog.models import Asset
+from aifhub.catalog.search import ranking_rows
 from aifhub.ecosystem.partners import list_partners
 from aifhub.ecosystem.training import list_courses, seat_counts
 from aifhub.identity.models import User
 from aifhub.resources import service as resources
 from aifhub.support.experts import list_experts
-from aifhub.support.kb import article_text
-from aifhub.support.models import KbArticle
+from aifhub.support.kb import article_text, published_articles
 from aifhub.support.taxonomy import skill_text, skills
 
 
@@ -145,7 +143,7 @@ class ArticleAdapter:
 
     async def fetch(self, session: AsyncSession, actor: User | None) -> list[Candidate]:
 
-        rows = await session.scalars(select(KbArticle).where(KbArticle.published.is_(True)))
+        rows = await published_articles(session)
         return [
             Candidate("article", a.slug, a.title, article_text(a), (), {"category": a.category})
             for a in rows
@@ -189,22 +187,7 @@ class CatalogAdapter:
 
     async def fetch(self, session: AsyncSession, actor: User | None) -> list[Candidate]:
 
-        # Only the columns ranking reads: cards can be long and 100k rows are expected.
-        rows = await session.execute(
-            select(
-                Asset.kind,
-                Asset.slug,
-                Asset.name,
-                Asset.summary,
-                Asset.tags,
-                Asset.task,
-                Asset.sectors,
-                Asset.license,
-                Asset.access_policy,
-                Asset.sovereignty,
-                Asset.languages,
-            )
-        )
+        rows = await ranking_rows(session)
         return [
             Candidate(
                 r.kind,
@@ -219,7 +202,7 @@ class CatalogAdapter:
                     "languages": list(r.languages or []),
                 },
             )
-            for r in rows.all()
+            for r in rows
         ]
 
 

@@ -70,6 +70,11 @@ async def get_article(session: AsyncSession, actor: User, slug: str) -> KbArticl
     return article
 
 
+async def published_articles(session: AsyncSession) -> list[KbArticle]:
+    """Every published article (what anyone may read)."""
+    return list(await session.scalars(_visible(None)))
+
+
 def article_text(a: KbArticle) -> str:
     """What article search matches: title (twice: it weighs more), tags, body."""
     return f"{a.title} {a.title} {' '.join(a.tags)} {a.category} {a.body}"
