@@ -9,9 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from aifhub.access import workflow
 from aifhub.access.allocations import visible_allocations
 from aifhub.access.ledger import balances
-from aifhub.access.models import Allocation, AllocationState, Application
+from aifhub.access.models import Allocation, Application
 from aifhub.identity.models import Project, User
 from aifhub.identity.projects import visible_projects
+from aifhub.schemas.enums.access import AllocationState
 from aifhub.web.dashboard import DASHBOARD_CARDS, Card
 
 

@@ -21,12 +21,7 @@ from aifhub.client.errors import ApiError, ClientError, ServerUnreachable
 from aifhub.client.identity import DEFAULT_SCOPES, Organisations, Projects, Tokens
 from aifhub.client.recommend import Recommendations
 from aifhub.client.support import Experts, KnowledgeBase, Tickets
-from aifhub.identity.schemas import (
-    OrganisationRead,
-    ProjectRead,
-    TokenCreated,
-    UserRead,
-)
+from aifhub.schemas.identity import OrganisationRead, ProjectRead, TokenCreated, UserRead
 
 __all__ = [
     "ApiError",

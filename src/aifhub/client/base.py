@@ -14,7 +14,7 @@ from pydantic import BaseModel, TypeAdapter
 
 from aifhub import __version__
 from aifhub.client.errors import ApiError, ServerUnreachable
-from aifhub.core.pagination import Page
+from aifhub.schemas.page import Page
 
 API_PREFIX = "/api/v1"
 T = TypeVar("T")

@@ -20,11 +20,11 @@ from typing import Any
 
 import httpx
 
-from aifhub.access.schemas import ProjectUsage
 from aifhub.client.base import Resource, body
 from aifhub.client.errors import ApiError, ServerUnreachable
-from aifhub.compute.schemas import ClusterLoginRead, JobLog, JobRead
-from aifhub.core.pagination import Page
+from aifhub.schemas.access import ProjectUsage
+from aifhub.schemas.compute import ClusterLoginRead, JobLog, JobRead
+from aifhub.schemas.page import Page
 
 TERMINAL = {"completed", "failed", "cancelled", "timeout", "node_fail", "out_of_memory"}
 

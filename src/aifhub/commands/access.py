@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 
-from aifhub.access.schemas import ApplicationRead
 from aifhub.client import Client
 from aifhub.client.output import (
     JsonOpt,
@@ -18,6 +17,7 @@ from aifhub.client.output import (
     print_table,
     signed_in_client,
 )
+from aifhub.schemas.access import ApplicationRead
 
 apps_app = typer.Typer(
     help="Access applications: follow, revise, submit; staff decide.", no_args_is_help=True

@@ -6,9 +6,9 @@ from typing import Annotated
 
 import typer
 
-from aifhub.access.schemas import AllocationRead
 from aifhub.client.output import JsonOpt, console, handles_errors, print_json, print_table
 from aifhub.commands.access import _access_client
+from aifhub.schemas.access import AllocationRead
 
 reviews_app = typer.Typer(help="Your review queue (staff reviewers).", no_args_is_help=True)
 allocs_app = typer.Typer(help="Allocations and their balances.", no_args_is_help=True)

@@ -14,7 +14,7 @@ from aifhub.client.output import (
     print_table,
     signed_in_client,
 )
-from aifhub.ecosystem.schemas import CourseRead, EnrolmentRead
+from aifhub.schemas.ecosystem import CourseRead, EnrolmentRead
 
 courses_app = typer.Typer(help="Training courses and sessions.", no_args_is_help=True)
 partners_app = typer.Typer(help="Incubators, funds and introductions.", no_args_is_help=True)

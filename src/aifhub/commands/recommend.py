@@ -14,10 +14,10 @@ from aifhub.client.output import (
     print_table,
     signed_in_client,
 )
-from aifhub.recommend.schemas import ItemRead
+from aifhub.schemas.recommend import RecommendedItemRead
 
 
-def _groups(groups: dict[str, list[ItemRead]]) -> None:
+def _groups(groups: dict[str, list[RecommendedItemRead]]) -> None:
     for kind, items in groups.items():
         rows = [(r.id, r.title, f"{r.score:.2f}", "; ".join(r.reasons)) for r in items]
         print_table(kind, ("id", "title", "score", "why"), rows)

@@ -15,7 +15,7 @@ from aifhub.client.output import (
     print_table,
     signed_in_client,
 )
-from aifhub.support.schemas import TicketDetail, TicketRead
+from aifhub.schemas.support import TicketDetail, TicketRead
 
 tickets_app = typer.Typer(help="Support tickets.", no_args_is_help=True)
 kb_app = typer.Typer(help="The knowledge base.", no_args_is_help=True)

@@ -11,13 +11,13 @@ from markupsafe import Markup
 from aifhub.access import usage
 from aifhub.compute import jobs as job_service
 from aifhub.compute import network, service
-from aifhub.compute.schemas import JobCreate
 from aifhub.core.db import DbSession, attempt
 from aifhub.core.errors import AppError
 from aifhub.core.i18n import N_
 from aifhub.core.validation import Id
 from aifhub.identity.models import User
 from aifhub.resources import service as resources
+from aifhub.schemas.compute import JobCreate
 from aifhub.web.deps import PageUser, StaffPageUser
 from aifhub.web.forms import CsrfForm, error_for, form_values, validate
 from aifhub.web.nav import NAV, NavItem

@@ -11,7 +11,7 @@ from aifhub.core import context, i18n
 from aifhub.core.db import DbSession, attempt
 from aifhub.core.errors import AppError, TooManyRequests
 from aifhub.core.validation import Id
-from aifhub.identity import credentials, schemas, service, verification
+from aifhub.identity import credentials, service, verification
 from aifhub.identity import projects as project_service
 from aifhub.identity.deps import SESSION_COOKIE
 from aifhub.identity.models import User
@@ -21,6 +21,7 @@ from aifhub.identity.web_common import TOKEN_SCOPES, choices, is_htmx, page, ref
 from aifhub.identity.web_orgs import router as orgs_router
 from aifhub.identity.web_projects import router as projects_router
 from aifhub.identity.web_staff import router as staff_router
+from aifhub.schemas import identity as schemas
 from aifhub.web.dashboard import dashboard_cards
 from aifhub.web.deps import OptionalPageUser, PageUser, safe_next
 from aifhub.web.forms import AnonCsrfForm, CsrfForm, error_for, form_values, validate

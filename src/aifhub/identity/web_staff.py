@@ -14,8 +14,9 @@ from aifhub.core.errors import AppError, PermissionDenied
 from aifhub.core.pagination import Pagination
 from aifhub.core.validation import Id
 from aifhub.identity import service
-from aifhub.identity.models import StaffRole, User
+from aifhub.identity.models import User
 from aifhub.identity.web_common import STAFF_ROLES, choices, page, refused_message
+from aifhub.schemas.enums.identity import StaffRole
 from aifhub.web.deps import StaffPageUser
 from aifhub.web.forms import CsrfForm
 from aifhub.web.render import gettext, redirect

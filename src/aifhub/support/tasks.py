@@ -8,8 +8,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from aifhub.core import audit
 from aifhub.core.config import Settings
 from aifhub.core.db import utcnow
+from aifhub.schemas.enums.support import OPEN_STATES
 from aifhub.support import notifications
-from aifhub.support.models import OPEN_STATES, Ticket
+from aifhub.support.models import Ticket
 from aifhub.worker import Periodic
 
 BATCH = 200

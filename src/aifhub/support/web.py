@@ -13,9 +13,10 @@ from aifhub.core.errors import AppError
 from aifhub.core.i18n import N_
 from aifhub.core.validation import Id
 from aifhub.identity.projects import list_projects
-from aifhub.support import attachments, dashboard, experts, kb, schemas, tickets
+from aifhub.schemas import support as schemas
+from aifhub.schemas.enums.support import Priority, TicketCategory
+from aifhub.support import attachments, dashboard, experts, kb, tickets
 from aifhub.support.api import max_attachment_bytes, sla_policy
-from aifhub.support.models import Priority, TicketCategory
 from aifhub.web.deps import PageUser
 from aifhub.web.forms import CsrfForm, error_for, validate
 from aifhub.web.nav import NAV, NavItem
