@@ -32,10 +32,11 @@ from aifhub.app import create_app  # noqa: E402
 from aifhub.core.config import Settings  # noqa: E402
 from aifhub.core.db import make_engine, make_sessionmaker, utcnow  # noqa: E402
 from aifhub.core.migrate import upgrade  # noqa: E402
-from aifhub.identity import credentials, schemas  # noqa: E402
+from aifhub.identity import credentials
 from aifhub.identity.models import Organisation, Project  # noqa: E402
 from aifhub.identity.service import create_user  # noqa: E402
 from aifhub.resources.models import Cluster, Partition
+from aifhub.schemas import identity as schemas
 
 APPLICATIONS, ALLOCATIONS, PROJECTS = 20_000, 5_000, 200
 

@@ -36,9 +36,10 @@ CHUNK = 1024 * 1024
 
 
 async def _setup(settings: Settings) -> str:
-    from aifhub.catalog import assets, schemas
+    from aifhub.catalog import assets
     from aifhub.identity import credentials, service
-    from aifhub.identity import schemas as ischemas
+    from aifhub.schemas import catalog as schemas
+    from aifhub.schemas import identity as ischemas
 
     engine = make_engine(settings.resolved_database_url())
     async with make_sessionmaker(engine)() as s:

@@ -27,7 +27,6 @@ from aifhub.access.models import Allocation
 from aifhub.compute.config import ComputeConfig
 from aifhub.compute.delivery import deliver_queued
 from aifhub.compute.models import ClusterLogin, Job
-from aifhub.compute.schemas import JobCreate
 from aifhub.compute.service import submit_job
 from aifhub.core.config import SiteConfig
 from aifhub.core.db import make_engine, make_sessionmaker, utcnow
@@ -35,6 +34,7 @@ from aifhub.core.migrate import upgrade
 from aifhub.identity.models import Organisation, Project, ProjectMember, User
 from aifhub.resources.models import Cluster, Partition
 from aifhub.resources.site import sync_site
+from aifhub.schemas.compute import JobCreate
 
 
 def plain_sbatch(n: int) -> tuple[float, list[str]]:

@@ -35,14 +35,13 @@ from aifhub.core.security import hash_password, new_token, token_digest
 from aifhub.identity.models import (
     ApiToken,
     Organisation,
-    OrgKind,
     OrgMembership,
     Project,
     ProjectMember,
-    Sector,
     StaffRoleGrant,
     User,
 )
+from aifhub.schemas.enums.identity import OrgKind, Sector
 
 BENCH_PASSWORD = "bench-password-123"
 COUNTRIES = ["FR", "DE", "IT", "ES", "NL", "BE", "PL", "FI", "SE", "AT", "PT", "CZ"]

@@ -5,9 +5,10 @@ from __future__ import annotations
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from aifhub.identity import credentials, schemas
+from aifhub.identity import credentials
 from aifhub.identity.models import User
 from aifhub.identity.service import create_user
+from aifhub.schemas import identity as schemas
 
 PASSWORD = "correct horse battery"
 

@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from aifhub.catalog.policy import PolicyContext, PolicyError, evaluate, validate_policy
+from aifhub.catalog.policy import PolicyContext, evaluate
+from aifhub.schemas.policy import PolicyError, validate_policy
 
 EU_STARTUPS = {
     "permission": [

@@ -16,11 +16,12 @@ import pytest
 from sqlalchemy import func, select
 
 from aifhub.compute.delivery import job_spec
-from aifhub.compute.models import Job, JobStatus
+from aifhub.compute.models import Job
 from aifhub.compute.registry import backend_for
 from aifhub.core.audit import AuditEvent
 from aifhub.core.db import utcnow
 from aifhub.resources.models import Cluster
+from aifhub.schemas.enums.compute import JobStatus
 
 from .conftest import job_body, run_worker_round
 

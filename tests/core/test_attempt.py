@@ -8,8 +8,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from aifhub.core.db import attempt, make_sessionmaker
 from aifhub.core.errors import AppError, Conflict
-from aifhub.identity import schemas, service
+from aifhub.identity import service
 from aifhub.identity.models import Organisation
+from aifhub.schemas import identity as schemas
 
 from ..factories import make_user
 

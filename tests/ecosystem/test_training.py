@@ -157,7 +157,7 @@ async def test_attendance_and_certificate(client, db):
 @pytest.mark.postgresql_only  # row locks (FOR UPDATE) are what this checks
 async def test_concurrent_enrolments_never_overbook(db, engine, database_url):
     staff = await make_user(db, "trainer@factory.example", staff=("support",))
-    from aifhub.ecosystem import schemas
+    from aifhub.schemas import ecosystem as schemas
 
     await training.create_course(
         db, staff, data=schemas.CourseCreate(slug="race", title="Race", level="beginner")

@@ -21,9 +21,10 @@ from aifhub.core.config import OIDCProvider, Settings, SiteConfig
 from aifhub.core.errors import Conflict, InvalidInput, NotAuthenticated, ServiceUnavailable
 from aifhub.identity import oidc_client
 from aifhub.identity.credentials import claim_value, federated_login
-from aifhub.identity.models import ExternalIdentity, StaffRole, StaffRoleGrant, User
+from aifhub.identity.models import ExternalIdentity, StaffRoleGrant, User
 from aifhub.identity.oidc import oidc_providers
 from aifhub.identity.oidc_client import FederatedSignInFailed, ProviderMetadata, verify_id_token
+from aifhub.schemas.enums.identity import StaffRole
 
 from ..factories import make_user
 

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 
 from aifhub.core.config import Settings, SiteConfig
 from aifhub.resources.models import Cluster, Partition
-from aifhub.resources.site import default_local_cluster, parse_duration, sync_site
+from aifhub.resources.site import default_local_cluster, sync_site
+from aifhub.schemas.durations import parse_duration
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "deploy" / "site.example.toml"
 

@@ -14,8 +14,9 @@ from starlette.testclient import TestClient
 
 from aifhub.app import create_app
 from aifhub.core.config import Settings
-from aifhub.identity import credentials, schemas
+from aifhub.identity import credentials
 from aifhub.identity.service import create_user
+from aifhub.schemas import identity as schemas
 
 from ..conftest import _wipe
 

@@ -12,14 +12,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from aifhub.access import notifications, workflow
 from aifhub.access.deadlines import add_months
 from aifhub.access.ledger import Balance, balances, get_balance
-from aifhub.access.models import Allocation, AllocationState, Application, ApplicationItem
+from aifhub.access.models import Allocation, Application, ApplicationItem
 from aifhub.access.modes import ModeSpec
 from aifhub.core import audit
 from aifhub.core.db import utcnow
 from aifhub.core.errors import Conflict, NotFound, PermissionDenied
-from aifhub.identity.models import Project, StaffRole, User
+from aifhub.identity.models import Project, User
 from aifhub.identity.projects import visible_projects
 from aifhub.resources.models import Partition
+from aifhub.schemas.enums.access import AllocationState
+from aifhub.schemas.enums.identity import StaffRole
 
 A = AllocationState
 

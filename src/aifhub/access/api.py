@@ -17,7 +17,11 @@ from aifhub.access.read import (
     mode_read,
     review_read,
 )
-from aifhub.access.schemas import (
+from aifhub.core.db import DbSession
+from aifhub.core.pagination import Pagination
+from aifhub.core.validation import Id
+from aifhub.identity.deps import CurrentUser, StaffUser
+from aifhub.schemas.access import (
     AccessModeRead,
     AllocationRead,
     AllocationStateIn,
@@ -32,10 +36,7 @@ from aifhub.access.schemas import (
     ReviewRead,
     ReviewSubmit,
 )
-from aifhub.core.db import DbSession
-from aifhub.core.pagination import Page, Pagination
-from aifhub.core.validation import Id
-from aifhub.identity.deps import CurrentUser, StaffUser
+from aifhub.schemas.page import Page
 
 router = APIRouter(tags=["access"])
 

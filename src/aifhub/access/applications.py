@@ -17,16 +17,17 @@ from aifhub.access.eligibility import Draft, check
 from aifhub.access.errors import NotEligible
 from aifhub.access.lookup import get_application
 from aifhub.access.models import AccessMode, Allocation, Application, ApplicationItem
-from aifhub.access.models import ApplicationState as S
 from aifhub.access.modes import ModeSpec, get_mode, spec_of
-from aifhub.access.schemas import ApplicationCreate, ApplicationUpdate, ItemIn
 from aifhub.core import audit
 from aifhub.core.db import utcnow
 from aifhub.core.errors import InvalidInput, NotFound, PermissionDenied, about
-from aifhub.identity.models import Organisation, Project, ProjectRole, User
+from aifhub.identity.models import Organisation, Project, User
 from aifhub.identity.projects import project_role, require_project_role, visible_projects
 from aifhub.resources import service as resources
 from aifhub.resources.models import Partition
+from aifhub.schemas.access import ApplicationCreate, ApplicationUpdate, ItemIn
+from aifhub.schemas.enums.access import ApplicationState as S
+from aifhub.schemas.enums.identity import ProjectRole
 
 EDITABLE = (S.DRAFT.value, S.CHANGES_REQUESTED.value)
 

@@ -9,10 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from aifhub.access import workflow
 from aifhub.access.allocations import visible_allocations
 from aifhub.access.ledger import balances
-from aifhub.access.models import Allocation, AllocationState, Application
+from aifhub.access.models import Allocation, Application
 from aifhub.core.modules import Card
 from aifhub.identity.models import Project, User
 from aifhub.identity.projects import visible_projects
+from aifhub.schemas.enums.access import AllocationState
 
 
 async def access_card(session: AsyncSession, user: User, request: Request) -> Card | None:

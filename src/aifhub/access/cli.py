@@ -8,16 +8,16 @@ from typing import Annotated
 
 import typer
 
-from aifhub.access.schemas import ApplicationRead
 from aifhub.client import Client
 from aifhub.client.output import (
     JsonOpt,
     console,
     handles_errors,
-    print_json,
-    print_table,
+    print_result,
     signed_in_client,
+    table,
 )
+from aifhub.schemas.access import ApplicationRead
 
 apps_app = typer.Typer(
     help="Access applications: follow, revise, submit; staff decide.", no_args_is_help=True
@@ -72,18 +72,11 @@ def _show_app(a: ApplicationRead) -> None:
     console.print(f"next: {', '.join(a.allowed_actions) or '-'}")
 
 
-def _app_rows(apps: list[ApplicationRead]) -> list[tuple[object, ...]]:
-    return [
-        (a.id, a.project, a.mode, a.state, "yes" if a.late else "", a.due_date, a.title)
-        for a in apps
-    ]
+def _app_row(a: ApplicationRead) -> tuple[object, ...]:
+    return (a.id, a.project, a.mode, a.state, "yes" if a.late else "", a.due_date, a.title)
 
 
 APP_COLUMNS = ("id", "project", "mode", "state", "late", "due", "title")
-
-
-def _out_app(a: ApplicationRead, as_json: bool) -> None:
-    print_json(a) if as_json else _show_app(a)
 
 
 @handles_errors
@@ -92,25 +85,22 @@ def modes(as_json: JsonOpt = False) -> None:
     c = _access_client()
     with c:
         found = c.access_modes.list()
-    if as_json:
-        print_json(found)
-        return
-    rows = [
-        (
-            m.slug,
-            m.name,
-            ", ".join(f"{k} {v}" for k, v in m.max_hours.items()) or "-",
-            ", ".join(f"{k} {v}" for k, v in m.min_hours.items()) or "-",
-            "/".join(map(str, m.durations_months)),
-            m.deadline_working_days,
-            m.next_cutoff or "continuous",
-        )
-        for m in found
-    ]
-    print_table(
-        "Access modes",
-        ("slug", "name", "max", "min", "months", "working days", "next cut-off"),
-        rows,
+    print_result(
+        found,
+        as_json,
+        table(
+            "Access modes",
+            ("slug", "name", "max", "min", "months", "working days", "next cut-off"),
+            lambda m: (
+                m.slug,
+                m.name,
+                ", ".join(f"{k} {v}" for k, v in m.max_hours.items()) or "-",
+                ", ".join(f"{k} {v}" for k, v in m.min_hours.items()) or "-",
+                "/".join(map(str, m.durations_months)),
+                m.deadline_working_days,
+                m.next_cutoff or "continuous",
+            ),
+        ),
     )
 
 
@@ -158,7 +148,7 @@ def apply(
         )
         if submit:
             a = c.applications.submit(a.id)
-    _out_app(a, as_json)
+    print_result(a, as_json, _show_app)
 
 
 @apps_app.command("list")
@@ -173,10 +163,7 @@ def list_applications(
     c = _access_client()
     with c:
         found = list(c.applications.iter(project=project, mode=mode, state=state))
-    if as_json:
-        print_json(found)
-    else:
-        print_table("Applications", APP_COLUMNS, _app_rows(found))
+    print_result(found, as_json, table("Applications", APP_COLUMNS, _app_row))
 
 
 @apps_app.command("show")
@@ -185,7 +172,7 @@ def show_application(app_id: int, as_json: JsonOpt = False) -> None:
     """One application, its deadline and what can happen next."""
     c = _access_client()
     with c:
-        _out_app(c.applications.get(app_id), as_json)
+        print_result(c.applications.get(app_id), as_json, _show_app)
 
 
 @apps_app.command("update")
@@ -210,7 +197,7 @@ def update_application(
         fields["amounts"] = parse_pairs(hours)
     c = _access_client()
     with c:
-        _out_app(c.applications.update(app_id, **fields), as_json)
+        print_result(c.applications.update(app_id, **fields), as_json, _show_app)
 
 
 @apps_app.command("submit")
@@ -219,7 +206,7 @@ def submit_application(app_id: int, as_json: JsonOpt = False) -> None:
     """Submit (or resubmit) an application; its eligibility is checked at once."""
     c = _access_client()
     with c:
-        _out_app(c.applications.submit(app_id), as_json)
+        print_result(c.applications.submit(app_id), as_json, _show_app)
 
 
 @apps_app.command("withdraw")
@@ -228,7 +215,7 @@ def withdraw_application(app_id: int, as_json: JsonOpt = False) -> None:
     """Withdraw an application before its assessment."""
     c = _access_client()
     with c:
-        _out_app(c.applications.withdraw(app_id), as_json)
+        print_result(c.applications.withdraw(app_id), as_json, _show_app)
 
 
 @apps_app.command("assess")
@@ -237,7 +224,7 @@ def assess(app_id: int, as_json: JsonOpt = False) -> None:
     """Staff: open the technical assessment."""
     c = _access_client()
     with c:
-        _out_app(c.applications.start_assessment(app_id), as_json)
+        print_result(c.applications.start_assessment(app_id), as_json, _show_app)
 
 
 @apps_app.command("peer-review")
@@ -246,7 +233,7 @@ def peer_review(app_id: int, as_json: JsonOpt = False) -> None:
     """Staff: close the technical assessment and open peer review."""
     c = _access_client()
     with c:
-        _out_app(c.applications.send_to_peer_review(app_id), as_json)
+        print_result(c.applications.send_to_peer_review(app_id), as_json, _show_app)
 
 
 @apps_app.command("request-changes")
@@ -259,7 +246,7 @@ def request_changes(
     """Staff: send an application back to its applicant."""
     c = _access_client()
     with c:
-        _out_app(c.applications.request_changes(app_id, reason), as_json)
+        print_result(c.applications.request_changes(app_id, reason), as_json, _show_app)
 
 
 @apps_app.command("assign")
@@ -291,7 +278,9 @@ def decide(
     granted = parse_pairs(grant, "--grant")
     c = _access_client()
     with c:
-        _out_app(c.applications.decide(app_id, outcome, reason, granted=granted), as_json)
+        print_result(
+            c.applications.decide(app_id, outcome, reason, granted=granted), as_json, _show_app
+        )
 
 
 def register(app: typer.Typer) -> None:

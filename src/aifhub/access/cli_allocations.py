@@ -7,8 +7,8 @@ from typing import Annotated
 import typer
 
 from aifhub.access.cli import _access_client
-from aifhub.access.schemas import AllocationRead
-from aifhub.client.output import JsonOpt, console, handles_errors, print_json, print_table
+from aifhub.client.output import JsonOpt, console, handles_errors, print_result, table
+from aifhub.schemas.access import AllocationRead
 
 reviews_app = typer.Typer(help="Your review queue (staff reviewers).", no_args_is_help=True)
 allocs_app = typer.Typer(help="Allocations and their balances.", no_args_is_help=True)
@@ -24,11 +24,15 @@ def list_reviews(
     c = _access_client()
     with c:
         found = c.reviews.list(state=state)
-    if as_json:
-        print_json(found)
-    else:
-        rows = [(r.id, r.application_id, r.application_title, r.step, r.state) for r in found]
-        print_table("Reviews", ("id", "application", "title", "step", "state"), rows)
+    print_result(
+        found,
+        as_json,
+        table(
+            "Reviews",
+            ("id", "application", "title", "step", "state"),
+            lambda r: (r.id, r.application_id, r.application_title, r.step, r.state),
+        ),
+    )
 
 
 @reviews_app.command("submit")
@@ -63,22 +67,19 @@ def conflict(
     console.print(f"review #{r.id} {r.state}")
 
 
-def _alloc_rows(found: list[AllocationRead]) -> list[tuple[object, ...]]:
-    return [
-        (
-            a.id,
-            a.project,
-            a.partition,
-            a.state,
-            f"{a.starts_at:%Y-%m-%d}",
-            f"{a.ends_at:%Y-%m-%d}",
-            a.balance.granted,
-            a.balance.used,
-            a.balance.reserved,
-            a.balance.remaining,
-        )
-        for a in found
-    ]
+def _alloc_row(a: AllocationRead) -> tuple[object, ...]:
+    return (
+        a.id,
+        a.project,
+        a.partition,
+        a.state,
+        f"{a.starts_at:%Y-%m-%d}",
+        f"{a.ends_at:%Y-%m-%d}",
+        a.balance.granted,
+        a.balance.used,
+        a.balance.reserved,
+        a.balance.remaining,
+    )
 
 
 ALLOC_COLUMNS = (
@@ -106,10 +107,7 @@ def list_allocations(
     c = _access_client()
     with c:
         page = c.allocations.list(project=project, state=state, limit=500)
-    if as_json:
-        print_json(page.items)
-    else:
-        print_table("Allocations", ALLOC_COLUMNS, _alloc_rows(page.items))
+    print_result(page.items, as_json, table("Allocations", ALLOC_COLUMNS, _alloc_row))
 
 
 @allocs_app.command("show")
@@ -119,10 +117,8 @@ def show_allocation(allocation_id: int, as_json: JsonOpt = False) -> None:
     c = _access_client()
     with c:
         a = c.allocations.get(allocation_id)
-    if as_json:
-        print_json(a)
-    else:
-        print_table(f"Allocation #{a.id}", ALLOC_COLUMNS, _alloc_rows([a]))
+    show = table(f"Allocation #{a.id}", ALLOC_COLUMNS, _alloc_row)
+    print_result(a, as_json, lambda one: show([one]))
 
 
 def register(app: typer.Typer) -> None:

@@ -15,10 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from aifhub.access import workflow
 from aifhub.access.models import AccessMode, Application
-from aifhub.access.schemas import Dashboard, ModeStats
 from aifhub.core.db import utcnow
 from aifhub.core.errors import PermissionDenied
 from aifhub.identity.models import User
+from aifhub.schemas.access import Dashboard, ModeStats
 
 
 def _exprs(dialect: str) -> tuple[Any, Any]:

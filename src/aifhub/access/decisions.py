@@ -12,13 +12,15 @@ from aifhub.access.allocations import allocate_application
 from aifhub.access.conflicts import refuse_conflict
 from aifhub.access.errors import ReviewsMissing
 from aifhub.access.lookup import get_application
-from aifhub.access.models import AccessMode, Application, ApplicationItem, Review, ReviewState
-from aifhub.access.models import ApplicationState as S
+from aifhub.access.models import AccessMode, Application, ApplicationItem, Review
 from aifhub.access.modes import ModeSpec, spec_of
 from aifhub.core.db import utcnow
 from aifhub.core.errors import InvalidInput, PermissionDenied
-from aifhub.identity.models import Project, StaffRole, User
+from aifhub.identity.models import Project, User
 from aifhub.resources.models import Partition
+from aifhub.schemas.enums.access import ApplicationState as S
+from aifhub.schemas.enums.access import ReviewState
+from aifhub.schemas.enums.identity import StaffRole
 
 
 def require_assessor(actor: User) -> None:

@@ -9,10 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from aifhub.access import applications, decisions, reviews
 from aifhub.access.modes import CRITERIA, modes_from_site, sync_modes
-from aifhub.access.schemas import ApplicationCreate, ItemIn
 from aifhub.core.config import Settings
-from aifhub.identity.models import Sector, User
+from aifhub.identity.models import User
 from aifhub.resources.models import Cluster, Partition
+from aifhub.schemas.access import ApplicationCreate, ItemIn
+from aifhub.schemas.enums.identity import Sector
 
 ADMIN, REVIEWER, EXPERT = "admin@aifhub.example", "reviewer@aifhub.example", "expert@aifhub.example"
 

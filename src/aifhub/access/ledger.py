@@ -17,10 +17,11 @@ from sqlalchemy import case, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aifhub.access.errors import NoActiveAllocation
-from aifhub.access.models import Allocation, AllocationState, LedgerEntry, LedgerKind
+from aifhub.access.models import Allocation, LedgerEntry, LedgerKind
 from aifhub.core.db import utcnow
 from aifhub.core.errors import NotFound
 from aifhub.identity.models import Project
+from aifhub.schemas.enums.access import AllocationState
 
 ZERO = Decimal("0")
 HOUR_QUANTUM = Decimal("0.0001")

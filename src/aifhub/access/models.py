@@ -11,13 +11,12 @@ from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstr
 from sqlalchemy.orm import Mapped, mapped_column
 
 from aifhub.core.db import HOURS, Base, utcnow
-
-
-class AllocationState(StrEnum):
-    SCHEDULED = "scheduled"
-    ACTIVE = "active"
-    EXPIRED = "expired"
-    SUSPENDED = "suspended"
+from aifhub.schemas.enums.access import (
+    AllocationState,
+    ApplicationKind,
+    ApplicationState,
+    ReviewState,
+)
 
 
 class Allocation(Base):
@@ -53,25 +52,6 @@ class AccessMode(Base):
     name: Mapped[str] = mapped_column(String(100))
     config: Mapped[dict[str, Any]] = mapped_column(JSON)
     enabled: Mapped[bool] = mapped_column(default=True)
-
-
-class ApplicationState(StrEnum):
-    DRAFT = "draft"
-    SUBMITTED = "submitted"
-    CHECKED = "checked"
-    TECHNICAL_ASSESSMENT = "technical_assessment"
-    PEER_REVIEW = "peer_review"
-    CHANGES_REQUESTED = "changes_requested"
-    ACCEPTED = "accepted"
-    REJECTED = "rejected"
-    ALLOCATED = "allocated"
-    WITHDRAWN = "withdrawn"
-
-
-class ApplicationKind(StrEnum):
-    NEW = "new"
-    RENEWAL = "renewal"
-    TOP_UP = "top_up"
 
 
 class Application(Base):
@@ -124,12 +104,6 @@ class ApplicationItem(Base):
     partition_id: Mapped[int] = mapped_column(ForeignKey("partitions.id", ondelete="RESTRICT"))
     requested: Mapped[Decimal] = mapped_column(HOURS)
     granted: Mapped[Decimal | None] = mapped_column(HOURS)
-
-
-class ReviewState(StrEnum):
-    ASSIGNED = "assigned"
-    SUBMITTED = "submitted"
-    CONFLICT = "conflict"  # the reviewer declared a conflict of interest
 
 
 class Review(Base):

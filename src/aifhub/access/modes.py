@@ -15,7 +15,7 @@ from aifhub.access.models import AccessMode
 from aifhub.core import audit
 from aifhub.core.config import SiteConfig
 from aifhub.core.errors import NotFound
-from aifhub.identity.models import OrgKind
+from aifhub.schemas.enums.identity import OrgKind
 
 DEFAULTS_FILE = Path(__file__).with_name("default_modes.toml")
 CRITERIA = ["feasibility", "quality", "impact", "resources"]

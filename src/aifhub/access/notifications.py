@@ -12,7 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aifhub.core.mail import MailTemplate, queue_notice
-from aifhub.identity.models import Project, ProjectMember, ProjectRole, User
+from aifhub.identity.models import Project, ProjectMember, User
+from aifhub.schemas.enums.identity import ProjectRole
 
 if TYPE_CHECKING:
     from aifhub.access.ledger import Balance

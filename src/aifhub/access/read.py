@@ -12,7 +12,10 @@ from aifhub.access.deadlines import next_cutoff
 from aifhub.access.ledger import Balance
 from aifhub.access.models import AccessMode, Allocation, Application, Review
 from aifhub.access.modes import spec_of
-from aifhub.access.schemas import (
+from aifhub.core.db import utcnow
+from aifhub.identity.models import User
+from aifhub.resources.models import Partition
+from aifhub.schemas.access import (
     AccessModeRead,
     AllocationRead,
     ApplicationRead,
@@ -20,9 +23,6 @@ from aifhub.access.schemas import (
     ItemRead,
     ReviewRead,
 )
-from aifhub.core.db import utcnow
-from aifhub.identity.models import User
-from aifhub.resources.models import Partition
 
 
 def mode_read(mode: AccessMode, today: date | None = None) -> AccessModeRead:

@@ -10,14 +10,16 @@ from aifhub.access import notifications
 from aifhub.access.conflicts import conflicted_user_ids, refuse_conflict
 from aifhub.access.decisions import require_assessor
 from aifhub.access.lookup import get_application
-from aifhub.access.models import AccessMode, Application, Review, ReviewState
-from aifhub.access.models import ApplicationState as S
+from aifhub.access.models import AccessMode, Application, Review
 from aifhub.access.modes import spec_of
 from aifhub.core import audit
 from aifhub.core.db import utcnow
 from aifhub.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from aifhub.identity.models import StaffRole, StaffRoleGrant, User
+from aifhub.identity.models import StaffRoleGrant, User
 from aifhub.identity.service import get_user_by_email
+from aifhub.schemas.enums.access import ApplicationState as S
+from aifhub.schemas.enums.access import ReviewState
+from aifhub.schemas.enums.identity import StaffRole
 
 # The application states in which each step's reviews are assigned, and submitted.
 ASSIGN_IN = {

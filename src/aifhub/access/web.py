@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from aifhub.access import allocations, applications, conflicts, decisions, lookup, reviews
 from aifhub.access.modes import list_modes
 from aifhub.access.read import allocation_read, application_out, application_read, mode_read
-from aifhub.access.schemas import ApplicationCreate, ApplicationUpdate
 from aifhub.access.web_common import access_page, act, synced_modes
 from aifhub.core.db import DbSession, attempt
 from aifhub.core.errors import AppError, InvalidInput
@@ -25,6 +24,7 @@ from aifhub.identity.models import User
 from aifhub.identity.page_deps import CsrfForm, PageUser
 from aifhub.identity.web_common import SECTORS, choices, refused
 from aifhub.resources import service as resources
+from aifhub.schemas.access import ApplicationCreate, ApplicationUpdate
 from aifhub.web.forms import form_values, validate
 from aifhub.web.render import gettext, redirect
 

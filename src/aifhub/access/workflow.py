@@ -20,9 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from aifhub.access.errors import IllegalTransition
 from aifhub.access.models import Application
-from aifhub.access.models import ApplicationState as S
 from aifhub.core import audit
 from aifhub.core.db import utcnow
+from aifhub.schemas.enums.access import ApplicationState as S
 
 TRANSITIONS: dict[str, dict[str, str]] = {
     S.DRAFT: {"submit": S.SUBMITTED, "withdraw": S.WITHDRAWN},

@@ -8,15 +8,7 @@ from fastapi import APIRouter, Header, Query, Request, status
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from aifhub.catalog import (
-    assets,
-    contracts,
-    downloads,
-    huggingface_cards,
-    linked_data,
-    schemas,
-    versions,
-)
+from aifhub.catalog import assets, contracts, downloads, huggingface_cards, linked_data, versions
 from aifhub.catalog.search import SORTS, SearchFilters, search_assets
 from aifhub.core.db import DbSession
 from aifhub.core.errors import InvalidInput, NotFound, PayloadTooLarge
@@ -29,6 +21,7 @@ from aifhub.identity.deps import (
     current_principal,
     optional_principal,
 )
+from aifhub.schemas import catalog as schemas
 from aifhub.storage import LocalObjectStore, store_for
 
 router = APIRouter(tags=["catalog"])

@@ -8,14 +8,16 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from aifhub.catalog import schemas
-from aifhub.catalog.models import AccessPolicy, Asset, AssetVersion, VersionState
-from aifhub.catalog.policy import EU
+from aifhub.catalog.models import Asset, AssetVersion
 from aifhub.core import audit
 from aifhub.core.db import utcnow
 from aifhub.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from aifhub.identity.models import Organisation, OrgMembership, StaffRole, User
+from aifhub.identity.models import Organisation, OrgMembership, User
 from aifhub.identity.service import ORG_MANAGERS, org_role
+from aifhub.schemas import catalog as schemas
+from aifhub.schemas.enums.catalog import AccessPolicy, VersionState
+from aifhub.schemas.enums.identity import StaffRole
+from aifhub.schemas.policy import EU
 
 
 def sovereignty_of(origin: str | None, hosted: str | None) -> str:

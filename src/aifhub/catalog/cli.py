@@ -18,15 +18,25 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from aifhub.catalog.sdk import DataClient, DataError, client_settings
+from aifhub.client import Client
+from aifhub.client.errors import ApiError, ClientError
 
 console = Console()
 data_app = typer.Typer(help="Datasets and models: search, push, pull.", no_args_is_help=True)
+# Transfers of large files: a slow answer is not a dead server.
+TRANSFER_TIMEOUT_S = 300.0
 
 
-def _client() -> DataClient:
-    url, token = client_settings()
-    return DataClient(url, token)
+def _client() -> Client:
+    return Client.from_config(timeout=TRANSFER_TIMEOUT_S)
+
+
+def _fail(exc: ClientError | OSError) -> typer.Exit:
+    """Print why a data command failed (in red, as `HTTP <status>: <detail>` for the server's
+    refusals) and return the exit to raise."""
+    message = f"HTTP {exc.status}: {exc.detail}" if isinstance(exc, ApiError) else str(exc)
+    console.print(f"[red]{message}[/]")
+    return typer.Exit(1)
 
 
 class _Bars:
@@ -65,17 +75,16 @@ def search(
     """Search the catalogue."""
     try:
         with _client() as c:
-            result = c.search(
+            result = c.catalog.search(
                 q or None, kind=kind, license=license, language=language, task=task, limit=limit
             )
-    except (DataError, OSError) as exc:
-        console.print(f"[red]{exc}[/]")
-        raise typer.Exit(1) from exc
+    except (ClientError, OSError) as exc:
+        raise _fail(exc) from exc
     table = Table("asset", "kind", "licence", "access", "name")
-    for hit in result["items"]:
-        table.add_row(hit["slug"], hit["kind"], hit["license"], hit["access_policy"], hit["name"])
+    for hit in result.items:
+        table.add_row(hit.slug, hit.kind, hit.license, hit.access_policy, hit.name)
     console.print(table)
-    console.print(f"{result['total']} found")
+    console.print(f"{result.total} found")
 
 
 @data_app.command("push")
@@ -89,16 +98,15 @@ def push(
     """Upload a folder as a new version (rerun to resume an interrupted push)."""
     try:
         with _client() as c, _progress() as bars:
-            result = c.push(
+            result = c.catalog.push(
                 directory, asset=asset, version=version, notes=notes, publish=publish,
                 progress=_Bars(bars, "up"), hashing=_Bars(bars, "sha256"),
             )  # fmt: skip
-    except (DataError, OSError) as exc:
-        console.print(f"[red]{exc}[/]")
-        raise typer.Exit(1) from exc
+    except (ClientError, OSError) as exc:
+        raise _fail(exc) from exc
     console.print(
-        f"[green]{asset}@{result['label']}[/] {result['state']}: "
-        f"{len(result['files'])} files, {result['total_bytes']} bytes"
+        f"[green]{asset}@{result.label}[/] {result.state}: "
+        f"{len(result.files)} files, {result.total_bytes} bytes"
     )
 
 
@@ -111,10 +119,9 @@ def pull(
     """Download a version into a folder; checksums verified, partial files resumed."""
     try:
         with _client() as c, _progress() as bars:
-            files = c.pull(ref, directory, project=project, progress=_Bars(bars, "down"))
-    except (DataError, OSError) as exc:
-        console.print(f"[red]{exc}[/]")
-        raise typer.Exit(1) from exc
+            files = c.catalog.pull(ref, directory, project=project, progress=_Bars(bars, "down"))
+    except (ClientError, OSError) as exc:
+        raise _fail(exc) from exc
     console.print(f"[green]{len(files)} files verified[/] in {directory}")
 
 

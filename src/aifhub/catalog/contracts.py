@@ -9,19 +9,21 @@ from typing import Any
 from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from aifhub.catalog import schemas
 from aifhub.catalog.assets import get_asset, require_owner
 from aifhub.catalog.errors import PolicyDenied
 from aifhub.catalog.grants import is_active, policy_context
-from aifhub.catalog.models import AccessContract, AccessPolicy, Asset, ContractState
+from aifhub.catalog.models import AccessContract, Asset
 from aifhub.catalog.policy import evaluate
 from aifhub.core import audit, csvsafe
 from aifhub.core.db import utcnow
 from aifhub.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from aifhub.core.validation import country_codes
-from aifhub.identity.models import Organisation, OrgMembership, Project, StaffRole, User
+from aifhub.identity.models import Organisation, OrgMembership, Project, User
 from aifhub.identity.projects import PROJECT_MANAGERS, require_project_role, visible_projects
 from aifhub.identity.service import ORG_MANAGERS, org_role
+from aifhub.schemas import catalog as schemas
+from aifhub.schemas.enums.catalog import AccessPolicy, ContractState
+from aifhub.schemas.enums.identity import StaffRole
+from aifhub.schemas.fields import COUNTRY_CODES
 
 OPEN_STATES = (ContractState.REQUESTED, ContractState.AGREED, ContractState.FINALIZED)
 Row = tuple[AccessContract, str, str, str]
@@ -44,9 +46,7 @@ def _check_answers(questions: list[dict[str, Any]], answers: dict[str, Any]) -> 
             raise InvalidInput(f"'{q['name']}' is a checkbox: answer true or false")
         if kind == "text" and (not isinstance(value, str) or len(value) > 2000):
             raise InvalidInput(f"'{q['name']}' takes a text of at most 2000 characters")
-        if kind == "country" and (
-            not isinstance(value, str) or value.upper() not in country_codes()
-        ):
+        if kind == "country" and (not isinstance(value, str) or value.upper() not in COUNTRY_CODES):
             raise InvalidInput(f"'{q['name']}' takes an ISO 3166 country code such as FR")
         if kind == "select" and value not in q.get("options", []):
             raise InvalidInput(f"'{q['name']}' must be one of: {', '.join(q.get('options', []))}")

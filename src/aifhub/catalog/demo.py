@@ -12,13 +12,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from aifhub.catalog import assets, schemas
+from aifhub.catalog import assets
 from aifhub.catalog.models import AssetFile, AssetVersion
 from aifhub.core.config import Settings
 from aifhub.core.db import utcnow
-from aifhub.identity import schemas as identity_schemas
 from aifhub.identity import service as identity
-from aifhub.identity.models import OrgKind, Sector, User
+from aifhub.identity.models import User
+from aifhub.schemas import catalog as schemas
+from aifhub.schemas import identity as identity_schemas
+from aifhub.schemas.enums.identity import OrgKind, Sector
 from aifhub.storage import store_for
 
 MIRROR = "Metadata from the Hugging Face Hub; the files are not mirrored in this demo."

@@ -5,15 +5,16 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from aifhub.catalog import schemas
 from aifhub.catalog.assets import get_asset, is_owner_member, require_owner
 from aifhub.catalog.errors import GrantRequired
 from aifhub.catalog.grants import log_access, require_grant
-from aifhub.catalog.models import AccessLogEntry, AccessPolicy, Asset, AssetFile, AssetVersion
+from aifhub.catalog.models import AccessLogEntry, Asset, AssetFile, AssetVersion
 from aifhub.catalog.versions import find_version, get_file
 from aifhub.core.db import utcnow
 from aifhub.identity.models import Project, User
 from aifhub.identity.projects import get_project
+from aifhub.schemas import catalog as schemas
+from aifhub.schemas.enums.catalog import AccessPolicy
 
 
 async def authorize_download(

@@ -8,18 +8,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aifhub.catalog.errors import GrantExpired, GrantRequired, PolicyDenied
-from aifhub.catalog.models import (
-    AccessContract,
-    AccessLogEntry,
-    AccessPolicy,
-    Asset,
-    AssetVersion,
-    ContractState,
-)
+from aifhub.catalog.models import AccessContract, AccessLogEntry, Asset, AssetVersion
 from aifhub.catalog.policy import PolicyContext, evaluate
 from aifhub.core import context
 from aifhub.core.db import utcnow
 from aifhub.identity.models import Organisation, Project
+from aifhub.schemas.enums.catalog import AccessPolicy, ContractState
 
 
 def is_active(contract: AccessContract, at: datetime) -> bool:

@@ -7,9 +7,9 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from aifhub.catalog import schemas
 from aifhub.catalog.models import Asset
 from aifhub.core.errors import InvalidInput
+from aifhub.schemas import catalog as schemas
 
 MAX_CARD_BYTES = 1_000_000
 

@@ -38,8 +38,8 @@ from aifhub.storage import ObjectStore, store_for
 
 if TYPE_CHECKING:
     from aifhub.compute.models import Job
-    from aifhub.compute.schemas import InputRef
     from aifhub.identity.models import User
+    from aifhub.schemas.compute import InputRef
 
 __all__ = [
     "CatalogJobInputs",

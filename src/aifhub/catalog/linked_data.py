@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from aifhub.catalog.licenses import license_url
 from aifhub.catalog.models import Asset, AssetFile, AssetVersion
+from aifhub.schemas.licenses import license_url
 
 # ISO 639-1 to the EU Publications Office language authority (ISO 639-3 based).
 EU_LANGUAGES = {

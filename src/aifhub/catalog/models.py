@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import (
     JSON,
@@ -17,30 +16,6 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from aifhub.core.db import Base, utcnow
-
-
-class AssetKind(StrEnum):
-    DATASET = "dataset"
-    MODEL = "model"
-
-
-class AccessPolicy(StrEnum):
-    OPEN = "open"
-    GATED = "gated"
-    RESTRICTED = "restricted"
-
-
-class VersionState(StrEnum):
-    DRAFT = "draft"
-    PUBLISHED = "published"
-
-
-class ContractState(StrEnum):
-    REQUESTED = "requested"
-    AGREED = "agreed"
-    FINALIZED = "finalized"
-    REJECTED = "rejected"
-    TERMINATED = "terminated"
 
 
 class Asset(Base):

@@ -31,10 +31,10 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import REGCONFIG
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from aifhub.catalog import schemas
 from aifhub.catalog.assets import has_published_version
 from aifhub.catalog.models import Asset
 from aifhub.identity.models import Organisation
+from aifhub.schemas import catalog as schemas
 
 SORTS = ("relevance", "name", "updated", "downloads")
 SCALAR_FACETS = ("kind", "task", "license", "access_policy", "sovereignty")

@@ -8,13 +8,14 @@ from collections.abc import AsyncIterator
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from aifhub.catalog import schemas
 from aifhub.catalog.assets import get_asset, is_owner_member, require_owner, visible_asset
-from aifhub.catalog.models import Asset, AssetFile, AssetVersion, VersionState
+from aifhub.catalog.models import Asset, AssetFile, AssetVersion
 from aifhub.core import audit
 from aifhub.core.db import utcnow
 from aifhub.core.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
 from aifhub.identity.models import User
+from aifhub.schemas import catalog as schemas
+from aifhub.schemas.enums.catalog import VersionState
 from aifhub.storage import (
     ChecksumMismatch,
     ObjectStore,

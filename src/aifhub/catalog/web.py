@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from aifhub.catalog import assets, contracts, schemas, versions
+from aifhub.catalog import assets, contracts, versions
 from aifhub.catalog.search import SCALAR_FACETS, SORTS, SearchFilters, search_assets
 from aifhub.core.db import DbSession, attempt
 from aifhub.core.errors import AppError, NotFound
@@ -15,6 +15,7 @@ from aifhub.core.i18n import N_
 from aifhub.core.validation import Id
 from aifhub.identity.page_deps import CsrfForm, OptionalPageUser
 from aifhub.identity.projects import PROJECT_MANAGERS, list_projects
+from aifhub.schemas import catalog as schemas
 from aifhub.web.render import gettext, redirect, render
 
 router = APIRouter(include_in_schema=False)

@@ -14,6 +14,7 @@ import httpx
 
 from aifhub.client.access import AccessModes, Allocations, Applications, Reviews
 from aifhub.client.base import BaseClient, Resource
+from aifhub.client.catalog import Catalog
 from aifhub.client.compute import ClusterLogins, Jobs
 from aifhub.client.config import ClientConfig, config_path, load_config, save_config
 from aifhub.client.ecosystem import Courses, Offers, Partners
@@ -21,12 +22,7 @@ from aifhub.client.errors import ApiError, ClientError, ServerUnreachable
 from aifhub.client.identity import DEFAULT_SCOPES, Organisations, Projects, Tokens
 from aifhub.client.recommend import Recommendations
 from aifhub.client.support import Experts, KnowledgeBase, Tickets
-from aifhub.identity.schemas import (
-    OrganisationRead,
-    ProjectRead,
-    TokenCreated,
-    UserRead,
-)
+from aifhub.schemas.identity import OrganisationRead, ProjectRead, TokenCreated, UserRead
 
 __all__ = [
     "ApiError",
@@ -62,6 +58,7 @@ class Client(BaseClient):
         self.tickets, self.experts, self.kb = Tickets(self), Experts(self), KnowledgeBase(self)
         self.courses, self.partners, self.offers = Courses(self), Partners(self), Offers(self)
         self.recommend = Recommendations(self)
+        self.catalog = Catalog(self)
         self.jobs = Jobs(self)
         self.cluster_logins = ClusterLogins(self)
 

@@ -7,15 +7,15 @@ from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
-from aifhub.access.schemas import (
+from aifhub.client.base import Resource, body
+from aifhub.schemas.access import (
     AccessModeRead,
     AllocationRead,
     ApplicationRead,
     Dashboard,
     ReviewRead,
 )
-from aifhub.client.base import Resource, body
-from aifhub.core.pagination import Page
+from aifhub.schemas.page import Page
 
 
 def items_of(amounts: Mapping[str, Decimal | str | int]) -> list[dict[str, str]]:

@@ -6,7 +6,8 @@ call `self._call(...)` with the path and the pydantic model of the answer.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, Self, TypeVar
 
 import httpx
@@ -14,7 +15,7 @@ from pydantic import BaseModel, TypeAdapter
 
 from aifhub import __version__
 from aifhub.client.errors import ApiError, ServerUnreachable
-from aifhub.core.pagination import Page
+from aifhub.schemas.page import Page
 
 API_PREFIX = "/api/v1"
 T = TypeVar("T")
@@ -51,6 +52,10 @@ class BaseClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _headers(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        return {**headers, **(extra or {})}
+
     def request(
         self,
         method: str,
@@ -60,22 +65,51 @@ class BaseClient:
         params: dict[str, Any] | None = None,
         data: dict[str, Any] | None = None,
         files: Any = None,
+        content: Iterable[bytes] | bytes | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> httpx.Response:
         """Send one request under /api/v1; raise ApiError on a non-2xx answer.
 
-        `data` and `files` send a multipart form instead of JSON (uploads).
+        `data` and `files` send a multipart form instead of JSON (uploads); `content` sends
+        raw bytes (or an iterator of chunks) as the body.
         """
-        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         clean = {k: v for k, v in (params or {}).items() if v is not None}
         try:
             response = self._http.request(
-                method, path, json=json, params=clean, headers=headers, data=data, files=files
-            )
+                method, path, json=json, params=clean, headers=self._headers(headers),
+                data=data, files=files, content=content,
+            )  # fmt: skip
         except httpx.TransportError as exc:
             raise ServerUnreachable(self.base_url, str(exc) or type(exc).__name__) from exc
         if response.status_code >= 400:
             raise ApiError.from_response(response)
         return response
+
+    @contextmanager
+    def stream(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Iterator[httpx.Response]:
+        """Send one request and read the answer's body as it comes (downloads).
+
+        Raises ApiError on a non-2xx answer, ServerUnreachable when the connection fails,
+        also while the body is being read.
+        """
+        clean = {k: v for k, v in (params or {}).items() if v is not None}
+        try:
+            with self._http.stream(
+                method, path, params=clean, headers=self._headers(headers)
+            ) as response:
+                if response.status_code >= 400:
+                    response.read()
+                    raise ApiError.from_response(response)
+                yield response
+        except httpx.TransportError as exc:
+            raise ServerUnreachable(self.base_url, str(exc) or type(exc).__name__) from exc
 
     def call(
         self,

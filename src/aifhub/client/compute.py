@@ -18,15 +18,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
-
-from aifhub.access.schemas import ProjectUsage
 from aifhub.client.base import Resource, body
-from aifhub.client.errors import ApiError, ServerUnreachable
-from aifhub.compute.schemas import ClusterLoginRead, JobLog, JobRead
-from aifhub.core.pagination import Page
-
-TERMINAL = {"completed", "failed", "cancelled", "timeout", "node_fail", "out_of_memory"}
+from aifhub.client.errors import ServerUnreachable
+from aifhub.schemas.access import ProjectUsage
+from aifhub.schemas.compute import ClusterLoginRead, JobLog, JobRead
+from aifhub.schemas.enums.compute import TERMINAL_STATUSES
+from aifhub.schemas.page import Page
 
 
 def script_text(script: str | Path) -> tuple[str, str]:
@@ -70,21 +67,15 @@ class Jobs(Resource):
             name=name or default_name,
             **fields,
         )
-        key = idempotency_key or uuid.uuid4().hex
-        client = self._client
-        headers = {"Idempotency-Key": key}
-        if client.token:
-            headers["Authorization"] = f"Bearer {client.token}"
+        headers = {"Idempotency-Key": idempotency_key or uuid.uuid4().hex}
         for attempt in range(retries + 1):
             try:
-                r = client._http.post("/jobs", json=data, headers=headers)
-            except httpx.TransportError as exc:
+                r = self._client.request("POST", "/jobs", json=data, headers=headers)
+            except ServerUnreachable:
                 if attempt == retries:
-                    raise ServerUnreachable(client.base_url, str(exc) or "no answer") from exc
+                    raise
                 clock.sleep(0.5 * 2**attempt)
                 continue
-            if r.status_code >= 400:
-                raise ApiError.from_response(r)
             return JobRead.model_validate(r.json())
         raise AssertionError("unreachable")
 
@@ -133,7 +124,7 @@ class Jobs(Resource):
         start = clock.monotonic()
         while True:
             job = self.get(job_id)
-            if job.state in TERMINAL:
+            if job.state in TERMINAL_STATUSES:
                 return job
             if timeout is not None and clock.monotonic() - start > timeout:
                 raise TimeoutError(f"job {job_id} still {job.state} after {timeout} s")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 
 from aifhub.client.base import Resource
-from aifhub.ecosystem.schemas import (
+from aifhub.schemas.ecosystem import (
     CourseRead,
     EnrolmentRead,
     IntroductionRead,

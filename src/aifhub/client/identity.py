@@ -8,8 +8,7 @@ from typing import Any
 
 from aifhub.client.base import Resource, body
 from aifhub.client.errors import ApiError
-from aifhub.core.pagination import Page
-from aifhub.identity.schemas import (
+from aifhub.schemas.identity import (
     InvitationRead,
     OrganisationRead,
     OrgMemberRead,
@@ -18,6 +17,7 @@ from aifhub.identity.schemas import (
     TokenCreated,
     TokenRead,
 )
+from aifhub.schemas.page import Page
 
 DEFAULT_SCOPES = ("read", "write")
 

@@ -1,4 +1,9 @@
-"""What every client command shares: red problem details and exit 1, tables, JSON."""
+"""What every client command shares: red problem details and exit 1, tables, JSON.
+
+A command fetches with `signed_in_client()`, then hands the answer to `print_result`, which
+prints it as JSON under --json and otherwise with the command's own `show` (most often a
+`table(...)`), so every command's --json prints the same way.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +25,8 @@ console = Console()
 err_console = Console(stderr=True)
 P = ParamSpec("P")
 R = TypeVar("R")
+M = TypeVar("M", bound=BaseModel)
+Shown = TypeVar("Shown", bound=BaseModel | Sequence[BaseModel])
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table")]
 
 
@@ -51,7 +58,23 @@ def signed_in_client() -> Client:
     return Client.from_config(cfg)
 
 
+def print_result(value: Shown, as_json: bool, show: Callable[[Shown], object]) -> None:
+    """Print what a command fetched: as JSON with --json, else `show(value)` for a person."""
+    if as_json:
+        print_json(value)
+    else:
+        show(value)
+
+
+def table(
+    title: str, columns: Sequence[str], row: Callable[[M], Sequence[Any]]
+) -> Callable[[Sequence[M]], None]:
+    """A `show` for print_result: a table titled `title`, one `row(item)` per item."""
+    return lambda items: print_table(title, columns, [row(item) for item in items])
+
+
 def print_json(value: BaseModel | Sequence[BaseModel]) -> None:
+    """Print a model or a list of models as indented JSON (what --json prints)."""
     if isinstance(value, BaseModel):
         data: Any = value.model_dump(mode="json")
     else:
@@ -60,19 +83,21 @@ def print_json(value: BaseModel | Sequence[BaseModel]) -> None:
 
 
 def print_table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    table = Table(title=title, title_justify="left")
+    """Print rows as a Rich table (None shows as an empty cell)."""
+    grid = Table(title=title, title_justify="left")
     for col in columns:
-        table.add_column(col)
+        grid.add_column(col)
     for row in rows:
-        table.add_row(*["" if v is None else str(v) for v in row])
-    console.print(table)
+        grid.add_row(*["" if v is None else str(v) for v in row])
+    console.print(grid)
 
 
 def print_fields(title: str, model: BaseModel) -> None:
-    table = Table(title=title, title_justify="left", show_header=False)
-    table.add_column(style="bold")
-    table.add_column()
+    """Print one model as a two-column table of its fields (lists joined by commas)."""
+    grid = Table(title=title, title_justify="left", show_header=False)
+    grid.add_column(style="bold")
+    grid.add_column()
     for key, value in model.model_dump(mode="json").items():
         shown = ", ".join(value) if isinstance(value, list) else value
-        table.add_row(key, "" if shown is None else str(shown))
-    console.print(table)
+        grid.add_row(key, "" if shown is None else str(shown))
+    console.print(grid)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from aifhub.client.base import Resource
-from aifhub.recommend.schemas import RecommendationsRead, SearchRead
+from aifhub.schemas.recommend import RecommendationsRead, SearchRead
 
 
 class Recommendations(Resource):

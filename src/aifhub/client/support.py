@@ -10,8 +10,8 @@ from typing import Any
 
 from aifhub.client.base import Resource
 from aifhub.client.errors import ClientError
-from aifhub.core.pagination import Page
-from aifhub.support.schemas import (
+from aifhub.schemas.page import Page
+from aifhub.schemas.support import (
     ArticleHit,
     ArticleRead,
     ExpertRead,

@@ -22,9 +22,10 @@ from aifhub.access import ledger
 from aifhub.access.ledger import Movement
 from aifhub.access.models import Allocation, LedgerKind
 from aifhub.backends.base import AccountingRecord
-from aifhub.compute.models import ClusterLogin, Job, LoginStatus
+from aifhub.compute.models import ClusterLogin, Job
 from aifhub.core.db import utcnow
 from aifhub.resources.models import Cluster, Partition
+from aifhub.schemas.enums.compute import LoginStatus
 
 COMMENT = re.compile(r"^aifhub:(\d+)$")
 CHUNK = 500

@@ -8,11 +8,17 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from pydantic import BaseModel
 
 from aifhub.access import usage
-from aifhub.access.schemas import ProjectUsage
 from aifhub.compute import jobs as job_service
 from aifhub.compute import logins, network, service
 from aifhub.compute.inputs import JobInputsDep
-from aifhub.compute.schemas import (
+from aifhub.core.db import DbSession
+from aifhub.core.errors import InvalidInput
+from aifhub.core.pagination import Pagination
+from aifhub.core.validation import Id
+from aifhub.identity.deps import CurrentUser, StaffUser
+from aifhub.resources import service as resources
+from aifhub.schemas.access import ProjectUsage
+from aifhub.schemas.compute import (
     ClusterLoginDecision,
     ClusterLoginMap,
     ClusterLoginRead,
@@ -23,12 +29,7 @@ from aifhub.compute.schemas import (
     NetworkGrantCreate,
     NetworkGrantRead,
 )
-from aifhub.core.db import DbSession
-from aifhub.core.errors import InvalidInput
-from aifhub.core.pagination import Page, Pagination
-from aifhub.core.validation import Id
-from aifhub.identity.deps import CurrentUser, StaffUser
-from aifhub.resources import service as resources
+from aifhub.schemas.page import Page
 
 router = APIRouter(tags=["compute"])
 IdempotencyKey = Annotated[

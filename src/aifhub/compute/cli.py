@@ -14,9 +14,10 @@ from aifhub.client.output import (
     JsonOpt,
     console,
     handles_errors,
-    print_json,
+    print_result,
     print_table,
     signed_in_client,
+    table,
 )
 from aifhub.compute.login_proofs import sync_mapping_files
 from aifhub.compute.push import push_allocations
@@ -24,6 +25,7 @@ from aifhub.compute.tasks import site_dir
 from aifhub.core.config import get_settings
 from aifhub.core.db import make_engine, make_sessionmaker
 from aifhub.resources.site import sync_site
+from aifhub.schemas.access import ProjectUsage
 
 clusters_app = typer.Typer(help="Clusters and partitions of the site file.", no_args_is_help=True)
 allocations_app = typer.Typer(help="Allocations on the clusters.", no_args_is_help=True)
@@ -72,12 +74,13 @@ def submit(
             workdir=workdir,
             env=env_map or None,
         )
-    if as_json:
-        print_json(job)
-        return
-    console.print(
-        f"[green]Job {job.id} {job.state}[/] on {job.partition} "
-        f"({job.reserved_hours} normalised hours reserved)"
+    print_result(
+        job,
+        as_json,
+        lambda j: console.print(
+            f"[green]Job {j.id} {j.state}[/] on {j.partition} "
+            f"({j.reserved_hours} normalised hours reserved)"
+        ),
     )
 
 
@@ -91,16 +94,23 @@ def jobs(
     """Your jobs (and those of projects you manage), newest first."""
     with signed_in_client() as client:
         page = client.jobs.list(project=project, state=state, limit=limit)
-    if as_json:
-        print_json(page.items)
-        return
-    print_table(
-        f"Jobs ({page.total})",
-        ["id", "name", "project", "partition", "state", "reason", "gpus", "charged h"],
-        [
-            (j.id, j.name, j.project, j.partition, j.state, j.reason, j.gpus, j.charged_hours)
-            for j in page.items
-        ],
+    print_result(
+        page.items,
+        as_json,
+        table(
+            f"Jobs ({page.total})",
+            ["id", "name", "project", "partition", "state", "reason", "gpus", "charged h"],
+            lambda j: (
+                j.id,
+                j.name,
+                j.project,
+                j.partition,
+                j.state,
+                j.reason,
+                j.gpus,
+                j.charged_hours,
+            ),
+        ),  # fmt: skip
     )
 
 
@@ -150,9 +160,10 @@ def usage(
             sys.stdout.write(client.jobs.usage_csv(project))
             return
         report = client.jobs.usage(project)
-    if as_json:
-        print_json(report)
-        return
+    print_result(report, as_json, lambda r: _usage_table(project, r))
+
+
+def _usage_table(project: str, report: ProjectUsage) -> None:
     print_table(
         f"Allocations of {project}",
         ["id", "partition", "state", "until", "granted", "reserved", "used", "remaining"],
@@ -226,16 +237,14 @@ def logins_list(
         rows = (
             client.cluster_logins.list(status) if status or all_ else client.cluster_logins.mine()
         )
-    if as_json:
-        print_json(rows)
-        return
-    print_table(
-        "Cluster logins",
-        ["id", "user", "cluster", "login", "state", "source", "reason"],
-        [
-            (r.id, r.user_email, r.cluster, r.login, r.status, r.source, r.reason or "")
-            for r in rows
-        ],
+    print_result(
+        rows,
+        as_json,
+        table(
+            "Cluster logins",
+            ["id", "user", "cluster", "login", "state", "source", "reason"],
+            lambda r: (r.id, r.user_email, r.cluster, r.login, r.status, r.source, r.reason or ""),
+        ),
     )
 
 

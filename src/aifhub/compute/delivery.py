@@ -29,13 +29,14 @@ from aifhub.backends.base import (
 from aifhub.compute import inputs as input_hooks
 from aifhub.compute import network
 from aifhub.compute.config import ComputeConfig
-from aifhub.compute.models import Job, JobStatus
+from aifhub.compute.models import Job
 from aifhub.compute.registry import backend_for, find_by_comment
 from aifhub.core import audit
 from aifhub.core.db import utcnow
 from aifhub.core.errors import AppError
 from aifhub.identity.models import Project
 from aifhub.resources.models import Cluster, Partition
+from aifhub.schemas.enums.compute import JobStatus
 
 log = logging.getLogger("aifhub.compute.delivery")
 

@@ -27,8 +27,8 @@ from aifhub.compute.errors import InputNotAllowed
 
 if TYPE_CHECKING:
     from aifhub.compute.models import Job
-    from aifhub.compute.schemas import InputRef
     from aifhub.identity.models import Project, User
+    from aifhub.schemas.compute import InputRef
 
 
 @runtime_checkable

@@ -10,14 +10,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from aifhub.backends.base import BackendError
 from aifhub.compute.delivery import release_unrun
 from aifhub.compute.errors import JobNotCancellable
-from aifhub.compute.models import Job, JobStatus
+from aifhub.compute.models import Job
 from aifhub.compute.registry import backend_for
-from aifhub.compute.schemas import JobLog, JobRead
 from aifhub.core import audit
 from aifhub.core.errors import InvalidInput, NotFound, ServiceUnavailable
 from aifhub.identity.models import Project, ProjectMember, User
 from aifhub.identity.projects import PROJECT_MANAGERS
 from aifhub.resources.models import Cluster, Partition
+from aifhub.schemas.compute import JobLog, JobRead
+from aifhub.schemas.enums.compute import JobStatus
 
 
 def visible_jobs(actor: User) -> Select[Job]:

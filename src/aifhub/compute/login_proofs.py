@@ -12,13 +12,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aifhub.compute.logins import cluster_login_rules, prove_login
-from aifhub.compute.models import ClusterLogin, LoginSource, LoginStatus
+from aifhub.compute.models import ClusterLogin
 from aifhub.core import audit
 from aifhub.core.db import utcnow
 from aifhub.core.errors import Conflict, InvalidInput
 from aifhub.identity.credentials import claim_value
 from aifhub.identity.models import User
 from aifhub.resources import service as resources
+from aifhub.schemas.enums.compute import LoginSource, LoginStatus
 
 log = logging.getLogger("aifhub.compute.logins")
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from enum import StrEnum
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from aifhub.core.db import HOURS, Base, utcnow
+from aifhub.schemas.enums.compute import TERMINAL_STATUSES, JobStatus, LoginSource, LoginStatus
 
 
 class NetworkGrant(Base):
@@ -33,33 +33,6 @@ class NetworkGrant(Base):
     note: Mapped[str] = mapped_column(String(300), default="")
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     revoked_at: Mapped[datetime | None] = mapped_column()
-
-
-class JobStatus(StrEnum):
-    """Platform job states: the outbox states, then the backend's own (backends.JobState)."""
-
-    QUEUED = "queued"  # accepted and recorded; the worker has not handed it over yet
-    SUBMITTING = "submitting"  # a worker is handing it to the backend right now
-    PENDING = "pending"
-    RUNNING = "running"
-    COMPLETED = "completed"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-    TIMEOUT = "timeout"
-    NODE_FAIL = "node_fail"
-    OUT_OF_MEMORY = "out_of_memory"
-
-
-TERMINAL_STATUSES = frozenset(
-    {
-        JobStatus.COMPLETED.value,
-        JobStatus.FAILED.value,
-        JobStatus.CANCELLED.value,
-        JobStatus.TIMEOUT.value,
-        JobStatus.NODE_FAIL.value,
-        JobStatus.OUT_OF_MEMORY.value,
-    }
-)
 
 
 class Job(Base):
@@ -125,24 +98,6 @@ class Job(Base):
     def is_terminal(self) -> bool:
         """True once the job will not change state any more."""
         return self.state in TERMINAL_STATUSES
-
-
-class LoginStatus(StrEnum):
-    """Where a cluster login stands: only `approved` ones reach the cluster."""
-
-    PENDING = "pending"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    REVOKED = "revoked"
-
-
-class LoginSource(StrEnum):
-    """Who proved (or asked for) a cluster login."""
-
-    STAFF = "staff"  # mapped by a staff admin
-    OIDC = "oidc"  # a trusted claim of the identity provider
-    MAPPING = "mapping"  # the cluster's site mapping file
-    REQUEST = "request"  # the user's own word: pending until staff approve it
 
 
 class ClusterLogin(Base):

@@ -7,13 +7,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from aifhub.compute.errors import NetworkNotAllowed
 from aifhub.compute.models import NetworkGrant
-from aifhub.compute.schemas import NetworkGrantRead
 from aifhub.core import audit
 from aifhub.core.db import utcnow
 from aifhub.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from aifhub.identity.models import Project, StaffRole, User
+from aifhub.identity.models import Project, User
 from aifhub.resources import service as resources
 from aifhub.resources.models import Cluster, Partition
+from aifhub.schemas.compute import NetworkGrantRead
+from aifhub.schemas.enums.identity import StaffRole
 
 
 def _require_admin(user: User) -> None:

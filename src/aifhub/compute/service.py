@@ -18,14 +18,15 @@ from aifhub.compute.errors import (
     WorkdirNotAllowed,
 )
 from aifhub.compute.logins import approved_login, missing_login_message
-from aifhub.compute.models import Job, JobStatus
-from aifhub.compute.schemas import JobCreate
+from aifhub.compute.models import Job
 from aifhub.core import audit
 from aifhub.core.errors import NotFound, PermissionDenied, about
 from aifhub.identity.models import Project, ProjectMember, User
 from aifhub.identity.projects import visible_projects
 from aifhub.resources import service as resources
 from aifhub.resources.models import Cluster, Partition
+from aifhub.schemas.compute import JobCreate
+from aifhub.schemas.enums.compute import JobStatus
 
 SLURM_BACKENDS = ("slurm", "slurmrest")
 

@@ -20,7 +20,7 @@ from aifhub.compute.config import compute_config
 from aifhub.compute.delivery import deliver_queued, reconcile_submitting, release_unrun
 from aifhub.compute.inputs import job_inputs_in
 from aifhub.compute.login_proofs import sync_mapping_files
-from aifhub.compute.models import AccountingCursor, Job, JobStatus
+from aifhub.compute.models import AccountingCursor, Job
 from aifhub.compute.registry import backend_for
 from aifhub.core import audit
 from aifhub.core.config import Settings
@@ -29,6 +29,7 @@ from aifhub.core.modules import TaskContext
 from aifhub.resources import service as resources
 from aifhub.resources.models import Cluster
 from aifhub.resources.site import sync_site
+from aifhub.schemas.enums.compute import JobStatus
 
 log = logging.getLogger("aifhub.compute.tasks")
 ACTIVE = (JobStatus.PENDING.value, JobStatus.RUNNING.value)

@@ -12,13 +12,13 @@ from aifhub.access import usage
 from aifhub.compute import jobs as job_service
 from aifhub.compute import network, service
 from aifhub.compute.inputs import JobInputsDep
-from aifhub.compute.schemas import JobCreate
 from aifhub.core.db import DbSession, attempt
 from aifhub.core.errors import AppError
 from aifhub.core.validation import Id
 from aifhub.identity.models import User
 from aifhub.identity.page_deps import CsrfForm, PageUser, StaffPageUser
 from aifhub.resources import service as resources
+from aifhub.schemas.compute import JobCreate
 from aifhub.web.forms import error_for, form_values, validate
 from aifhub.web.render import gettext, redirect, render
 

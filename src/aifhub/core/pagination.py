@@ -1,13 +1,12 @@
-"""Offset pagination shared by every list endpoint."""
+"""Offset pagination shared by every list endpoint (the Page shape: aifhub.schemas.page)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated
 
 from fastapi import Depends, Query
 from pydantic import BaseModel
 
-T = TypeVar("T")
 # Beyond this no list has items; databases refuse offsets past 2^63-1 with an error.
 MAX_OFFSET = 2**31 - 1
 
@@ -27,12 +26,3 @@ def _page_params(
 
 
 Pagination = Annotated[PageParams, Depends(_page_params)]
-
-
-class Page(BaseModel, Generic[T]):
-    """A page of items and the total count."""
-
-    items: list[T]
-    total: int
-    limit: int
-    offset: int

@@ -6,9 +6,10 @@ from fastapi import APIRouter, status
 
 from aifhub.core.db import DbSession
 from aifhub.core.validation import Id
-from aifhub.ecosystem import partners, schemas, talent
-from aifhub.ecosystem.models import IntroState, OfferKind, PartnerKind, Stage
+from aifhub.ecosystem import partners, talent
 from aifhub.identity.deps import CurrentUser
+from aifhub.schemas import ecosystem as schemas
+from aifhub.schemas.enums.ecosystem import IntroState, OfferKind, PartnerKind, Stage
 
 router = APIRouter(tags=["ecosystem"])
 
@@ -74,7 +75,7 @@ async def list_introductions(
 
 @router.post("/introductions/{intro_id}/decision")
 async def decide(
-    db: DbSession, user: CurrentUser, intro_id: Id, body: schemas.DecisionIn
+    db: DbSession, user: CurrentUser, intro_id: Id, body: schemas.IntroDecisionIn
 ) -> schemas.IntroductionRead:
     """Accept or decline an introduction (the partner's contact, or staff)."""
     intro = await partners.decide(db, user, intro_id, accept=body.accept, note=body.note)

@@ -10,11 +10,12 @@ from aifhub.client.output import (
     JsonOpt,
     console,
     handles_errors,
-    print_json,
+    print_result,
     print_table,
     signed_in_client,
+    table,
 )
-from aifhub.ecosystem.schemas import CourseRead, EnrolmentRead
+from aifhub.schemas.ecosystem import CourseRead, EnrolmentRead
 
 courses_app = typer.Typer(help="Training courses and sessions.", no_args_is_help=True)
 partners_app = typer.Typer(help="Incubators, funds and introductions.", no_args_is_help=True)
@@ -44,6 +45,10 @@ def _session_rows(courses: list[CourseRead]) -> list[tuple[object, ...]]:
     return rows
 
 
+def _yes(flag: bool) -> str:
+    return "yes" if flag else ""
+
+
 def _enrolment_line(e: EnrolmentRead) -> str:
     where = f" (position {e.waitlist_position} on the waiting list)" if e.waitlist_position else ""
     return f"enrolment {e.id} on session {e.session_id}: {e.state}{where}"
@@ -59,10 +64,13 @@ def list_cmd(
     """Courses and their upcoming sessions, with seats taken."""
     with signed_in_client() as c:
         found = c.courses.list(q=q, upcoming_only=not past)
-    if as_json:
-        print_json(found)
-    else:
-        print_table(f"Courses ({len(found)})", SESSION_COLUMNS, _session_rows(found))
+    print_result(
+        found,
+        as_json,
+        lambda courses: print_table(
+            f"Courses ({len(courses)})", SESSION_COLUMNS, _session_rows(courses)
+        ),
+    )
 
 
 @courses_app.command("show")
@@ -71,9 +79,10 @@ def show_cmd(slug: str, as_json: JsonOpt = False) -> None:
     """One course and all its sessions."""
     with signed_in_client() as c:
         course = c.courses.get(slug)
-    if as_json:
-        print_json(course)
-        return
+    print_result(course, as_json, _show_course)
+
+
+def _show_course(course: CourseRead) -> None:
     console.print(f"[bold]{course.title}[/] ({course.level}) {', '.join(course.topics)}")
     if course.summary:
         console.print(course.summary)
@@ -86,7 +95,7 @@ def enrol_cmd(session_id: int, as_json: JsonOpt = False) -> None:
     """Enrol in a session (a seat, or the waiting list when it is full)."""
     with signed_in_client() as c:
         e = c.courses.enrol(session_id)
-    print_json(e) if as_json else console.print(f"[green]{_enrolment_line(e)}[/]")
+    print_result(e, as_json, lambda e: console.print(f"[green]{_enrolment_line(e)}[/]"))
 
 
 @courses_app.command("mine")
@@ -95,15 +104,14 @@ def mine_cmd(as_json: JsonOpt = False) -> None:
     """One's enrolments, with waiting-list positions."""
     with signed_in_client() as c:
         found = c.courses.my_enrolments()
-    if as_json:
-        print_json(found)
-        return
-    rows = [
-        (e.id, e.session_id, e.state, e.waitlist_position, "yes" if e.attended else "")
-        for e in found
-    ]
-    print_table(
-        "My enrolments", ("enrolment", "session", "state", "waiting position", "attended"), rows
+    print_result(
+        found,
+        as_json,
+        table(
+            "My enrolments",
+            ("enrolment", "session", "state", "waiting position", "attended"),
+            lambda e: (e.id, e.session_id, e.state, e.waitlist_position, _yes(e.attended)),
+        ),
     )
 
 
@@ -113,7 +121,7 @@ def cancel_cmd(enrolment_id: int, as_json: JsonOpt = False) -> None:
     """Cancel an enrolment; the first person waiting gets the seat."""
     with signed_in_client() as c:
         e = c.courses.cancel(enrolment_id)
-    print_json(e) if as_json else console.print(f"[green]enrolment {e.id} cancelled[/]")
+    print_result(e, as_json, lambda e: console.print(f"[green]enrolment {e.id} cancelled[/]"))
 
 
 @courses_app.command("roster")
@@ -122,11 +130,15 @@ def roster_cmd(session_id: int, as_json: JsonOpt = False) -> None:
     """Who is enrolled and waiting on a session (training staff)."""
     with signed_in_client() as c:
         found = c.courses.roster(session_id)
-    if as_json:
-        print_json(found)
-        return
-    rows = [(e.id, e.name, e.email, e.state, "yes" if e.attended else "") for e in found]
-    print_table(f"Session {session_id}", ("enrolment", "name", "email", "state", "attended"), rows)
+    print_result(
+        found,
+        as_json,
+        table(
+            f"Session {session_id}",
+            ("enrolment", "name", "email", "state", "attended"),
+            lambda e: (e.id, e.name, e.email, e.state, _yes(e.attended)),
+        ),
+    )
 
 
 @partners_app.command("list")
@@ -141,15 +153,21 @@ def partners_cmd(
     """Incubators and funds, filtered."""
     with signed_in_client() as c:
         found = c.partners.list(kind=kind, sector=sector, stage=stage, country=country)
-    if as_json:
-        print_json(found)
-        return
-    rows = [
-        (p.slug, p.name, p.kind, p.country, ", ".join(p.sectors), ", ".join(p.stages))
-        for p in found
-    ]
-    print_table(
-        f"Partners ({len(found)})", ("slug", "name", "kind", "country", "sectors", "stages"), rows
+    print_result(
+        found,
+        as_json,
+        table(
+            f"Partners ({len(found)})",
+            ("slug", "name", "kind", "country", "sectors", "stages"),
+            lambda p: (
+                p.slug,
+                p.name,
+                p.kind,
+                p.country,
+                ", ".join(p.sectors),
+                ", ".join(p.stages),
+            ),
+        ),  # fmt: skip
     )
 
 
@@ -164,10 +182,13 @@ def introduce_cmd(
     """Ask a partner for an introduction to one of one's startups."""
     with signed_in_client() as c:
         i = c.partners.request_introduction(partner, organisation=org, pitch=pitch)
-    if as_json:
-        print_json(i)
-    else:
-        console.print(f"[green]introduction #{i.id} to {partner} requested[/] ({i.state})")
+    print_result(
+        i,
+        as_json,
+        lambda i: console.print(
+            f"[green]introduction #{i.id} to {partner} requested[/] ({i.state})"
+        ),
+    )
 
 
 @partners_app.command("introductions")
@@ -179,15 +200,21 @@ def introductions_cmd(
     """Introductions one can see."""
     with signed_in_client() as c:
         found = c.partners.introductions(state=state)
-    if as_json:
-        print_json(found)
-        return
-    rows = [
-        (i.id, i.partner_name, i.organisation_name, i.state, i.outcome, f"{i.created_at:%Y-%m-%d}")
-        for i in found
-    ]
-    print_table(
-        "Introductions", ("id", "partner", "organisation", "state", "outcome", "asked"), rows
+    print_result(
+        found,
+        as_json,
+        table(
+            "Introductions",
+            ("id", "partner", "organisation", "state", "outcome", "asked"),
+            lambda i: (
+                i.id,
+                i.partner_name,
+                i.organisation_name,
+                i.state,
+                i.outcome,
+                f"{i.created_at:%Y-%m-%d}",
+            ),
+        ),  # fmt: skip
     )
 
 
@@ -200,11 +227,15 @@ def offers_cmd(
     """Open job and internship offers."""
     with signed_in_client() as c:
         found = c.offers.list(kind=kind)
-    if as_json:
-        print_json(found)
-        return
-    rows = [(o.id, o.kind, o.title, o.location, ", ".join(o.skills)) for o in found]
-    print_table(f"Offers ({len(found)})", ("id", "kind", "title", "location", "skills"), rows)
+    print_result(
+        found,
+        as_json,
+        table(
+            f"Offers ({len(found)})",
+            ("id", "kind", "title", "location", "skills"),
+            lambda o: (o.id, o.kind, o.title, o.location, ", ".join(o.skills)),
+        ),
+    )
 
 
 def register(app: typer.Typer) -> None:

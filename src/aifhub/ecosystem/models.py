@@ -3,61 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from aifhub.core.db import Base, utcnow
-
-
-class Level(StrEnum):
-    BEGINNER = "beginner"
-    INTERMEDIATE = "intermediate"
-    ADVANCED = "advanced"
-
-
-class SessionFormat(StrEnum):
-    ONSITE = "onsite"
-    ONLINE = "online"
-
-
-class EnrolmentState(StrEnum):
-    ENROLLED = "enrolled"
-    WAITLISTED = "waitlisted"
-    CANCELLED = "cancelled"
-
-
-class PartnerKind(StrEnum):
-    INCUBATOR = "incubator"
-    FUND = "fund"
-
-
-class Stage(StrEnum):
-    IDEA = "idea"
-    PRE_SEED = "pre_seed"
-    SEED = "seed"
-    SERIES_A = "series_a"
-    GROWTH = "growth"
-
-
-class IntroState(StrEnum):
-    REQUESTED = "requested"
-    ACCEPTED = "accepted"
-    DECLINED = "declined"
-
-
-class IntroOutcome(StrEnum):
-    PENDING = "pending"
-    MEETING_HELD = "meeting_held"
-    ADMITTED = "admitted"
-    INVESTED = "invested"
-    NO_DEAL = "no_deal"
-
-
-class OfferKind(StrEnum):
-    JOB = "job"
-    INTERNSHIP = "internship"
+from aifhub.schemas.enums.ecosystem import (
+    IntroOutcome,
+    IntroState,
+    OfferKind,
+)
 
 
 class Course(Base):

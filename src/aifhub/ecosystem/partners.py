@@ -10,12 +10,14 @@ from aifhub.core import audit
 from aifhub.core.db import utcnow
 from aifhub.core.errors import Conflict, NotFound, PermissionDenied
 from aifhub.core.mail import queue_notice
-from aifhub.ecosystem import schemas
 from aifhub.ecosystem.errors import NotEligible
-from aifhub.ecosystem.models import Introduction, IntroOutcome, IntroState, Partner
+from aifhub.ecosystem.models import Introduction, Partner
 from aifhub.ecosystem.notifications import INTRODUCTION_DECIDED, INTRODUCTION_REQUESTED
-from aifhub.identity.models import Organisation, OrgKind, OrgMembership, StaffRole, User
+from aifhub.identity.models import Organisation, OrgMembership, User
 from aifhub.identity.service import get_org, get_user_by_email, org_role
+from aifhub.schemas import ecosystem as schemas
+from aifhub.schemas.enums.ecosystem import IntroOutcome, IntroState
+from aifhub.schemas.enums.identity import OrgKind, StaffRole
 
 
 def _is_staff(user: User) -> bool:

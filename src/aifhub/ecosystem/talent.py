@@ -8,10 +8,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from aifhub.core import audit
 from aifhub.core.db import utcnow
 from aifhub.core.errors import NotFound, PermissionDenied
-from aifhub.ecosystem import schemas
 from aifhub.ecosystem.models import JobOffer, TalentProfile
 from aifhub.identity.models import Organisation, User
 from aifhub.identity.service import get_org, org_role
+from aifhub.schemas import ecosystem as schemas
 
 
 async def create_offer(

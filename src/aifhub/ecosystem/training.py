@@ -16,11 +16,13 @@ from aifhub.core import audit
 from aifhub.core.db import utcnow
 from aifhub.core.errors import Conflict, NotFound, PermissionDenied
 from aifhub.core.mail import queue_notice
-from aifhub.ecosystem import schemas
 from aifhub.ecosystem.errors import SessionFull
-from aifhub.ecosystem.models import Course, CourseSession, Enrolment, EnrolmentState
+from aifhub.ecosystem.models import Course, CourseSession, Enrolment
 from aifhub.ecosystem.notifications import ENROLLED, PROMOTED, WAITLISTED
-from aifhub.identity.models import StaffRole, User
+from aifhub.identity.models import User
+from aifhub.schemas import ecosystem as schemas
+from aifhub.schemas.enums.ecosystem import EnrolmentState
+from aifhub.schemas.enums.identity import StaffRole
 
 E = EnrolmentState
 

@@ -7,9 +7,9 @@ from fastapi import APIRouter, Request, status
 from aifhub.core import audit
 from aifhub.core.db import DbSession
 from aifhub.core.errors import NotAuthenticated, PermissionDenied
-from aifhub.core.pagination import Page, Pagination
+from aifhub.core.pagination import Pagination
 from aifhub.core.validation import Id
-from aifhub.identity import credentials, projects, schemas, service, verification
+from aifhub.identity import credentials, projects, service, verification
 from aifhub.identity.deps import CurrentPrincipal, CurrentUser, StaffUser
 from aifhub.identity.models import (
     ApiToken,
@@ -21,6 +21,8 @@ from aifhub.identity.models import (
     User,
 )
 from aifhub.identity.throttle import LoginLimits
+from aifhub.schemas import identity as schemas
+from aifhub.schemas.page import Page
 
 router = APIRouter(tags=["identity"])
 

@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Callable, Sequence
 from typing import Annotated
 
 import typer
 
 from aifhub.client import ApiError, Client
-from aifhub.client.config import config_path, forget_token, load_config, save_config
+from aifhub.client.config import (
+    ClientConfig,
+    config_path,
+    forget_token,
+    load_config,
+    save_config,
+)
 from aifhub.client.output import (
     JsonOpt,
     console,
     handles_errors,
     print_fields,
-    print_json,
-    print_table,
+    print_result,
     signed_in_client,
+    table,
 )
+from aifhub.schemas.identity import OrgMemberRead, ProjectMemberRead, TokenCreated, UserRead
 
 orgs_app = typer.Typer(help="Organisations you belong to.", no_args_is_help=True)
 projects_app = typer.Typer(help="Projects and their members.", no_args_is_help=True)
@@ -88,9 +96,10 @@ def whoami(as_json: JsonOpt = False) -> None:
     cfg = load_config()
     with signed_in_client() as client:
         me = client.me()
-    if as_json:
-        print_json(me)
-        return
+    print_result(me, as_json, lambda me: _show_me(me, cfg))
+
+
+def _show_me(me: UserRead, cfg: ClientConfig) -> None:
     roles = ", ".join(me.staff_roles) or "-"
     console.print(f"[bold]{me.name}[/] <{me.email}>  staff roles: {roles}")
     console.print(f"server: {cfg.url} ({cfg.url_source}); config: {config_path()}")
@@ -99,18 +108,28 @@ def whoami(as_json: JsonOpt = False) -> None:
 # ---------------------------------------------------------------- organisations
 
 
+def _members_table(slug: str) -> Callable[[Sequence[OrgMemberRead | ProjectMemberRead]], None]:
+    return table(
+        f"Members of {slug}",
+        ["id", "e-mail", "name", "role"],
+        lambda m: (m.user_id, m.email, m.name, m.role),
+    )
+
+
 @orgs_app.command("list")
 @handles_errors
 def orgs_list(as_json: JsonOpt = False) -> None:
     """Organisations you belong to (all of them, for staff)."""
     with signed_in_client() as client:
         orgs = list(client.iter_organisations())
-    if as_json:
-        return print_json(orgs)
-    print_table(
-        f"Organisations ({len(orgs)})",
-        ["slug", "name", "kind", "country", "sectors", "my role"],
-        [(o.slug, o.name, o.kind, o.country, ", ".join(o.sectors), o.my_role) for o in orgs],
+    print_result(
+        orgs,
+        as_json,
+        table(
+            f"Organisations ({len(orgs)})",
+            ["slug", "name", "kind", "country", "sectors", "my role"],
+            lambda o: (o.slug, o.name, o.kind, o.country, ", ".join(o.sectors), o.my_role),
+        ),
     )
 
 
@@ -120,7 +139,7 @@ def orgs_show(slug: str, as_json: JsonOpt = False) -> None:
     """One organisation."""
     with signed_in_client() as client:
         org = client.organisations.get(slug)
-    print_json(org) if as_json else print_fields(f"Organisation {org.slug}", org)
+    print_result(org, as_json, lambda org: print_fields(f"Organisation {org.slug}", org))
 
 
 @orgs_app.command("create")
@@ -139,7 +158,9 @@ def orgs_create(
         org = client.organisations.create(
             slug, name, kind=kind, country=country, sectors=sector or [], website=website
         )
-    print_json(org) if as_json else console.print(f"[green]Organisation '{org.slug}' created.[/]")
+    print_result(
+        org, as_json, lambda org: console.print(f"[green]Organisation '{org.slug}' created.[/]")
+    )
 
 
 @orgs_app.command("members")
@@ -148,10 +169,7 @@ def orgs_members(slug: str, as_json: JsonOpt = False) -> None:
     """Members of an organisation."""
     with signed_in_client() as client:
         members = client.organisations.members(slug)
-    if as_json:
-        return print_json(members)
-    rows = [(m.user_id, m.email, m.name, m.role) for m in members]
-    print_table(f"Members of {slug}", ["id", "e-mail", "name", "role"], rows)
+    print_result(members, as_json, _members_table(slug))
 
 
 @orgs_app.command("set-role")
@@ -191,10 +209,15 @@ def orgs_invitations(as_json: JsonOpt = False) -> None:
     """Pending invitations addressed to you."""
     with signed_in_client() as client:
         invitations = client.organisations.invitations()
-    if as_json:
-        return print_json(invitations)
-    rows = [(i.id, i.org_slug, i.role, f"{i.expires_at:%Y-%m-%d}") for i in invitations]
-    print_table("Your invitations", ["id", "organisation", "role", "expires"], rows)
+    print_result(
+        invitations,
+        as_json,
+        table(
+            "Your invitations",
+            ["id", "organisation", "role", "expires"],
+            lambda i: (i.id, i.org_slug, i.role, f"{i.expires_at:%Y-%m-%d}"),
+        ),
+    )
 
 
 @orgs_app.command("accept")
@@ -218,12 +241,14 @@ def projects_list(
     """Projects you can see, with your role in each."""
     with signed_in_client() as client:
         projects = list(client.iter_projects(organisation=org))
-    if as_json:
-        return print_json(projects)
-    print_table(
-        f"Projects ({len(projects)})",
-        ["slug", "name", "organisation", "sector", "status", "my role"],
-        [(p.slug, p.name, p.organisation, p.sector, p.status, p.my_role) for p in projects],
+    print_result(
+        projects,
+        as_json,
+        table(
+            f"Projects ({len(projects)})",
+            ["slug", "name", "organisation", "sector", "status", "my role"],
+            lambda p: (p.slug, p.name, p.organisation, p.sector, p.status, p.my_role),
+        ),
     )
 
 
@@ -233,7 +258,7 @@ def projects_show(slug: str, as_json: JsonOpt = False) -> None:
     """One project."""
     with signed_in_client() as client:
         project = client.projects.get(slug)
-    print_json(project) if as_json else print_fields(f"Project {project.slug}", project)
+    print_result(project, as_json, lambda p: print_fields(f"Project {p.slug}", p))
 
 
 @projects_app.command("create")
@@ -251,8 +276,8 @@ def projects_create(
         project = client.projects.create(
             slug, name, organisation=org, sector=sector, description=description
         )
-    print_json(project) if as_json else console.print(
-        f"[green]Project '{project.slug}' created.[/]"
+    print_result(
+        project, as_json, lambda p: console.print(f"[green]Project '{p.slug}' created.[/]")
     )
 
 
@@ -262,10 +287,7 @@ def projects_members(slug: str, as_json: JsonOpt = False) -> None:
     """Members of a project and their roles."""
     with signed_in_client() as client:
         members = client.projects.members(slug)
-    if as_json:
-        return print_json(members)
-    rows = [(m.user_id, m.email, m.name, m.role) for m in members]
-    print_table(f"Members of {slug}", ["id", "e-mail", "name", "role"], rows)
+    print_result(members, as_json, _members_table(slug))
 
 
 @projects_app.command("add-member")
@@ -306,14 +328,14 @@ def tokens_list(as_json: JsonOpt = False) -> None:
     """Your API tokens (never their secrets)."""
     with signed_in_client() as client:
         tokens = client.tokens.list()
-    if as_json:
-        return print_json(tokens)
     fmt = "%Y-%m-%d"
-    print_table(
-        "API tokens",
-        ["id", "name", "prefix", "scopes", "expires", "last used", "revoked"],
-        [
-            (
+    print_result(
+        tokens,
+        as_json,
+        table(
+            "API tokens",
+            ["id", "name", "prefix", "scopes", "expires", "last used", "revoked"],
+            lambda t: (
                 t.id,
                 t.name,
                 t.prefix + "…",
@@ -321,9 +343,8 @@ def tokens_list(as_json: JsonOpt = False) -> None:
                 t.expires_at.strftime(fmt) if t.expires_at else "never",
                 t.last_used_at.strftime(fmt) if t.last_used_at else "",
                 t.revoked_at.strftime(fmt) if t.revoked_at else "",
-            )
-            for t in tokens
-        ],
+            ),
+        ),
     )
 
 
@@ -340,8 +361,10 @@ def tokens_create(
         created = client.tokens.create(
             name, scopes=scope or ["read", "write"], expires_in_days=expires_in_days
         )
-    if as_json:
-        return print_json(created)
+    print_result(created, as_json, _show_created_token)
+
+
+def _show_created_token(created: TokenCreated) -> None:
     console.print(f"[green]Token {created.id} '{created.name}' ({' '.join(created.scopes)})[/]")
     console.print("Copy it now, it is not shown again:")
     print(created.token)

@@ -23,18 +23,19 @@ from aifhub.core.errors import (
     TooManyRequests,
 )
 from aifhub.core.security import new_token, token_digest, verify_password
-from aifhub.identity import schemas, throttle
+from aifhub.identity import throttle
 from aifhub.identity.models import (
     ApiToken,
     ExternalIdentity,
     LoginAttempt,
-    StaffRole,
     StaffRoleGrant,
     User,
     WebSession,
 )
 from aifhub.identity.service import create_user, get_user_by_email
 from aifhub.identity.throttle import LoginLimits
+from aifhub.schemas import identity as schemas
+from aifhub.schemas.enums.identity import StaffRole
 
 TOKEN_PREFIX = "aifh_"
 

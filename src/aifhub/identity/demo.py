@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aifhub.identity import projects as project_service
-from aifhub.identity import schemas, service
-from aifhub.identity.models import OrgKind, Sector
+from aifhub.identity import service
+from aifhub.schemas import identity as schemas
+from aifhub.schemas.enums.identity import OrgKind, Sector
 
 DEMO_PASSWORD = "demo-password"
 

@@ -3,54 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from aifhub.core.db import Base, utcnow
-
-
-class OrgKind(StrEnum):
-    STARTUP = "startup"
-    SME = "sme"
-    LARGE_COMPANY = "large_company"
-    ACADEMIC = "academic"
-    PUBLIC_BODY = "public_body"
-
-
-class Sector(StrEnum):
-    HEALTH = "health"
-    AERONAUTICS = "aeronautics"
-    ENERGY = "energy"
-    MATERIALS = "materials"
-    ROBOTICS = "robotics"
-    AGRONOMY = "agronomy"
-    DEFENCE_SECURITY = "defence_security"
-    EDUCATION = "education"
-    MOBILITY = "mobility"
-    FINANCE = "finance"
-    HUMANITIES = "humanities"
-    OTHER = "other"
-
-
-class OrgRole(StrEnum):
-    OWNER = "owner"
-    ADMIN = "admin"
-    MEMBER = "member"
-
-
-class ProjectRole(StrEnum):
-    PI = "pi"
-    MANAGER = "manager"
-    MEMBER = "member"
-
-
-class StaffRole(StrEnum):
-    ADMIN = "admin"
-    REVIEWER = "reviewer"
-    EXPERT = "expert"
-    SUPPORT = "support"
+from aifhub.schemas.enums.identity import StaffRole
 
 
 class User(Base):

@@ -11,17 +11,10 @@ from sqlalchemy.orm import aliased, joinedload
 
 from aifhub.core import audit
 from aifhub.core.errors import Conflict, NotFound, PermissionDenied
-from aifhub.identity import schemas
-from aifhub.identity.models import (
-    Organisation,
-    OrgMembership,
-    Project,
-    ProjectMember,
-    ProjectRole,
-    StaffRole,
-    User,
-)
+from aifhub.identity.models import Organisation, OrgMembership, Project, ProjectMember, User
 from aifhub.identity.service import ORG_MANAGERS, org_role
+from aifhub.schemas import identity as schemas
+from aifhub.schemas.enums.identity import ProjectRole, StaffRole
 
 PROJECT_MANAGERS = (ProjectRole.PI.value, ProjectRole.MANAGER.value)
 

@@ -14,18 +14,11 @@ from aifhub.core.db import utcnow
 from aifhub.core.errors import Conflict, NotFound, PermissionDenied
 from aifhub.core.mail import queue_notice
 from aifhub.core.security import hash_password
-from aifhub.identity import schemas
-from aifhub.identity.models import (
-    Invitation,
-    Organisation,
-    OrgMembership,
-    OrgRole,
-    StaffRole,
-    StaffRoleGrant,
-    User,
-)
+from aifhub.identity.models import Invitation, Organisation, OrgMembership, StaffRoleGrant, User
 from aifhub.identity.notifications import INVITATION
 from aifhub.identity.verification import require_verified
+from aifhub.schemas import identity as schemas
+from aifhub.schemas.enums.identity import OrgRole, StaffRole
 
 ORG_MANAGERS = (OrgRole.OWNER.value, OrgRole.ADMIN.value)
 INVITATION_DAYS = 14

@@ -11,7 +11,7 @@ from aifhub.core import context, i18n
 from aifhub.core.db import DbSession, attempt
 from aifhub.core.errors import AppError, TooManyRequests
 from aifhub.core.validation import Id
-from aifhub.identity import credentials, schemas, service, verification
+from aifhub.identity import credentials, service, verification
 from aifhub.identity import projects as project_service
 from aifhub.identity.deps import SESSION_COOKIE
 from aifhub.identity.models import User
@@ -19,6 +19,7 @@ from aifhub.identity.oidc import oidc_providers
 from aifhub.identity.page_deps import AnonCsrfForm, CsrfForm, OptionalPageUser, PageUser
 from aifhub.identity.throttle import LoginLimits
 from aifhub.identity.web_common import TOKEN_SCOPES, choices, is_htmx, page, refused
+from aifhub.schemas import identity as schemas
 from aifhub.web.dashboard import dashboard_cards
 from aifhub.web.deps import safe_next
 from aifhub.web.forms import error_for, form_values, validate

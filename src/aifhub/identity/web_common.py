@@ -8,7 +8,7 @@ from fastapi import Request
 
 from aifhub.core.errors import AppError, PermissionDenied
 from aifhub.core.i18n import N_, babel_locale
-from aifhub.core.validation import country_codes
+from aifhub.schemas.fields import COUNTRY_CODES
 from aifhub.web.forms import error_for
 from aifhub.web.render import gettext, page_locale, render
 
@@ -53,7 +53,7 @@ def choices(request: Request, labels: dict[str, str]) -> list[tuple[str, str]]:
 def countries(request: Request) -> list[tuple[str, str]]:
     """(ISO code, country name in the page's language), sorted by name."""
     names = babel_locale(page_locale(request)).territories
-    return sorted(((c, names.get(c, c)) for c in country_codes()), key=lambda p: p[1])
+    return sorted(((c, names.get(c, c)) for c in COUNTRY_CODES), key=lambda p: p[1])
 
 
 def labels(request: Request) -> dict[str, Any]:

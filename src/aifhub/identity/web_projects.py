@@ -12,8 +12,8 @@ from aifhub.core.errors import AppError
 from aifhub.core.pagination import Pagination
 from aifhub.core.validation import Id
 from aifhub.identity import projects as project_service
-from aifhub.identity import schemas, service
-from aifhub.identity.models import ProjectRole, StaffRole, User
+from aifhub.identity import service
+from aifhub.identity.models import User
 from aifhub.identity.page_deps import CsrfForm, PageUser
 from aifhub.identity.web_common import (
     PROJECT_ROLES,
@@ -24,6 +24,8 @@ from aifhub.identity.web_common import (
     refused,
     refused_message,
 )
+from aifhub.schemas import identity as schemas
+from aifhub.schemas.enums.identity import ProjectRole, StaffRole
 from aifhub.web.forms import form_values, validate
 from aifhub.web.render import gettext, redirect
 

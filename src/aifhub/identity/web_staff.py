@@ -14,9 +14,10 @@ from aifhub.core.errors import AppError, PermissionDenied
 from aifhub.core.pagination import Pagination
 from aifhub.core.validation import Id
 from aifhub.identity import service
-from aifhub.identity.models import StaffRole, User
+from aifhub.identity.models import User
 from aifhub.identity.page_deps import CsrfForm, StaffPageUser
 from aifhub.identity.web_common import STAFF_ROLES, choices, page, refused_message
+from aifhub.schemas.enums.identity import StaffRole
 from aifhub.web.render import gettext, redirect
 
 router = APIRouter(include_in_schema=False)

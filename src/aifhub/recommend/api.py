@@ -8,7 +8,8 @@ from fastapi import APIRouter, Query
 
 from aifhub.core.db import DbSession
 from aifhub.identity.deps import CurrentUser
-from aifhub.recommend import schemas, service
+from aifhub.recommend import service
+from aifhub.schemas import recommend as schemas
 
 router = APIRouter(tags=["recommend"])
 
@@ -31,7 +32,7 @@ async def recommendations(
         workload=schemas.WorkloadRead(gpu_need=w.gpu_need, vendor=w.vendor, evidence=w.evidence),
         groups={
             kind: [
-                schemas.ItemRead(
+                schemas.RecommendedItemRead(
                     kind=r.candidate.kind,
                     id=r.candidate.id,
                     title=r.candidate.title,
@@ -60,7 +61,7 @@ async def search(
         q=q,
         groups={
             k: [
-                schemas.ItemRead(
+                schemas.RecommendedItemRead(
                     kind=c.kind,
                     id=c.id,
                     title=c.title,

@@ -10,14 +10,14 @@ from aifhub.client.output import (
     JsonOpt,
     console,
     handles_errors,
-    print_json,
+    print_result,
     print_table,
     signed_in_client,
 )
-from aifhub.recommend.schemas import ItemRead
+from aifhub.schemas.recommend import RecommendationsRead, RecommendedItemRead, SearchRead
 
 
-def _groups(groups: dict[str, list[ItemRead]]) -> None:
+def _groups(groups: dict[str, list[RecommendedItemRead]]) -> None:
     for kind, items in groups.items():
         rows = [(r.id, r.title, f"{r.score:.2f}", "; ".join(r.reasons)) for r in items]
         print_table(kind, ("id", "title", "score", "why"), rows)
@@ -33,9 +33,10 @@ def recommend_cmd(
     """Partitions, data, models, experts, courses, incubators and funds for a project."""
     with signed_in_client() as c:
         rec = c.recommend.for_project(project, method=method, limit=limit)
-    if as_json:
-        print_json(rec)
-        return
+    print_result(rec, as_json, _show_recommendations)
+
+
+def _show_recommendations(rec: RecommendationsRead) -> None:
     w = rec.workload
     console.print(
         f"[bold]{rec.project}[/] ({rec.sector}); workload: GPU need "
@@ -58,9 +59,10 @@ def search_cmd(
     """Search the catalogue, experts, courses, partners and articles at once."""
     with signed_in_client() as c:
         found = c.recommend.search(" ".join(words), kinds=kind or [], limit=limit)
-    if as_json:
-        print_json(found)
-        return
+    print_result(found, as_json, _show_search)
+
+
+def _show_search(found: SearchRead) -> None:
     _groups(found.groups)
     if not any(found.groups.values()):
         console.print(f"Nothing matches '{found.q}'.")

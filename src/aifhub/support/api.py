@@ -8,13 +8,16 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile, status
 from fastapi.responses import FileResponse
 
 from aifhub.core.db import DbSession
-from aifhub.core.pagination import Page, Pagination
+from aifhub.core.pagination import Pagination
 from aifhub.core.validation import Id
 from aifhub.identity import projects
 from aifhub.identity.deps import CurrentUser
 from aifhub.identity.models import User
-from aifhub.support import attachments, dashboard, experts, kb, schemas, taxonomy, tickets
-from aifhub.support.models import Ticket, TicketState
+from aifhub.schemas import support as schemas
+from aifhub.schemas.enums.support import TicketState
+from aifhub.schemas.page import Page
+from aifhub.support import attachments, dashboard, experts, kb, taxonomy, tickets
+from aifhub.support.models import Ticket
 from aifhub.support.sla import SlaPolicy, policy_from_site
 
 router = APIRouter(tags=["support"])

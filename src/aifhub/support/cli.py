@@ -11,11 +11,11 @@ from aifhub.client.output import (
     JsonOpt,
     console,
     handles_errors,
-    print_json,
-    print_table,
+    print_result,
     signed_in_client,
+    table,
 )
-from aifhub.support.schemas import TicketDetail, TicketRead
+from aifhub.schemas.support import MessageRead, TicketDetail, TicketRead
 
 tickets_app = typer.Typer(help="Support tickets.", no_args_is_help=True)
 kb_app = typer.Typer(help="The knowledge base.", no_args_is_help=True)
@@ -53,11 +53,15 @@ def list_cmd(
     """Tickets one can see, newest first, with their SLA status."""
     with signed_in_client() as c:
         found = list(c.tickets.iter(state=state, project=project, mine=mine))
-    if as_json:
-        print_json(found)
-        return
-    rows = [(t.id, t.project, t.priority, t.state, t.title, _sla(t)) for t in found]
-    print_table(f"Tickets ({len(found)})", TICKET_COLUMNS, rows)
+    print_result(
+        found,
+        as_json,
+        table(
+            f"Tickets ({len(found)})",
+            TICKET_COLUMNS,
+            lambda t: (t.id, t.project, t.priority, t.state, t.title, _sla(t)),
+        ),
+    )
 
 
 @tickets_app.command("open")
@@ -75,9 +79,10 @@ def open_cmd(
         t = c.tickets.open(
             project=project, title=title, body=body, category=category, priority=priority
         )
-    if as_json:
-        print_json(t)
-        return
+    print_result(t, as_json, _opened)
+
+
+def _opened(t: TicketRead) -> None:
     due = f"{t.sla.first_response_due:%Y-%m-%d %H:%M} UTC"
     console.print(f"[green]ticket #{t.id} opened[/]; first response due {due}")
 
@@ -88,7 +93,7 @@ def show_cmd(ticket_id: int, as_json: JsonOpt = False) -> None:
     """A ticket and its thread."""
     with signed_in_client() as c:
         t = c.tickets.get(ticket_id)
-    print_json(t) if as_json else _show(t)
+    print_result(t, as_json, _show)
 
 
 @tickets_app.command("reply")
@@ -102,9 +107,10 @@ def reply_cmd(
     """Add a message (and files) to a ticket."""
     with signed_in_client() as c:
         m = c.tickets.post_message(ticket_id, body, attachments=attach or [])
-    if as_json:
-        print_json(m)
-        return
+    print_result(m, as_json, lambda m: _replied(ticket_id, m))
+
+
+def _replied(ticket_id: int, m: MessageRead) -> None:
     files = f" with {len(m.attachments)} file(s)" if m.attachments else ""
     console.print(f"[green]message added to #{ticket_id}[/]{files}")
 
@@ -115,7 +121,7 @@ def move_cmd(ticket_id: int, state: str, as_json: JsonOpt = False) -> None:
     """Move a ticket to another state (the allowed moves are named when refused)."""
     with signed_in_client() as c:
         t = c.tickets.transition(ticket_id, state)
-    print_json(t) if as_json else console.print(f"[green]#{t.id} is now {t.state}[/]")
+    print_result(t, as_json, lambda t: console.print(f"[green]#{t.id} is now {t.state}[/]"))
 
 
 @tickets_app.command("rate")
@@ -129,7 +135,7 @@ def rate_cmd(
     """Rate the help received once the ticket is resolved."""
     with signed_in_client() as c:
         t = c.tickets.rate(ticket_id, rating, comment)
-    print_json(t) if as_json else console.print(f"[green]#{t.id} rated {t.rating}/5[/]")
+    print_result(t, as_json, lambda t: console.print(f"[green]#{t.id} rated {t.rating}/5[/]"))
 
 
 @tickets_app.command("propose")
@@ -138,14 +144,21 @@ def propose_cmd(ticket_id: int, as_json: JsonOpt = False) -> None:
     """The best-matching available experts for a ticket, with reasons (support desk)."""
     with signed_in_client() as c:
         found = c.tickets.proposals(ticket_id)
-    if as_json:
-        print_json(found)
-        return
-    rows = [
-        (p.name, p.expert_id, f"{p.score:.2f}", f"{p.load}/{p.capacity}", "; ".join(p.reasons))
-        for p in found
-    ]
-    print_table(f"Experts for #{ticket_id}", ("expert", "id", "score", "load", "reasons"), rows)
+    print_result(
+        found,
+        as_json,
+        table(
+            f"Experts for #{ticket_id}",
+            ("expert", "id", "score", "load", "reasons"),
+            lambda p: (
+                p.name,
+                p.expert_id,
+                f"{p.score:.2f}",
+                f"{p.load}/{p.capacity}",
+                "; ".join(p.reasons),
+            ),
+        ),  # fmt: skip
+    )
 
 
 @tickets_app.command("assign")
@@ -159,7 +172,9 @@ def assign_cmd(
     """Assign a ticket to an expert (support desk)."""
     with signed_in_client() as c:
         t = c.tickets.assign(ticket_id, expert_email, allow_over_capacity=over_capacity)
-    print_json(t) if as_json else console.print(f"[green]#{t.id} assigned to {expert_email}[/]")
+    print_result(
+        t, as_json, lambda t: console.print(f"[green]#{t.id} assigned to {expert_email}[/]")
+    )
 
 
 @kb_app.command("search")
@@ -168,11 +183,15 @@ def kb_search(q: str, as_json: JsonOpt = False) -> None:
     """Knowledge-base articles matching some words, best first."""
     with signed_in_client() as c:
         hits = c.kb.search(q)
-    if as_json:
-        print_json(hits)
-        return
-    rows = [(h.slug, h.title, f"{h.score:.2f}", h.excerpt[:80]) for h in hits]
-    print_table(f"Articles for '{q}'", ("slug", "title", "score", "excerpt"), rows)
+    print_result(
+        hits,
+        as_json,
+        table(
+            f"Articles for '{q}'",
+            ("slug", "title", "score", "excerpt"),
+            lambda h: (h.slug, h.title, f"{h.score:.2f}", h.excerpt[:80]),
+        ),
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -12,8 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from aifhub.core.db import utcnow
 from aifhub.core.errors import PermissionDenied
 from aifhub.identity.models import User
+from aifhub.schemas.enums.support import OPEN_STATES
 from aifhub.support.experts import list_experts
-from aifhub.support.models import OPEN_STATES, Ticket
+from aifhub.support.models import Ticket
 from aifhub.support.sla import SlaPolicy
 from aifhub.support.tickets import is_desk
 

@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from aifhub.identity.demo import DEMO_PASSWORD
 from aifhub.identity.service import create_user, get_user_by_email
+from aifhub.schemas import support as support_schemas
 from aifhub.support import experts, kb
-from aifhub.support import schemas as support_schemas
 
 EXPERTS = [
     # (email, name, headline, skills, sectors, languages, capacity)

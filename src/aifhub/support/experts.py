@@ -10,9 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from aifhub.core import audit
 from aifhub.core.bm25 import tokenize
 from aifhub.core.errors import InvalidInput, NotFound, PermissionDenied
-from aifhub.identity.models import Project, StaffRole, StaffRoleGrant, User
-from aifhub.support import schemas, taxonomy
-from aifhub.support.models import OPEN_STATES, ExpertProfile, Ticket, TicketMessage
+from aifhub.identity.models import Project, StaffRoleGrant, User
+from aifhub.schemas import support as schemas
+from aifhub.schemas.enums.identity import StaffRole
+from aifhub.schemas.enums.support import OPEN_STATES
+from aifhub.support import taxonomy
+from aifhub.support.models import ExpertProfile, Ticket, TicketMessage
 from aifhub.support.tickets import expert_load, get_ticket, is_desk
 
 

@@ -10,7 +10,7 @@ from aifhub.core.bm25 import BM25Index
 from aifhub.core.db import utcnow
 from aifhub.core.errors import Conflict, NotFound, PermissionDenied
 from aifhub.identity.models import User
-from aifhub.support import schemas
+from aifhub.schemas import support as schemas
 from aifhub.support.models import KbArticle
 from aifhub.support.tickets import is_desk
 

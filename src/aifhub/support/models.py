@@ -3,40 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from aifhub.core.db import Base, utcnow
-
-
-class TicketState(StrEnum):
-    NEW = "new"
-    ASSIGNED = "assigned"
-    WAITING_ON_USER = "waiting_on_user"
-    RESOLVED = "resolved"
-    CLOSED = "closed"
-
-
-class TicketCategory(StrEnum):
-    ACCESS = "access"
-    COMPUTE = "compute"
-    DATA = "data"
-    MODELS = "models"
-    PERFORMANCE = "performance"
-    TRAINING = "training"
-    OTHER = "other"
-
-
-class Priority(StrEnum):
-    LOW = "low"
-    NORMAL = "normal"
-    HIGH = "high"
-    URGENT = "urgent"
-
-
-OPEN_STATES = (TicketState.NEW.value, TicketState.ASSIGNED.value, TicketState.WAITING_ON_USER.value)
+from aifhub.schemas.enums.support import TicketCategory, TicketState
 
 
 class ExpertProfile(Base):

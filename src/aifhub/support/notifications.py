@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aifhub.core.mail import MailTemplate, queue_notice
-from aifhub.identity.models import StaffRole, StaffRoleGrant, User
+from aifhub.identity.models import StaffRoleGrant, User
+from aifhub.schemas.enums.identity import StaffRole
 from aifhub.support.models import Ticket
 
 TICKET_OPENED = MailTemplate(

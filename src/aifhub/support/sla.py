@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-from aifhub.support.models import Priority
+from aifhub.schemas.enums.support import Priority
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,9 @@ from sqlalchemy import and_, or_, select
 from aifhub.core import audit
 from aifhub.core.db import utcnow
 from aifhub.core.modules import TaskContext
+from aifhub.schemas.enums.support import OPEN_STATES
 from aifhub.support import notifications
-from aifhub.support.models import OPEN_STATES, Ticket
+from aifhub.support.models import Ticket
 
 BATCH = 200
 

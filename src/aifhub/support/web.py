@@ -13,9 +13,10 @@ from aifhub.core.errors import AppError
 from aifhub.core.validation import Id
 from aifhub.identity.page_deps import CsrfForm, PageUser
 from aifhub.identity.projects import list_projects
-from aifhub.support import attachments, dashboard, experts, kb, schemas, tickets
+from aifhub.schemas import support as schemas
+from aifhub.schemas.enums.support import Priority, TicketCategory
+from aifhub.support import attachments, dashboard, experts, kb, tickets
 from aifhub.support.api import max_attachment_bytes, sla_policy
-from aifhub.support.models import Priority, TicketCategory
 from aifhub.web.forms import error_for, validate
 from aifhub.web.render import gettext, redirect, render
 

@@ -44,7 +44,6 @@ from aifhub.backends.base import (
     decode_log_chunk,
     read_log_chunk,
 )
-from aifhub.backends.job_env import refused_env_name
 from aifhub.backends.local.files import (
     now_utc,
     parse_dt,
@@ -63,6 +62,7 @@ from aifhub.backends.local.sandbox import (
 )
 from aifhub.backends.local.scheduler import Demand, RunningJob, pick_jobs_to_start
 from aifhub.backends.local.status import accounting_record, job_status
+from aifhub.schemas.job_env import refused_env_name
 
 log = logging.getLogger(__name__)
 

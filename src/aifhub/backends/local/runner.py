@@ -17,7 +17,6 @@ from types import FrameType
 from typing import Any
 
 from aifhub.backends.base import JobState
-from aifhub.backends.job_env import input_env_name
 from aifhub.backends.local.files import (
     now_utc,
     process_start_time,
@@ -31,6 +30,7 @@ from aifhub.backends.local.sandbox import (
     plain_command,
     staged_path,
 )
+from aifhub.schemas.job_env import input_env_name
 
 HOST_ENV = {
     "PATH": "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin",

@@ -11,7 +11,7 @@ import shlex
 from datetime import datetime
 
 from aifhub.backends.base import AccountingRecord, JobSpec, JobState
-from aifhub.backends.job_env import input_env_name
+from aifhub.schemas.job_env import input_env_name
 
 # Allow-lists for values that end up on "#SBATCH" lines. sbatch splits those lines on
 # whitespace and honours quotes, so whitespace and quotes are refused outright, as are

@@ -9,8 +9,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from aifhub.backends.job_env import refused_env_name
-from aifhub.resources.site import parse_duration
+from aifhub.schemas.durations import parse_duration
+from aifhub.schemas.job_env import refused_env_name
 
 # Names reach the scheduler: no spaces, quotes, newlines or '#' (no directive injection).
 JobName = Annotated[

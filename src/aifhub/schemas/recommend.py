@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import BaseModel
 
 
-class ItemRead(BaseModel):
+class RecommendedItemRead(BaseModel):
     kind: str
     id: str
     title: str
@@ -27,9 +27,9 @@ class RecommendationsRead(BaseModel):
     sector: str
     method: str
     workload: WorkloadRead
-    groups: dict[str, list[ItemRead]]
+    groups: dict[str, list[RecommendedItemRead]]
 
 
 class SearchRead(BaseModel):
     q: str
-    groups: dict[str, list[ItemRead]]
+    groups: dict[str, list[RecommendedItemRead]]

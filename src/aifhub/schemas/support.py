@@ -7,9 +7,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from aifhub.core.validation import LongText, Name, Slug
-from aifhub.identity.models import Sector
-from aifhub.support.models import Priority, TicketCategory, TicketState
+from aifhub.schemas.enums.identity import Sector
+from aifhub.schemas.enums.support import Priority, TicketCategory, TicketState
+from aifhub.schemas.fields import LongText, Name, Slug
 
 Lang = Annotated[
     str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z]{2}$")

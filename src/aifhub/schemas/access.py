@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from aifhub.identity.models import Sector
+from aifhub.schemas.enums.identity import Sector
 
 Hours = Decimal
 

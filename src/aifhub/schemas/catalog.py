@@ -15,11 +15,11 @@ from pydantic import (
     model_validator,
 )
 
-from aifhub.catalog.licenses import normalise_license
-from aifhub.catalog.models import AccessPolicy, AssetKind
-from aifhub.catalog.policy import PolicyError, validate_policy
-from aifhub.core.validation import Country, LongText, Name, Slug
-from aifhub.identity.models import Sector
+from aifhub.schemas.enums.catalog import AccessPolicy, AssetKind
+from aifhub.schemas.enums.identity import Sector
+from aifhub.schemas.fields import Country, LongText, Name, Slug
+from aifhub.schemas.licenses import normalise_license
+from aifhub.schemas.policy import PolicyError, validate_policy
 
 SIZE_CATEGORIES = (
     "n<1K",

@@ -7,8 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from aifhub.core.validation import Country, LongText, Name, Slug, WebUrl
-from aifhub.ecosystem.models import (
+from aifhub.schemas.enums.ecosystem import (
     IntroOutcome,
     Level,
     OfferKind,
@@ -16,7 +15,8 @@ from aifhub.ecosystem.models import (
     SessionFormat,
     Stage,
 )
-from aifhub.identity.models import Sector
+from aifhub.schemas.enums.identity import Sector
+from aifhub.schemas.fields import Country, LongText, Name, Slug, WebUrl
 
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
 Lang = Annotated[
@@ -203,7 +203,7 @@ class IntroductionCreate(Strict):
     pitch: Annotated[str, StringConstraints(strip_whitespace=True, min_length=20, max_length=3000)]
 
 
-class DecisionIn(Strict):
+class IntroDecisionIn(Strict):
     accept: bool
     note: Annotated[str, StringConstraints(max_length=2000)] = ""
 

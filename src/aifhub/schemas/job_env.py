@@ -2,7 +2,8 @@
 
 A job's variables reach the local sandbox, ``sbatch --export`` and the site's prolog/epilog
 scripts alike, so which names a job may set, and how an input's location is named, are decided
-once here rather than by each backend.
+once here rather than by each backend; the job body (aifhub.schemas.compute) refuses the same
+names before a job is even recorded.
 """
 
 from __future__ import annotations

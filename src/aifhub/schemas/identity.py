@@ -7,8 +7,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
 
-from aifhub.core.validation import Country, LongText, Name, Slug, WebUrl
-from aifhub.identity.models import OrgKind, OrgRole, ProjectRole, Sector, StaffRole
+from aifhub.schemas.enums.identity import OrgKind, OrgRole, ProjectRole, Sector, StaffRole
+from aifhub.schemas.fields import Country, LongText, Name, Slug, WebUrl
 
 Password = Annotated[str, StringConstraints(min_length=10, max_length=200)]
 TOKEN_SCOPES = ("read", "write", "admin")
