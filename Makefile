@@ -10,6 +10,7 @@ test:
 	scripts/test.sh
 
 lint:
-	.venv/bin/ruff check src tests bench
-	.venv/bin/ruff format --check src tests bench
+	.venv/bin/ruff check src tests bench scripts
+	.venv/bin/ruff format --check src tests bench scripts
 	.venv/bin/mypy src
+	.venv/bin/lint-imports

@@ -1,1 +1,45 @@
-"""The access domain."""
+"""The access domain.
+
+This package is the domain's public face: other domains import only what it exports here
+(the shared kernel, identity's models, excepted). Inside the domain, modules import each other
+by their own path.
+"""
+
+from __future__ import annotations
+
+from aifhub.access.allocations import allocations_on_cluster
+from aifhub.access.ledger import (
+    Movement,
+    allocations_by_account,
+    charged_job_keys,
+    current_allocation,
+    get_balance,
+    hours,
+    is_current,
+    pays_first,
+    record_movements,
+    release,
+    reserve,
+)
+from aifhub.access.models import Allocation, LedgerKind
+from aifhub.access.usage import project_usage, usage_csv, usage_svg
+
+__all__ = [
+    "Allocation",
+    "LedgerKind",
+    "Movement",
+    "allocations_by_account",
+    "allocations_on_cluster",
+    "charged_job_keys",
+    "current_allocation",
+    "get_balance",
+    "hours",
+    "is_current",
+    "pays_first",
+    "project_usage",
+    "record_movements",
+    "release",
+    "reserve",
+    "usage_csv",
+    "usage_svg",
+]

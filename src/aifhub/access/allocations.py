@@ -17,9 +17,9 @@ from aifhub.access.modes import ModeSpec
 from aifhub.core import audit
 from aifhub.core.db import utcnow
 from aifhub.core.errors import Conflict, NotFound, PermissionDenied
+from aifhub.identity import visible_projects
 from aifhub.identity.models import Project, User
-from aifhub.identity.projects import visible_projects
-from aifhub.resources.models import Partition
+from aifhub.resources import Partition
 from aifhub.schemas.enums.access import AllocationState
 from aifhub.schemas.enums.identity import StaffRole
 

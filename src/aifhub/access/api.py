@@ -20,7 +20,7 @@ from aifhub.access.read import (
 from aifhub.core.db import DbSession
 from aifhub.core.pagination import Pagination
 from aifhub.core.validation import Id
-from aifhub.identity.deps import CurrentUser, StaffUser
+from aifhub.identity import CurrentUser, StaffUser
 from aifhub.schemas.access import (
     AccessModeRead,
     AllocationRead,

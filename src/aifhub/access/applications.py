@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from aifhub import resources
 from aifhub.access import notifications, workflow
 from aifhub.access.deadlines import add_working_days, next_cutoff
 from aifhub.access.decisions import decide
@@ -21,10 +22,9 @@ from aifhub.access.modes import ModeSpec, get_mode, spec_of
 from aifhub.core import audit
 from aifhub.core.db import utcnow
 from aifhub.core.errors import InvalidInput, NotFound, PermissionDenied, about
+from aifhub.identity import project_role, require_project_role, visible_projects
 from aifhub.identity.models import Organisation, Project, User
-from aifhub.identity.projects import project_role, require_project_role, visible_projects
-from aifhub.resources import service as resources
-from aifhub.resources.models import Partition
+from aifhub.resources import Partition
 from aifhub.schemas.access import ApplicationCreate, ApplicationUpdate, ItemIn
 from aifhub.schemas.enums.access import ApplicationState as S
 from aifhub.schemas.enums.identity import ProjectRole

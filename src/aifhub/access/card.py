@@ -11,8 +11,8 @@ from aifhub.access.allocations import visible_allocations
 from aifhub.access.ledger import balances
 from aifhub.access.models import Allocation, Application
 from aifhub.core.modules import Card
+from aifhub.identity import visible_projects
 from aifhub.identity.models import Project, User
-from aifhub.identity.projects import visible_projects
 from aifhub.schemas.enums.access import AllocationState
 
 

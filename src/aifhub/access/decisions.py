@@ -17,7 +17,7 @@ from aifhub.access.modes import ModeSpec, spec_of
 from aifhub.core.db import utcnow
 from aifhub.core.errors import InvalidInput, PermissionDenied
 from aifhub.identity.models import Project, User
-from aifhub.resources.models import Partition
+from aifhub.resources import Partition
 from aifhub.schemas.enums.access import ApplicationState as S
 from aifhub.schemas.enums.access import ReviewState
 from aifhub.schemas.enums.identity import StaffRole

@@ -11,7 +11,7 @@ from aifhub.access import applications, decisions, reviews
 from aifhub.access.modes import CRITERIA, modes_from_site, sync_modes
 from aifhub.core.config import Settings
 from aifhub.identity.models import User
-from aifhub.resources.models import Cluster, Partition
+from aifhub.resources import Cluster, Partition
 from aifhub.schemas.access import ApplicationCreate, ItemIn
 from aifhub.schemas.enums.identity import Sector
 

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from aifhub.access.models import Allocation
 from aifhub.access.modes import ModeSpec
 from aifhub.identity.models import Organisation, Project
-from aifhub.resources.models import Partition
+from aifhub.resources import Partition
 
 
 @dataclass

@@ -7,8 +7,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from aifhub.access.models import Application
 from aifhub.core.errors import NotFound
+from aifhub.identity import visible_projects
 from aifhub.identity.models import Project, User
-from aifhub.identity.projects import visible_projects
 
 
 async def get_application(

@@ -18,7 +18,7 @@ from aifhub.schemas.enums.identity import ProjectRole
 if TYPE_CHECKING:
     from aifhub.access.ledger import Balance
     from aifhub.access.models import Allocation, Application
-    from aifhub.resources.models import Partition
+    from aifhub.resources import Partition
 
 SUBMITTED = MailTemplate(
     kind="application.submitted",

@@ -14,7 +14,7 @@ from aifhub.access.models import AccessMode, Allocation, Application, Review
 from aifhub.access.modes import spec_of
 from aifhub.core.db import utcnow
 from aifhub.identity.models import User
-from aifhub.resources.models import Partition
+from aifhub.resources import Partition
 from aifhub.schemas.access import (
     AccessModeRead,
     AllocationRead,

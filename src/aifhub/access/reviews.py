@@ -15,8 +15,8 @@ from aifhub.access.modes import spec_of
 from aifhub.core import audit
 from aifhub.core.db import utcnow
 from aifhub.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from aifhub.identity import get_user_by_email
 from aifhub.identity.models import StaffRoleGrant, User
-from aifhub.identity.service import get_user_by_email
 from aifhub.schemas.enums.access import ApplicationState as S
 from aifhub.schemas.enums.access import ReviewState
 from aifhub.schemas.enums.identity import StaffRole

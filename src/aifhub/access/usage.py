@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from aifhub.access.ledger import usage_by_allocation
 from aifhub.access.models import Allocation, LedgerEntry, LedgerKind
 from aifhub.core import csvsafe
+from aifhub.identity import get_project
 from aifhub.identity.models import User
-from aifhub.identity.projects import get_project
-from aifhub.resources.models import Partition
+from aifhub.resources import Partition
 from aifhub.schemas.access import AllocationUsage, ProjectUsage, UsageRow
 
 

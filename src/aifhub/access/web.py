@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from aifhub import identity, resources
 from aifhub.access import allocations, applications, conflicts, decisions, lookup, reviews
 from aifhub.access.modes import list_modes
 from aifhub.access.read import allocation_read, application_out, application_read, mode_read
@@ -19,11 +20,8 @@ from aifhub.core.errors import AppError, InvalidInput
 from aifhub.core.i18n import N_
 from aifhub.core.pagination import Pagination
 from aifhub.core.validation import Id
-from aifhub.identity import projects as project_service
+from aifhub.identity import SECTORS, CsrfForm, PageUser, choices, refused
 from aifhub.identity.models import User
-from aifhub.identity.page_deps import CsrfForm, PageUser
-from aifhub.identity.web_common import SECTORS, choices, refused
-from aifhub.resources import service as resources
 from aifhub.schemas.access import ApplicationCreate, ApplicationUpdate
 from aifhub.web.forms import form_values, validate
 from aifhub.web.render import gettext, redirect
@@ -35,7 +33,7 @@ ITEM_ROWS = 3
 
 async def _form_ctx(request: Request, db: AsyncSession, user: User, **ctx: Any) -> dict[str, Any]:
     await synced_modes(request, db)
-    rows, _ = await project_service.list_projects(db, user, limit=500, offset=0)
+    rows, _ = await identity.list_projects(db, user, limit=500, offset=0)
     parts = [p for p, _ in await resources.list_usable_partitions(db)]
     ctx.setdefault("values", {})
     ctx.setdefault("errors", {})
@@ -138,7 +136,7 @@ async def application_page(request: Request, db: DbSession, user: PageUser, app_
         # Staff of the applicant's organisation see no actions; others see only free reviewers.
         conflicted = await conflicts.has_conflict(db, user, app)
         reviewers = [] if conflicted else await reviews.eligible_reviewers(db, app)
-    is_pi = await project_service.project_role(db, user, app.project_id) == "pi"
+    is_pi = await identity.project_role(db, user, app.project_id) == "pi"
     return access_page(
         request,
         "access/application_detail.html",

@@ -13,7 +13,7 @@ from aifhub.access.modes import modes_from_site, sync_modes
 from aifhub.core.db import attempt
 from aifhub.core.errors import AppError
 from aifhub.core.i18n import N_
-from aifhub.identity.web_common import choices, page, refused_message
+from aifhub.identity import choices, page, refused_message
 from aifhub.web.render import gettext, redirect
 
 STATES = {

@@ -15,7 +15,7 @@ from aifhub.core.db import DbSession
 from aifhub.core.errors import InvalidInput, NotFound
 from aifhub.core.i18n import N_
 from aifhub.core.validation import Id
-from aifhub.identity.page_deps import CsrfForm, StaffPageUser
+from aifhub.identity import CsrfForm, StaffPageUser
 
 router = APIRouter(include_in_schema=False)
 

@@ -1,1 +1,14 @@
-"""The catalog domain."""
+"""The catalog domain.
+
+This package is the domain's public face: other domains import only what it exports here
+(the shared kernel, identity's models, excepted). Inside the domain, modules import each other
+by their own path.
+"""
+
+from __future__ import annotations
+
+from aifhub.catalog.search import ranking_rows
+
+__all__ = [
+    "ranking_rows",
+]

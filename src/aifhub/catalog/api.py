@@ -8,19 +8,14 @@ from fastapi import APIRouter, Header, Query, Request, status
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from aifhub import identity
 from aifhub.catalog import assets, contracts, downloads, huggingface_cards, linked_data, versions
 from aifhub.catalog.search import SORTS, SearchFilters, search_assets
 from aifhub.core.db import DbSession
 from aifhub.core.errors import InvalidInput, NotFound, PayloadTooLarge
 from aifhub.core.pagination import Pagination
 from aifhub.core.validation import Id
-from aifhub.identity import credentials
-from aifhub.identity.deps import (
-    CurrentUser,
-    OptionalPrincipal,
-    current_principal,
-    optional_principal,
-)
+from aifhub.identity import CurrentUser, OptionalPrincipal, current_principal, optional_principal
 from aifhub.schemas import catalog as schemas
 from aifhub.storage import LocalObjectStore, store_for
 
@@ -256,7 +251,7 @@ async def upload_file(
     )
     # 3. Record the result in a new short session.
     async with maker() as db:
-        user = await credentials.reload_user(db, principal.user.id)
+        user = await identity.reload_user(db, principal.user.id)
         row = await versions.record_upload(db, user, slug, label, path=path, stored=stored)
         await db.commit()
     return schemas.FileRead.model_validate(row)

@@ -12,8 +12,8 @@ from aifhub.catalog.models import Asset, AssetVersion
 from aifhub.core import audit
 from aifhub.core.db import utcnow
 from aifhub.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from aifhub.identity import ORG_MANAGERS, org_role
 from aifhub.identity.models import Organisation, OrgMembership, User
-from aifhub.identity.service import ORG_MANAGERS, org_role
 from aifhub.schemas import catalog as schemas
 from aifhub.schemas.enums.catalog import AccessPolicy, VersionState
 from aifhub.schemas.enums.identity import StaffRole

@@ -17,9 +17,14 @@ from aifhub.catalog.policy import evaluate
 from aifhub.core import audit, csvsafe
 from aifhub.core.db import utcnow
 from aifhub.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from aifhub.identity import (
+    ORG_MANAGERS,
+    PROJECT_MANAGERS,
+    org_role,
+    require_project_role,
+    visible_projects,
+)
 from aifhub.identity.models import Organisation, OrgMembership, Project, User
-from aifhub.identity.projects import PROJECT_MANAGERS, require_project_role, visible_projects
-from aifhub.identity.service import ORG_MANAGERS, org_role
 from aifhub.schemas import catalog as schemas
 from aifhub.schemas.enums.catalog import AccessPolicy, ContractState
 from aifhub.schemas.enums.identity import StaffRole

@@ -12,11 +12,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from aifhub import identity
 from aifhub.catalog import assets
 from aifhub.catalog.models import AssetFile, AssetVersion
 from aifhub.core.config import Settings
 from aifhub.core.db import utcnow
-from aifhub.identity import service as identity
 from aifhub.identity.models import User
 from aifhub.schemas import catalog as schemas
 from aifhub.schemas import identity as identity_schemas

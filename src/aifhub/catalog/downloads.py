@@ -11,8 +11,8 @@ from aifhub.catalog.grants import log_access, require_grant
 from aifhub.catalog.models import AccessLogEntry, Asset, AssetFile, AssetVersion
 from aifhub.catalog.versions import find_version, get_file
 from aifhub.core.db import utcnow
+from aifhub.identity import get_project
 from aifhub.identity.models import Project, User
-from aifhub.identity.projects import get_project
 from aifhub.schemas import catalog as schemas
 from aifhub.schemas.enums.catalog import AccessPolicy
 

@@ -37,7 +37,7 @@ from aifhub.identity.models import Project
 from aifhub.storage import ObjectStore, store_for
 
 if TYPE_CHECKING:
-    from aifhub.compute.models import Job
+    from aifhub.compute import Job
     from aifhub.identity.models import User
     from aifhub.schemas.compute import InputRef
 

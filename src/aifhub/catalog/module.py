@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aifhub.catalog import api, cli, web
 from aifhub.catalog.job_inputs import CatalogJobInputs
-from aifhub.compute.inputs import JobInputs
+from aifhub.compute import JobInputs
 from aifhub.core.i18n import N_
 from aifhub.core.modules import DomainModule, NavItem
 

@@ -13,8 +13,7 @@ from aifhub.core.db import DbSession, attempt
 from aifhub.core.errors import AppError, NotFound
 from aifhub.core.i18n import N_
 from aifhub.core.validation import Id
-from aifhub.identity.page_deps import CsrfForm, OptionalPageUser
-from aifhub.identity.projects import PROJECT_MANAGERS, list_projects
+from aifhub.identity import PROJECT_MANAGERS, CsrfForm, OptionalPageUser, list_projects
 from aifhub.schemas import catalog as schemas
 from aifhub.web.render import gettext, redirect, render
 

@@ -18,13 +18,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from aifhub.access import ledger
-from aifhub.access.ledger import Movement
-from aifhub.access.models import Allocation, LedgerKind
+from aifhub import access
+from aifhub.access import Allocation, LedgerKind, Movement
 from aifhub.backends.base import AccountingRecord
 from aifhub.compute.models import ClusterLogin, Job
 from aifhub.core.db import utcnow
-from aifhub.resources.models import Cluster, Partition
+from aifhub.resources import Cluster, Partition
 from aifhub.schemas.enums.compute import LoginStatus
 
 COMMENT = re.compile(r"^aifhub:(\d+)$")
@@ -48,7 +47,7 @@ def charge_of(partition: Partition, record: AccountingRecord) -> Decimal:
     """Normalised hours of a finished record: elapsed x GPUs (or cores) x factor."""
     units = record.alloc_gpus if partition.unit == "gpu_hours" else record.alloc_cpus
     factor = Decimal(partition.charge_factor) if partition.charged else Decimal(0)
-    return ledger.hours(max(record.elapsed_s, 0), units, factor)
+    return access.hours(max(record.elapsed_s, 0), units, factor)
 
 
 def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
@@ -90,7 +89,7 @@ async def _direct_targets(
         p.name: p
         for p in await session.scalars(select(Partition).where(Partition.cluster_id == cluster.id))
     }
-    allocs = await ledger.allocations_by_account(
+    allocs = await access.allocations_by_account(
         session,
         partition_ids=[p.id for p in parts.values()],
         account_format=str((cluster.settings or {}).get("account_format", "{project}")),
@@ -111,7 +110,7 @@ async def _direct_targets(
 
 def _allocation_at(candidates: list[Allocation], at: datetime) -> Allocation | None:
     """Who pays a direct job: the ledger's rule, else (ended outside every period) the latest."""
-    paying = ledger.pays_first(candidates, at)
+    paying = access.pays_first(candidates, at)
     return paying or max(candidates, key=lambda a: (a.ends_at, a.id), default=None)
 
 
@@ -128,7 +127,7 @@ async def ingest_records(
                 result.latest_end = r.ended_at
     if not finished:
         return result
-    existing = await ledger.charged_job_keys(session, list(finished))
+    existing = await access.charged_job_keys(session, list(finished))
     result.already = len(existing)
     todo = {k: r for k, r in finished.items() if k not in existing}
     if not todo:
@@ -172,7 +171,7 @@ async def ingest_records(
         result.charged += 1
         result.hours += amount
         result.allocations.add(alloc_id)
-    await ledger.record_movements(session, rows)
+    await access.record_movements(session, rows)
     return result
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Header, Query, Request, Response
 from pydantic import BaseModel
 
-from aifhub.access import usage
+from aifhub import access, resources
 from aifhub.compute import jobs as job_service
 from aifhub.compute import logins, network, service
 from aifhub.compute.inputs import JobInputsDep
@@ -15,8 +15,7 @@ from aifhub.core.db import DbSession
 from aifhub.core.errors import InvalidInput
 from aifhub.core.pagination import Pagination
 from aifhub.core.validation import Id
-from aifhub.identity.deps import CurrentUser, StaffUser
-from aifhub.resources import service as resources
+from aifhub.identity import CurrentUser, StaffUser
 from aifhub.schemas.access import ProjectUsage
 from aifhub.schemas.compute import (
     ClusterLoginDecision,
@@ -110,12 +109,12 @@ async def project_usage(
     """Usage per allocation, user, partition and day (`?format=csv` for a spreadsheet)."""
     if format not in ("json", "csv"):
         raise InvalidInput("format must be 'json' or 'csv'.")
-    report = await usage.project_usage(db, user, slug)
+    report = await access.project_usage(db, user, slug)
     if format == "csv":
         return Response(
-            usage.usage_csv(report),
+            access.usage_csv(report),
             media_type="text/csv",
-            headers={"Content-Disposition": f'attachment; filename="{slug}-usage.csv"'},
+            headers={"Content-Disposition": f'attachment; filename="{slug}-access.csv"'},
         )
     return report
 

@@ -24,7 +24,7 @@ from aifhub.compute.push import push_allocations
 from aifhub.compute.tasks import site_dir
 from aifhub.core.config import get_settings
 from aifhub.core.db import make_engine, make_sessionmaker
-from aifhub.resources.site import sync_site
+from aifhub.resources import sync_site
 from aifhub.schemas.access import ProjectUsage
 
 clusters_app = typer.Typer(help="Clusters and partitions of the site file.", no_args_is_help=True)

@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from aifhub.access import ledger
+from aifhub import access
 from aifhub.backends.base import (
     BackendError,
     BackendUnavailable,
@@ -35,7 +35,7 @@ from aifhub.core import audit
 from aifhub.core.db import utcnow
 from aifhub.core.errors import AppError
 from aifhub.identity.models import Project
-from aifhub.resources.models import Cluster, Partition
+from aifhub.resources import Cluster, Partition
 from aifhub.schemas.enums.compute import JobStatus
 
 log = logging.getLogger("aifhub.compute.delivery")
@@ -76,7 +76,7 @@ async def release_unrun(session: AsyncSession, job: Job, *, state: str, reason: 
     now = utcnow()
     job.state, job.reason, job.ended_at, job.settled_at = state, reason[:500], now, now
     job.charged_hours = job.charged_hours or Decimal(0)
-    ledger.release(
+    access.release(
         session,
         allocation_id=job.allocation_id,
         amount=job.reserved_hours,

@@ -14,9 +14,9 @@ from aifhub.compute.models import Job
 from aifhub.compute.registry import backend_for
 from aifhub.core import audit
 from aifhub.core.errors import InvalidInput, NotFound, ServiceUnavailable
+from aifhub.identity import PROJECT_MANAGERS
 from aifhub.identity.models import Project, ProjectMember, User
-from aifhub.identity.projects import PROJECT_MANAGERS
-from aifhub.resources.models import Cluster, Partition
+from aifhub.resources import Cluster, Partition
 from aifhub.schemas.compute import JobLog, JobRead
 from aifhub.schemas.enums.compute import JobStatus
 

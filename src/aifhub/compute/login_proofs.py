@@ -11,14 +11,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from aifhub import resources
 from aifhub.compute.logins import cluster_login_rules, prove_login
 from aifhub.compute.models import ClusterLogin
 from aifhub.core import audit
 from aifhub.core.db import utcnow
 from aifhub.core.errors import Conflict, InvalidInput
-from aifhub.identity.credentials import claim_value
+from aifhub.identity import claim_value
 from aifhub.identity.models import User
-from aifhub.resources import service as resources
 from aifhub.schemas.enums.compute import LoginSource, LoginStatus
 
 log = logging.getLogger("aifhub.compute.logins")

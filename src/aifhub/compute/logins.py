@@ -25,10 +25,9 @@ from aifhub.compute.models import ClusterLogin
 from aifhub.core import audit
 from aifhub.core.db import utcnow
 from aifhub.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from aifhub.identity import get_user_by_email
 from aifhub.identity.models import User
-from aifhub.identity.service import get_user_by_email
-from aifhub.resources.models import Cluster
-from aifhub.resources.service import UnknownPartition
+from aifhub.resources import Cluster, UnknownPartition
 from aifhub.schemas.enums.compute import LoginSource, LoginStatus
 from aifhub.schemas.enums.identity import StaffRole
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from aifhub import resources
 from aifhub.compute.errors import NetworkNotAllowed
 from aifhub.compute.models import NetworkGrant
 from aifhub.core import audit
 from aifhub.core.db import utcnow
 from aifhub.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from aifhub.identity.models import Project, User
-from aifhub.resources import service as resources
-from aifhub.resources.models import Cluster, Partition
+from aifhub.resources import Cluster, Partition
 from aifhub.schemas.compute import NetworkGrantRead
 from aifhub.schemas.enums.identity import StaffRole
 

@@ -19,14 +19,13 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from aifhub.access.allocations import allocations_on_cluster
-from aifhub.access.ledger import is_current
+from aifhub.access import allocations_on_cluster, is_current
 from aifhub.backends.slurm.sacctmgr import AccountLimit, SlurmAccounts, plan
 from aifhub.compute.models import ClusterLogin
 from aifhub.core import audit
 from aifhub.core.db import utcnow
 from aifhub.identity.models import ProjectMember
-from aifhub.resources.models import Cluster
+from aifhub.resources import Cluster
 from aifhub.schemas.enums.compute import LoginStatus
 
 PUSHED_BACKENDS = ("slurm", "slurmrest")

@@ -12,7 +12,7 @@ from typing import Any
 
 from aifhub.backends.base import ComputeBackend
 from aifhub.backends.registry import make_backend
-from aifhub.resources.models import Cluster
+from aifhub.resources import Cluster
 
 _backends: dict[tuple[str, str, str], ComputeBackend] = {}
 _overrides: dict[str, ComputeBackend] = {}

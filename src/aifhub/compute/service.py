@@ -7,7 +7,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from aifhub.access import ledger
+from aifhub import access, resources
 from aifhub.backends.local.sandbox import BindPath, allowed_workdir
 from aifhub.compute import inputs as input_hooks
 from aifhub.compute import network
@@ -21,10 +21,9 @@ from aifhub.compute.logins import approved_login, missing_login_message
 from aifhub.compute.models import Job
 from aifhub.core import audit
 from aifhub.core.errors import NotFound, PermissionDenied, about
+from aifhub.identity import visible_projects
 from aifhub.identity.models import Project, ProjectMember, User
-from aifhub.identity.projects import visible_projects
-from aifhub.resources import service as resources
-from aifhub.resources.models import Cluster, Partition
+from aifhub.resources import Cluster, Partition
 from aifhub.schemas.compute import JobCreate
 from aifhub.schemas.enums.compute import JobStatus
 
@@ -167,7 +166,7 @@ async def submit_job(
             await missing_login_message(session, user_id=user.id, cluster=cluster)
         )
     with about("project"):  # the project has no allocation there
-        allocation = await ledger.current_allocation(
+        allocation = await access.current_allocation(
             session,
             project=project,
             partition_id=partition.id,
@@ -183,8 +182,8 @@ async def submit_job(
             return first, False
     units = charge_units(partition, gpus=data.gpus, cpus=data.ntasks * data.cpus_per_task)
     factor = Decimal(partition.charge_factor) if partition.charged else Decimal(0)
-    reserve = ledger.hours(data.time_limit_s, units, factor)
-    balance = await ledger.get_balance(session, allocation.id)
+    reserve = access.hours(data.time_limit_s, units, factor)
+    balance = await access.get_balance(session, allocation.id)
     if reserve > balance.remaining:
         raise AllocationExhausted(
             f"This job needs {reserve} normalised hours ({data.time_limit_s} s x {units} "
@@ -230,7 +229,7 @@ async def submit_job(
     )
     session.add(job)
     await session.flush()
-    ledger.reserve(
+    access.reserve(
         session,
         allocation_id=allocation.id,
         amount=reserve,

@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from aifhub import resources
 from aifhub.backends.base import BackendError, JobState
 from aifhub.compute.accounting import ingest_records
 from aifhub.compute.config import compute_config
@@ -26,9 +27,7 @@ from aifhub.core import audit
 from aifhub.core.config import Settings
 from aifhub.core.db import utcnow
 from aifhub.core.modules import TaskContext
-from aifhub.resources import service as resources
-from aifhub.resources.models import Cluster
-from aifhub.resources.site import sync_site
+from aifhub.resources import Cluster, sync_site
 from aifhub.schemas.enums.compute import JobStatus
 
 log = logging.getLogger("aifhub.compute.tasks")

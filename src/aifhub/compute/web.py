@@ -1,4 +1,4 @@
-"""Compute pages: jobs (list, submit form, detail with a live log tail), project usage."""
+"""Compute pages: jobs (list, submit form, detail with a live log tail), project access."""
 
 from __future__ import annotations
 
@@ -8,16 +8,15 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
-from aifhub.access import usage
+from aifhub import access, resources
 from aifhub.compute import jobs as job_service
 from aifhub.compute import network, service
 from aifhub.compute.inputs import JobInputsDep
 from aifhub.core.db import DbSession, attempt
 from aifhub.core.errors import AppError
 from aifhub.core.validation import Id
+from aifhub.identity import CsrfForm, PageUser, StaffPageUser
 from aifhub.identity.models import User
-from aifhub.identity.page_deps import CsrfForm, PageUser, StaffPageUser
-from aifhub.resources import service as resources
 from aifhub.schemas.compute import JobCreate
 from aifhub.web.forms import error_for, form_values, validate
 from aifhub.web.render import gettext, redirect, render
@@ -141,9 +140,9 @@ async def cancel_job_form(
 @router.get("/projects/{slug}/usage")
 async def usage_page(request: Request, db: DbSession, user: PageUser, slug: str) -> HTMLResponse:
     """A project's hours: balances, a plot of use against the grant, daily rows, CSV."""
-    report = await usage.project_usage(db, user, slug)
-    plot = Markup(usage.usage_svg(report))  # built from numbers and escaped names only
-    return render(request, "compute/usage.html", report=report, plot=plot)
+    report = await access.project_usage(db, user, slug)
+    plot = Markup(access.usage_svg(report))  # built from numbers and escaped names only
+    return render(request, "compute/access.html", report=report, plot=plot)
 
 
 async def _network_page(

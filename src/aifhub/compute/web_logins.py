@@ -6,14 +6,14 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
+from aifhub import resources
 from aifhub.compute import logins
 from aifhub.core.db import DbSession, attempt
 from aifhub.core.errors import AppError
 from aifhub.core.i18n import N_
 from aifhub.core.validation import Id
+from aifhub.identity import CsrfForm, PageUser, StaffPageUser
 from aifhub.identity.models import User
-from aifhub.identity.page_deps import CsrfForm, PageUser, StaffPageUser
-from aifhub.resources import service as resources
 from aifhub.web.render import gettext, redirect, render
 
 router = APIRouter(include_in_schema=False)

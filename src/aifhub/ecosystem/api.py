@@ -8,7 +8,7 @@ from aifhub.core.db import DbSession
 from aifhub.core.validation import Id
 from aifhub.ecosystem import training
 from aifhub.ecosystem.models import Course, CourseSession, Enrolment
-from aifhub.identity.deps import CurrentUser
+from aifhub.identity import CurrentUser
 from aifhub.schemas import ecosystem as schemas
 
 router = APIRouter(tags=["training"])

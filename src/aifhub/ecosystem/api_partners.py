@@ -7,7 +7,7 @@ from fastapi import APIRouter, status
 from aifhub.core.db import DbSession
 from aifhub.core.validation import Id
 from aifhub.ecosystem import partners, talent
-from aifhub.identity.deps import CurrentUser
+from aifhub.identity import CurrentUser
 from aifhub.schemas import ecosystem as schemas
 from aifhub.schemas.enums.ecosystem import IntroState, OfferKind, PartnerKind, Stage
 

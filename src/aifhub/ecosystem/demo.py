@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aifhub.ecosystem import partners, talent, training
-from aifhub.identity.service import get_user_by_email
+from aifhub.identity import get_user_by_email
 from aifhub.schemas import ecosystem as schemas
 
 COURSES = [

@@ -13,8 +13,8 @@ from aifhub.core.mail import queue_notice
 from aifhub.ecosystem.errors import NotEligible
 from aifhub.ecosystem.models import Introduction, Partner
 from aifhub.ecosystem.notifications import INTRODUCTION_DECIDED, INTRODUCTION_REQUESTED
+from aifhub.identity import get_org, get_user_by_email, org_role
 from aifhub.identity.models import Organisation, OrgMembership, User
-from aifhub.identity.service import get_org, get_user_by_email, org_role
 from aifhub.schemas import ecosystem as schemas
 from aifhub.schemas.enums.ecosystem import IntroOutcome, IntroState
 from aifhub.schemas.enums.identity import OrgKind, StaffRole

@@ -9,8 +9,8 @@ from aifhub.core import audit
 from aifhub.core.db import utcnow
 from aifhub.core.errors import NotFound, PermissionDenied
 from aifhub.ecosystem.models import JobOffer, TalentProfile
+from aifhub.identity import get_org, org_role
 from aifhub.identity.models import Organisation, User
-from aifhub.identity.service import get_org, org_role
 from aifhub.schemas import ecosystem as schemas
 
 

@@ -9,8 +9,7 @@ from aifhub.core.db import DbSession, attempt
 from aifhub.core.errors import AppError
 from aifhub.core.validation import Id
 from aifhub.ecosystem import partners, talent, training
-from aifhub.identity.page_deps import CsrfForm, PageUser
-from aifhub.identity.service import list_orgs
+from aifhub.identity import CsrfForm, PageUser, list_orgs
 from aifhub.web.render import gettext, redirect, render
 
 router = APIRouter(include_in_schema=False)

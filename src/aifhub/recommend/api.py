@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from aifhub.core.db import DbSession
-from aifhub.identity.deps import CurrentUser
+from aifhub.identity import CurrentUser
 from aifhub.recommend import service
 from aifhub.schemas import recommend as schemas
 

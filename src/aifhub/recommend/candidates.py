@@ -15,14 +15,11 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from aifhub.catalog.search import ranking_rows
-from aifhub.ecosystem.partners import list_partners
-from aifhub.ecosystem.training import list_courses, seat_counts
+from aifhub import resources
+from aifhub.catalog import ranking_rows
+from aifhub.ecosystem import list_courses, list_partners, seat_counts
 from aifhub.identity.models import User
-from aifhub.resources import service as resources
-from aifhub.support.experts import list_experts
-from aifhub.support.kb import article_text, published_articles
-from aifhub.support.taxonomy import skill_text, skills
+from aifhub.support import article_text, list_experts, published_articles, skill_text, skills
 
 
 @dataclass(frozen=True)

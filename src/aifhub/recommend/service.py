@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from aifhub.core.bm25 import BM25Index
 from aifhub.core.errors import InvalidInput
+from aifhub.identity import get_project
 from aifhub.identity.models import User
-from aifhub.identity.projects import get_project
 from aifhub.recommend import embeddings
 from aifhub.recommend.candidates import Candidate, fetch_all
 from aifhub.recommend.profile import ProjectProfile, build_profile

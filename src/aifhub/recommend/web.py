@@ -6,14 +6,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from aifhub import support
 from aifhub.core.db import DbSession
 from aifhub.core.errors import AppError
 from aifhub.core.modules import Card
+from aifhub.identity import PageUser, list_projects
 from aifhub.identity.models import User
-from aifhub.identity.page_deps import PageUser
-from aifhub.identity.projects import list_projects
 from aifhub.recommend import service
-from aifhub.support import tickets
 from aifhub.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -23,7 +22,7 @@ async def help_card(session: AsyncSession, user: User, request: Request) -> Card
     """A dashboard card: my tickets and each project's recommendations."""
     rows, _ = await list_projects(session, user, limit=5, offset=0)
     mine = [(p.slug, p.name) for p, _, role in rows if role]
-    _, n_tickets = await tickets.list_tickets(session, user, limit=1, offset=0, mine=True)
+    _, n_tickets = await support.list_tickets(session, user, limit=1, offset=0, mine=True)
     if not mine and not n_tickets:
         return None
     return Card("recommend/card.html", {"projects": mine, "tickets": n_tickets}, 40)

@@ -7,11 +7,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile, status
 from fastapi.responses import FileResponse
 
+from aifhub import identity
 from aifhub.core.db import DbSession
 from aifhub.core.pagination import Pagination
 from aifhub.core.validation import Id
-from aifhub.identity import projects
-from aifhub.identity.deps import CurrentUser
+from aifhub.identity import CurrentUser
 from aifhub.identity.models import User
 from aifhub.schemas import support as schemas
 from aifhub.schemas.enums.support import TicketState
@@ -43,7 +43,7 @@ async def ticket_read(
 ) -> schemas.TicketRead:
     """The read model of a ticket, with its SLA status and the moves open to this user."""
     if project_slug is None:
-        project_slug = await projects.project_slug(db, t.project_id)
+        project_slug = await identity.project_slug(db, t.project_id)
     member = await tickets.is_member(db, user, t.project_id)
     sla = tickets.sla_status(t)
     return schemas.TicketRead(
@@ -138,7 +138,7 @@ async def read_dashboard(
 async def open_ticket(
     request: Request, db: DbSession, user: CurrentUser, body: schemas.TicketCreate
 ) -> schemas.TicketRead:
-    """Open a ticket on one of one's projects."""
+    """Open a ticket on one of one's identity."""
     t = await tickets.open_ticket(
         db,
         user,

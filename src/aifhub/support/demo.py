@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from aifhub.identity.demo import DEMO_PASSWORD
-from aifhub.identity.service import create_user, get_user_by_email
+from aifhub.identity import DEMO_PASSWORD, create_user, get_user_by_email
 from aifhub.schemas import support as support_schemas
 from aifhub.support import experts, kb
 

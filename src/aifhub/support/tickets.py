@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from aifhub.core import audit
 from aifhub.core.db import utcnow
 from aifhub.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, about
+from aifhub.identity import require_project_role
 from aifhub.identity.models import Project, ProjectMember, User
-from aifhub.identity.projects import require_project_role
 from aifhub.schemas.enums.identity import ProjectRole, StaffRole
 from aifhub.schemas.enums.support import OPEN_STATES, TicketState
 from aifhub.support import attachments, notifications

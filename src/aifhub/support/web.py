@@ -11,8 +11,7 @@ from starlette.datastructures import UploadFile
 from aifhub.core.db import DbSession, attempt
 from aifhub.core.errors import AppError
 from aifhub.core.validation import Id
-from aifhub.identity.page_deps import CsrfForm, PageUser
-from aifhub.identity.projects import list_projects
+from aifhub.identity import CsrfForm, PageUser, list_projects
 from aifhub.schemas import support as schemas
 from aifhub.schemas.enums.support import Priority, TicketCategory
 from aifhub.support import attachments, dashboard, experts, kb, tickets
