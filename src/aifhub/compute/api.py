@@ -114,7 +114,7 @@ async def project_usage(
         return Response(
             access.usage_csv(report),
             media_type="text/csv",
-            headers={"Content-Disposition": f'attachment; filename="{slug}-access.csv"'},
+            headers={"Content-Disposition": f'attachment; filename="{slug}-usage.csv"'},
         )
     return report
 

@@ -1,4 +1,4 @@
-"""Compute pages: jobs (list, submit form, detail with a live log tail), project access."""
+"""Compute pages: jobs (list, submit form, detail with a live log tail), project usage."""
 
 from __future__ import annotations
 
@@ -142,7 +142,7 @@ async def usage_page(request: Request, db: DbSession, user: PageUser, slug: str)
     """A project's hours: balances, a plot of use against the grant, daily rows, CSV."""
     report = await access.project_usage(db, user, slug)
     plot = Markup(access.usage_svg(report))  # built from numbers and escaped names only
-    return render(request, "compute/access.html", report=report, plot=plot)
+    return render(request, "compute/usage.html", report=report, plot=plot)
 
 
 async def _network_page(

@@ -138,7 +138,7 @@ async def read_dashboard(
 async def open_ticket(
     request: Request, db: DbSession, user: CurrentUser, body: schemas.TicketCreate
 ) -> schemas.TicketRead:
-    """Open a ticket on one of one's identity."""
+    """Open a ticket on one of one's projects."""
     t = await tickets.open_ticket(
         db,
         user,
