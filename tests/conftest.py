@@ -23,6 +23,10 @@ from .browser_fixtures import browser, live_server, run_browser_tests_last  # no
 from .pg import PrivatePostgres
 from .system_fixtures import bwrap_installed, slurm_cluster  # noqa: F401  (shared fixtures)
 
+# argon2's cheapest parameters: the default cost (~0.1 s a hash) was most of the suite's time.
+# Server processes the tests start inherit it through the environment.
+os.environ.setdefault("AIFHUB_PASSWORD_HASH_COST", "cheapest")
+
 DATABASES = [
     d for d in os.environ.get("AIFHUB_TEST_DATABASES", "sqlite,postgresql").split(",") if d
 ]
@@ -107,14 +111,35 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     await eng.dispose()
 
 
+# One round trip tells which tables hold rows: most tests touch a handful of the tables.
+_TABLES_WITH_ROWS = text(
+    " UNION ALL ".join(
+        f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM \"{t.name}\")"
+        for t in metadata.sorted_tables
+    )
+)
+# Sequences some insert advanced (PostgreSQL): reset, as TRUNCATE ... RESTART IDENTITY would.
+_USED_SEQUENCES = text(
+    "SELECT sequencename FROM pg_sequences"
+    " WHERE schemaname = current_schema() AND last_value IS NOT NULL"
+)
+
+
 async def _wipe(engine: AsyncEngine) -> None:
+    """Empty every table and restart the ids, touching only the tables that hold rows.
+
+    Same end state as a TRUNCATE of every table with RESTART IDENTITY (PostgreSQL) or a DELETE
+    of every table (SQLite), for a fraction of the cost: a TRUNCATE of all 40-odd tables costs
+    60-200 ms on PostgreSQL, this 2-6 ms.
+    """
     async with engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
-            await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in reversed(metadata.sorted_tables):
+        used = set((await conn.execute(_TABLES_WITH_ROWS)).scalars())
+        for table in reversed(metadata.sorted_tables):  # children before their parents
+            if table.name in used:
                 await conn.execute(table.delete())
+        if conn.dialect.name == "postgresql":
+            for name in (await conn.execute(_USED_SEQUENCES)).scalars():
+                await conn.execute(text(f'ALTER SEQUENCE "{name}" RESTART'))
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import secrets
 import tomllib
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -95,6 +95,10 @@ class Settings(BaseSettings):
     db_pool_timeout_s: float = 30.0
     # A partial upload untouched for this long was left by a dead process: swept at start-up.
     stale_upload_s: int = 3600
+    # Cost of new argon2 password hashes: "standard" is argon2-cffi's default (RFC 9106 low
+    # memory: 3 passes over 64 MiB); "cheapest" is argon2's minimum, for test suites only.
+    # Existing hashes keep verifying either way: each hash carries its own parameters.
+    password_hash_cost: Literal["standard", "cheapest"] = "standard"
 
     @field_validator("database_url")
     @classmethod

@@ -5,24 +5,39 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from functools import cache
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 
-_hasher = PasswordHasher()
-# Verifying against this when the account does not exist keeps timing flat.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+from aifhub.core.config import Settings
+
+
+@cache
+def _hasher() -> PasswordHasher:
+    # Read once per process from AIFHUB_PASSWORD_HASH_COST (see Settings.password_hash_cost).
+    if Settings().password_hash_cost == "cheapest":
+        return PasswordHasher.from_parameters(profiles.CHEAPEST)
+    return PasswordHasher()
+
+
+@cache
+def _dummy_hash() -> str:
+    # Verifying against this when the account does not exist keeps timing flat.
+    return _hasher().hash("not-a-real-password")
 
 
 def hash_password(password: str) -> str:
-    """Argon2id hash of a password."""
-    return _hasher.hash(password)
+    """Argon2id hash of a password, at the configured cost."""
+    return _hasher().hash(password)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     """True when the password matches; constant work whether or not the user exists."""
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return (
+            _hasher().verify(password_hash or _dummy_hash(), password) and password_hash is not None
+        )
     except (VerificationError, InvalidHashError):
         return False
 
