@@ -3,7 +3,7 @@ and Debian's Chromium driven by Playwright (never `playwright install`).
 
 Defined once for the whole suite (tests/conftest.py imports them): Playwright's sync API keeps
 an event loop of its own for as long as the browser lives, so there must be one browser, and
-the tests that use it run after every asyncio test (see `run_browser_tests_last`)."""
+the tests that use it run after every asyncio test, on one xdist worker (see tests/workers.py)."""
 
 from __future__ import annotations
 
@@ -57,8 +57,3 @@ def browser() -> Iterator[object]:
             yield b
         finally:
             b.close()
-
-
-def run_browser_tests_last(items: list[pytest.Item]) -> None:
-    """Move the tests that use the session browser to the end, keeping their order."""
-    items.sort(key=lambda item: "browser" in getattr(item, "fixturenames", ()))

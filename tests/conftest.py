@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -19,8 +20,9 @@ from aifhub.core.db import make_engine, make_sessionmaker
 from aifhub.core.migrate import upgrade
 from aifhub.models import metadata
 
-from .browser_fixtures import browser, live_server, run_browser_tests_last  # noqa: F401
-from .pg import PrivatePostgres
+from . import workers
+from .browser_fixtures import browser, live_server  # noqa: F401  (shared fixtures)
+from .pg import shared_server, stop_shared_server
 from .system_fixtures import bwrap_installed, slurm_cluster  # noqa: F401  (shared fixtures)
 
 # argon2's cheapest parameters: the default cost (~0.1 s a hash) was most of the suite's time.
@@ -33,20 +35,16 @@ DATABASES = [
 
 
 @pytest.fixture(scope="session")
-def postgres_server() -> Iterator[str]:
-    """A PostgreSQL server URL: AIFHUB_TEST_POSTGRES_URL if it answers, else a private one."""
+def postgres_server(pytestconfig: pytest.Config) -> str:
+    """A PostgreSQL server URL: AIFHUB_TEST_POSTGRES_URL if it answers, else a private one,
+    shared by every worker of the run (each worker makes its own database there)."""
     url = os.environ.get("AIFHUB_TEST_POSTGRES_URL")
     if url:
         if url.startswith("postgresql://"):
             url = "postgresql+asyncpg://" + url.split("://", 1)[1]
         if _answers(url):
-            yield url
-            return
-    server = PrivatePostgres()
-    try:
-        yield server.start()
-    finally:
-        server.stop()
+            return url
+    return shared_server(workers.shared_dir(pytestconfig))
 
 
 def _answers(url: str) -> bool:
@@ -118,10 +116,11 @@ _TABLES_WITH_ROWS = text(
         for t in metadata.sorted_tables
     )
 )
-# Sequences some insert advanced (PostgreSQL): reset, as TRUNCATE ... RESTART IDENTITY would.
-_USED_SEQUENCES = text(
-    "SELECT sequencename FROM pg_sequences"
-    " WHERE schemaname = current_schema() AND last_value IS NOT NULL"
+# Sequences some insert advanced (PostgreSQL) go back to their start, as TRUNCATE ... RESTART
+# IDENTITY would do; setval rewrites them in place (ALTER SEQUENCE RESTART makes a new file).
+_RESTART_USED_SEQUENCES = text(
+    "SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, start_value, false)"
+    " FROM pg_sequences WHERE schemaname = current_schema() AND last_value IS NOT NULL"
 )
 
 
@@ -138,8 +137,7 @@ async def _wipe(engine: AsyncEngine) -> None:
             if table.name in used:
                 await conn.execute(table.delete())
         if conn.dialect.name == "postgresql":
-            for name in (await conn.execute(_USED_SEQUENCES)).scalars():
-                await conn.execute(text(f'ALTER SEQUENCE "{name}" RESTART'))
+            await conn.execute(_RESTART_USED_SEQUENCES)
 
 
 @pytest.fixture
@@ -177,9 +175,34 @@ def artifacts_dir() -> Path:
     return path
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """Tell each xdist worker the folder the run's processes share (tests/workers.py)."""
+    node.workerinput.update(workers.worker_input(node.config))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """An xdist worker starts from the controller's environment (tests/workers.py)."""
+    workers.configure_worker(config)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """The process that started the run stops the shared PostgreSQL server, once every worker
+    is done."""
+    folder = workers.remove_shared_dir(config)
+    if folder is not None:
+        stop_shared_server(folder)
+        workers.discard(folder)
+
+
+def pytest_itemcollected(item: pytest.Item) -> None:
+    """Tests that share a one-of-a-kind service run on one xdist worker (tests/workers.py)."""
+    workers.mark_worker_group(item)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked postgresql_only (row locks) have no SQLite variant: deselect it; tests in the
-    session browser run last."""
+    """Tests marked postgresql_only (row locks) have no SQLite variant: deselect it; the real
+    Slurm tests run first and the tests in the session browser last."""
     keep, drop = [], []
     for item in items:
         params = getattr(getattr(item, "callspec", None), "params", {})
@@ -190,4 +213,4 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
-    run_browser_tests_last(items)
+    workers.order_groups(items)

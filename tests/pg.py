@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
 import subprocess
 import tempfile
 from pathlib import Path
+
+from .workers import file_lock
 
 CANDIDATE_BIN_DIRS = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
 
@@ -63,8 +66,42 @@ class PrivatePostgres:
         return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/postgres"
 
     def stop(self) -> None:
-        subprocess.run(
-            [*self._as, self.pg_ctl, "-D", str(self.data), "-m", "immediate", "stop"],
-            capture_output=True,
-        )
-        shutil.rmtree(self.base, ignore_errors=True)
+        """Stop the server at once and remove its files."""
+        _stop(self.state())
+
+    def state(self) -> dict[str, object]:
+        """What another process needs to stop this server."""
+        data, base = str(self.data), str(self.base)
+        return {"pg_ctl": self.pg_ctl, "data": data, "base": base, "as": self._as}
+
+
+def _stop(state: dict[str, object]) -> None:
+    run_as = list(state["as"])  # type: ignore[call-overload]
+    pg_ctl, data = str(state["pg_ctl"]), str(state["data"])
+    subprocess.run([*run_as, pg_ctl, "-D", data, "-m", "immediate", "stop"], capture_output=True)
+    shutil.rmtree(str(state["base"]), ignore_errors=True)
+
+
+def shared_server(folder: Path) -> str:
+    """The URL of the private server of this run: the first process asking starts it, under a
+    lock, and records it in `folder`; every other worker of the run reuses it."""
+    record = folder / "postgres.json"
+    with file_lock(folder / "postgres.lock"):
+        if record.exists():
+            return str(json.loads(record.read_text())["url"])
+        server = PrivatePostgres()
+        try:
+            url = server.start()
+        except BaseException:
+            server.stop()
+            raise
+        record.write_text(json.dumps({"url": url, **server.state()}))
+        return url
+
+
+def stop_shared_server(folder: Path) -> None:
+    """Stop the server `shared_server` started in `folder`, if one was."""
+    record = folder / "postgres.json"
+    if record.exists():
+        _stop(json.loads(record.read_text()))
+        record.unlink()

@@ -5,10 +5,13 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from .workers import file_lock
 
 REPO = Path(__file__).resolve().parents[1]
 START_SLURM = REPO / "scripts" / "start-slurm.sh"
@@ -37,12 +40,17 @@ def bwrap_installed() -> str:
     """Path of bwrap; installs the Debian package bubblewrap when missing (root + apt only)."""
     path = shutil.which("bwrap")
     if path is None and _skip_reason() is None:
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run(["apt-get", "update", "-qq"], env=env, capture_output=True, timeout=300)
-        subprocess.run(
-            ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "bubblewrap"],
-            env=env, capture_output=True, timeout=300,
-        )  # fmt: skip
+        # One apt-get at a time: several xdist workers may all find bwrap missing.
+        with file_lock(Path(tempfile.gettempdir()) / "aifhub-tests-apt.lock"):
+            if shutil.which("bwrap") is None:
+                env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+                subprocess.run(
+                    ["apt-get", "update", "-qq"], env=env, capture_output=True, timeout=300
+                )
+                subprocess.run(
+                    ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "bubblewrap"],
+                    env=env, capture_output=True, timeout=300,
+                )  # fmt: skip
         path = shutil.which("bwrap")
     if path is None:
         pytest.skip("bubblewrap (bwrap) is not installed and could not be installed here")
@@ -60,13 +68,16 @@ def slurm_cluster() -> Iterator[dict[str, str]]:
     if reason:
         pytest.skip(reason)
     base = os.environ.get("SLURM_CI_BASE", "/tmp/slurm-ci")
-    proc = subprocess.run(
-        ["bash", str(START_SLURM), "start"],
-        env={**os.environ, "SLURM_CI_BASE": base},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    # One start at a time per cluster: its tests run on one xdist worker, but other test runs
+    # on the machine may start the same cluster at the same moment.
+    with file_lock(Path(f"{base}.lock")):
+        proc = subprocess.run(
+            ["bash", str(START_SLURM), "start"],
+            env={**os.environ, "SLURM_CI_BASE": base},
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
     if proc.returncode != 0:
         pytest.fail(f"scripts/start-slurm.sh failed:\n{proc.stdout}\n{proc.stderr}")
     env = _read_env(Path(base) / "env.sh")
