@@ -25,8 +25,15 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   .venv/bin/pip install -q -e ".$extras"
   echo "$want" > "$stamp"
 fi
-# The French pages: compiled from the translated catalogue (a build product, never tracked).
-.venv/bin/pybabel compile -d src/aifhub/locale -D messages >/dev/null
+# The French pages: compiled from the translated catalogue (a build product, never tracked),
+# again only when a catalogue is newer than what was compiled from it.
+for po in src/aifhub/locale/*/LC_MESSAGES/messages.po; do
+  if [ ! "${po%.po}.mo" -nt "$po" ]; then
+    say "compiling ${po%.po}.mo"
+    .venv/bin/pybabel compile -d src/aifhub/locale -D messages >/dev/null
+    break
+  fi
+done
 
 if [ "$WITH_TEST" = 1 ]; then
   need=()
@@ -44,7 +51,9 @@ if [ "$WITH_TEST" = 1 ]; then
       say "missing system packages (install them as root): ${need[*]}"
     fi
   fi
-  if [ -f tests/oidc/package.json ] && [ ! -d tests/oidc/node_modules ]; then
+  # npm ci again only when the lock file changed since the last install (npm records it).
+  if [ -f tests/oidc/package.json ] &&
+    [ ! tests/oidc/node_modules/.package-lock.json -nt tests/oidc/package-lock.json ]; then
     say "installing the test OpenID provider (npm)"
     (cd tests/oidc && npm ci --silent --no-audit --no-fund)
   fi

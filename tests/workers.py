@@ -127,12 +127,16 @@ def mark_worker_group(item: pytest.Item) -> None:
 
 
 def order_groups(items: list[pytest.Item]) -> None:
-    """The real Slurm tests first (the longest group: one worker starts it while the others
-    run the rest), the browser tests last; everything else keeps its order."""
+    """Longest first, browser last: the real Slurm tests (one worker starts them while the
+    others run the rest), then the other slow tests (server processes), then the quick ones,
+    then the browser tests; each part keeps its order. Workers get their tests in this order
+    (--no-loadscope-reorder), so no worker is left with a long test while the others idle."""
 
     def rank(item: pytest.Item) -> int:
         mark = item.get_closest_marker("xdist_group")
-        name = mark.args[0] if mark and mark.args else None
-        return {"slurm": 0, "browser": 2}.get(name, 1)
+        group = mark.args[0] if mark and mark.args else None
+        if group in ("slurm", "browser"):
+            return 0 if group == "slurm" else 3
+        return 1 if item.get_closest_marker("slow") else 2
 
     items.sort(key=rank)
