@@ -181,9 +181,10 @@ def pytest_configure_node(node: Any) -> None:
     node.workerinput.update(workers.worker_input(node.config))
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    """An xdist worker starts from the controller's environment (tests/workers.py)."""
-    workers.configure_worker(config)
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_setupnodes(config: pytest.Config, specs: Any) -> None:
+    """Workers start from the controller's environment as Python sees it (tests/workers.py)."""
+    workers.forget_leaked_terminal_size()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -27,10 +27,9 @@ from pathlib import Path
 import pytest
 
 SHARED_DIR_KEY = "aifhub_shared_dir"
-TERMINAL_ENV_KEY = "aifhub_terminal_env"
 # Importing readline (pdb does) exports COLUMNS=80 and LINES=24 into the C environment of the
-# controller, unseen by its os.environ; workers inherit them, and a console created at import
-# (rich) would then cut its tables at 80 columns in workers only.
+# controller, unseen by its os.environ; workers would inherit them, and a console created at
+# import (rich) would then cut its tables at 80 columns in workers only.
 TERMINAL_VARIABLES = ("COLUMNS", "LINES")
 _shared_dir = pytest.StashKey[Path]()
 
@@ -50,21 +49,16 @@ def shared_dir(config: pytest.Config) -> Path:
 
 
 def worker_input(config: pytest.Config) -> dict[str, object]:
-    """What the controller tells each worker: the shared folder, its terminal variables."""
-    terminal = {name: os.environ.get(name) for name in TERMINAL_VARIABLES}
-    return {SHARED_DIR_KEY: str(shared_dir(config)), TERMINAL_ENV_KEY: terminal}
+    """What the controller tells each worker: the folder the run's processes share."""
+    return {SHARED_DIR_KEY: str(shared_dir(config))}
 
 
-def configure_worker(config: pytest.Config) -> None:
-    """In a worker: take the controller's terminal variables, not those readline leaked."""
-    if not is_worker(config):
-        return
-    terminal = config.workerinput[TERMINAL_ENV_KEY]  # type: ignore[attr-defined]
-    for name, value in terminal.items():
-        if value is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = value
+def forget_leaked_terminal_size() -> None:
+    """In the controller, before the workers start: drop from the environment they inherit
+    the terminal variables its os.environ does not have (those readline exported)."""
+    for name in TERMINAL_VARIABLES:
+        if name not in os.environ:
+            os.unsetenv(name)
 
 
 def remove_shared_dir(config: pytest.Config) -> Path | None:
