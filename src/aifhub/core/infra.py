@@ -10,7 +10,7 @@ parses the site file, builds a store or builds a backend.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -21,8 +21,6 @@ from aifhub.backends.base import ComputeBackend
 from aifhub.backends.registry import make_backend
 from aifhub.core.config import Settings, SiteConfig
 from aifhub.storage import LocalObjectStore
-
-BackendFactory = Callable[[str, Mapping[str, Any]], ComputeBackend]
 
 
 @dataclass(frozen=True)
@@ -51,10 +49,9 @@ class BackendPool:
     cluster's place in this pool only (a test swapping in a backend that fails on cue).
     """
 
-    def __init__(self, state_root: Path, factory: BackendFactory = make_backend) -> None:
+    def __init__(self, state_root: Path) -> None:
         # Where a backend keeps its own state when its settings name a relative folder.
         self.state_root = state_root
-        self._factory = factory
         self._built: dict[tuple[str, str, str], ComputeBackend] = {}
         self._replaced: dict[str, ComputeBackend] = {}
 
@@ -66,7 +63,7 @@ class BackendPool:
         key = (cluster, kind, json.dumps(settings, sort_keys=True, default=str))
         backend = self._built.get(key)
         if backend is None:
-            backend = self._built[key] = self._factory(kind, settings)
+            backend = self._built[key] = make_backend(kind, settings)
         return backend
 
     def replace(self, cluster: str, backend: ComputeBackend | None) -> None:
