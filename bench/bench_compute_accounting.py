@@ -19,7 +19,6 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -88,7 +87,7 @@ async def setup(url: str, projects: int) -> tuple:
     engine = make_engine(url)
     maker = make_sessionmaker(engine)
     async with maker() as s:
-        await sync_site(s, SiteConfig.model_validate(SITE), var_dir=Path(tempfile.gettempdir()))
+        await sync_site(s, SiteConfig.model_validate(SITE))
         org = Organisation(slug="bench-org", name="Bench", kind="startup", country="FR")
         s.add(org)
         await s.flush()

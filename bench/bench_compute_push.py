@@ -21,7 +21,6 @@ import time
 import uuid
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 
 from sqlalchemy import select
 
@@ -45,7 +44,7 @@ async def setup(maker, n: int, prefix: str, slurm_conf: str | None) -> None:  # 
                           "partitions": [{"name": "gpu", "gpus_per_node": 2, "charge_factor": "2"}]}]}  # fmt: skip  # noqa: E501
     now = utcnow()
     async with maker() as s:
-        await sync_site(s, SiteConfig.model_validate(site), var_dir=Path(tempfile.gettempdir()))
+        await sync_site(s, SiteConfig.model_validate(site))
         cluster = await s.scalar(select(Cluster))
         part = await s.scalar(select(Partition))
         org = Organisation(slug="bench", name="Bench", kind="startup", country="FR")
@@ -77,21 +76,20 @@ async def main(url: str, args: argparse.Namespace) -> None:
     engine = make_engine(url)
     maker = make_sessionmaker(engine)
     await setup(maker, args.allocations, prefix, conf)
-    var = Path(tempfile.gettempdir())
     async with maker() as s:
         t0 = time.perf_counter()
-        lines = await push_allocations(s, var_dir=var, dry_run=True, read_cluster=args.apply)
+        lines = await push_allocations(s, dry_run=True, read_cluster=args.apply)
         t_plan = time.perf_counter() - t0
     print(f"allocations: {args.allocations}; dry run (DB -> desired -> plan): {t_plan:.2f} s")
     print(f"  {lines[0]}")
     if args.apply:
         async with maker() as s:
             t1 = time.perf_counter()
-            done = await push_allocations(s, var_dir=var)
+            done = await push_allocations(s)
             t_apply = time.perf_counter() - t1
             await s.commit()
             t2 = time.perf_counter()
-            again = await push_allocations(s, var_dir=var)
+            again = await push_allocations(s)
             t_again = time.perf_counter() - t2
         print(f"apply on the real Slurm: {t_apply:.2f} s ({done[0]})")
         print(f"second push: {t_again:.2f} s ({again[0]})")

@@ -58,7 +58,7 @@ async def platform(url: str, n: int) -> tuple[float, list[str]]:
                           "settings": {"slurm_conf": os.environ.get("SLURM_CONF"), "log_dir": logs},
                           "partitions": [{"name": "cpu", "cores_per_node": 4}]}]}  # fmt: skip  # noqa: E501
     async with maker() as s:
-        await sync_site(s, SiteConfig.model_validate(site), var_dir=Path(logs))
+        await sync_site(s, SiteConfig.model_validate(site))
         cluster = await s.scalar(select(Cluster))
         part = await s.scalar(select(Partition))
         org = Organisation(slug="b", name="B", kind="startup", country="FR")

@@ -19,13 +19,13 @@ from aifhub.core.config import Settings, get_settings
 from aifhub.core.db import make_engine, make_sessionmaker
 from aifhub.core.errors import install_error_handlers
 from aifhub.core.headers import SecurityHeaders
+from aifhub.core.infra import build_infrastructure
 from aifhub.core.metrics import install_metrics
 from aifhub.core.migrate import check_migrated
 from aifhub.core.modules import Assembly
 from aifhub.core.validation import reject_nul_bytes
 from aifhub.domains import DOMAINS
 from aifhub.identity.bodyauth import credentials_problem
-from aifhub.storage import store_for
 from aifhub.support import attachments
 from aifhub.web.apidocs import install_api_docs
 from aifhub.web.render import render_error
@@ -63,6 +63,8 @@ def create_app(
 ) -> FastAPI:
     """Build the application for these settings from these domains (all of them by default)."""
     settings = settings or get_settings()
+    # The site file is parsed and the folders resolved here, once, for the app's lifetime.
+    infra = build_infrastructure(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -74,17 +76,17 @@ def create_app(
             pool_timeout_s=settings.db_pool_timeout_s,
         )
         # Partial uploads of a process that died (kill -9, power loss) are removed here.
-        await asyncio.to_thread(store_for(settings.var_dir).sweep_temp, settings.stale_upload_s)
+        await asyncio.to_thread(infra.store.sweep_temp, settings.stale_upload_s)
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
         if check_schema:
             await check_migrated(engine)
             for step in domains.startup:
-                await step(app.state.sessionmaker, settings)
+                await step(app.state.sessionmaker, infra)
         app.state.started_at = time.time()
         worker_task = None
         if settings.run_worker_in_process:
-            worker = Worker(app.state.sessionmaker, settings, domains=domains)
+            worker = Worker(app.state.sessionmaker, infra, domains=domains)
             worker_task = asyncio.create_task(worker.run())
         try:
             yield
@@ -92,6 +94,7 @@ def create_app(
             if worker_task is not None:
                 worker.stop()
                 await worker_task
+            await infra.aclose()
             await engine.dispose()
 
     app = FastAPI(
@@ -105,7 +108,8 @@ def create_app(
         dependencies=[Depends(reject_nul_bytes)],
     )
     app.state.settings = settings
-    app.state.site = settings.load_site()
+    # Settings, parsed site file, folders, object store, backends: reached through `Infra`.
+    app.state.infra = infra
     # The layout's navigation, the dashboard's cards and what domains provide one another
     # (compute's JobInputs) are read from here by the pages and dependencies that need them.
     app.state.assembly = domains
@@ -128,7 +132,7 @@ def create_app(
         BodyGuard,
         check_credentials=credentials_problem,
         default_max_bytes=settings.max_body_bytes,
-        rules=body_rules(settings, app.state.site.section("support")),
+        rules=body_rules(settings, infra.site.section("support")),
     )
     # Outermost, so the guard's 401/413 answers carry the headers too.
     # Strict-Transport-Security only where the site is served over HTTPS: over plain HTTP it

@@ -12,6 +12,7 @@ from aifhub.catalog.demo import load_catalog_demo
 from aifhub.core import context
 from aifhub.core.config import Settings
 from aifhub.core.db import make_engine, make_sessionmaker
+from aifhub.core.infra import build_infrastructure
 from aifhub.ecosystem.demo import load_ecosystem_demo
 from aifhub.identity.demo import ADMIN_EMAIL, DEMO_LOGINS, DEMO_PASSWORD, load_identity_demo
 from aifhub.identity.models import User
@@ -22,6 +23,7 @@ __all__ = ["DEMO_LOGINS", "DEMO_PASSWORD", "load_demo"]
 
 async def load_demo(settings: Settings) -> bool:
     """Create the demo data unless it is already there; True when it was created."""
+    infra = build_infrastructure(settings)
     engine = make_engine(settings.resolved_database_url())
     try:
         async with make_sessionmaker(engine)() as session:
@@ -31,8 +33,8 @@ async def load_demo(settings: Settings) -> bool:
             await load_identity_demo(session)
             await load_support_demo(session, admin_email=ADMIN_EMAIL)
             await load_ecosystem_demo(session, admin_email=ADMIN_EMAIL)
-            await load_access_demo(session, settings)
-            await load_catalog_demo(session, settings)
+            await load_access_demo(session, infra.site)
+            await load_catalog_demo(session, infra.store)
             await session.commit()
             return True
     finally:

@@ -11,12 +11,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from aifhub.core.config import Settings
 from aifhub.core.db import make_engine, make_sessionmaker
+from aifhub.core.infra import Infrastructure, build_infrastructure
 from aifhub.core.mail import MAIL_DELIVERY
 from aifhub.core.migrate import check_migrated
 from aifhub.core.modules import Assembly, Periodic, TaskContext
@@ -38,12 +40,13 @@ class Worker:
     def __init__(
         self,
         maker: async_sessionmaker[AsyncSession],
-        settings: Settings,
+        infra: Infrastructure,
         *,
         domains: Assembly = DOMAINS,
         tasks: Sequence[Periodic] | None = None,
     ) -> None:
-        self.context = TaskContext(maker, settings, domains.provides)
+        # The infrastructure is its builder's (the app or run_worker): it closes it.
+        self.context = TaskContext(maker, infra, domains.provides)
         self.tasks = collect_tasks(domains) if tasks is None else list(tasks)
         self._stop = asyncio.Event()
 
@@ -81,15 +84,29 @@ class Worker:
         log.info("worker stopped")
 
 
+@asynccontextmanager
+async def standalone_worker(
+    settings: Settings, *, domains: Assembly = DOMAINS
+) -> AsyncIterator[Worker]:
+    """A worker of its own process (`aifhub worker`): the infrastructure built, the schema
+    checked and the domains' start-up steps run (the site's clusters synced) first."""
+    infra = build_infrastructure(settings)
+    engine = make_engine(settings.resolved_database_url())
+    try:
+        await check_migrated(engine)
+        maker = make_sessionmaker(engine)
+        for step in domains.startup:
+            await step(maker, infra)
+        yield Worker(maker, infra, domains=domains)
+    finally:
+        await infra.aclose()
+        await engine.dispose()
+
+
 async def run_worker(settings: Settings) -> None:
     """Entry point of `aifhub worker`: runs until SIGINT/SIGTERM, then stops cleanly."""
-    engine = make_engine(settings.resolved_database_url())
-    await check_migrated(engine)
-    worker = Worker(make_sessionmaker(engine), settings)
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, worker.stop)
-    try:
+    async with standalone_worker(settings) as worker:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, worker.stop)
         await worker.run()
-    finally:
-        await engine.dispose()

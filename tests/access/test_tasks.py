@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from aifhub.access.models import Allocation
 from aifhub.access.module import module as access_module
 from aifhub.core.db import make_sessionmaker, utcnow
+from aifhub.core.infra import build_infrastructure
 from aifhub.core.mail import MAIL_DELIVERY, MailMessage
 from aifhub.identity.models import Project
 from aifhub.resources.models import Partition
@@ -41,7 +42,7 @@ async def test_worker_runs_access_tasks_and_delivers_a_digest(
     await db.commit()
     worker = Worker(
         make_sessionmaker(engine),
-        settings.model_copy(update={"site_file": site}),
+        build_infrastructure(settings.model_copy(update={"site_file": site})),
         tasks=[MAIL_DELIVERY, *access_module.periodic],
     )
     done = await worker.run_once()

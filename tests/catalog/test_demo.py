@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
+from aifhub.core.infra import build_infrastructure
 from aifhub.demo import load_demo
-from aifhub.storage import store_for
 
 
 async def test_demo_catalogue(client, db, settings):
@@ -17,7 +17,7 @@ async def test_demo_catalogue(client, db, settings):
     r = await client.get("/api/v1/catalog", params={"access_policy": "restricted"})
     assert r.json()["total"] == 1
     v = (await client.get("/api/v1/catalog/neuroscan/mri-features-synthetic/versions/v1")).json()
-    store = store_for(settings.var_dir)
+    store = build_infrastructure(settings).store
     for f in v["files"]:
         data = store.local_path(f["sha256"]).read_bytes()
         assert hashlib.sha256(data).hexdigest() == f["sha256"] and len(data) == f["size"]

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from aifhub.catalog.models import AssetFile, AssetVersion
 from aifhub.catalog.versions import check_file_path
 from aifhub.core.errors import InvalidInput
-from aifhub.storage import store_for
+from aifhub.core.infra import build_infrastructure
 
 from .helpers import owner_with_asset, publish, sha
 
@@ -18,7 +18,7 @@ URL = "/api/v1/catalog/neuro/mri-small/versions"
 
 
 def _objects(settings):
-    root = store_for(settings.var_dir).root
+    root = build_infrastructure(settings).store.root
     files = [p.relative_to(root) for p in root.rglob("*") if p.is_file()] if root.exists() else []
     return sorted(p for p in files if p.parts[0] != "tmp"), [
         p for p in files if p.parts[0] == "tmp"

@@ -19,8 +19,8 @@ from aifhub.catalog.job_inputs import (
 from aifhub.catalog.models import AccessLogEntry
 from aifhub.core.db import utcnow
 from aifhub.core.errors import NotFound
+from aifhub.core.infra import build_infrastructure
 from aifhub.identity.models import Project
-from aifhub.storage import store_for
 
 from .helpers import owner_with_asset, publish, requester, sha
 
@@ -40,7 +40,7 @@ async def test_open_asset_is_granted_without_contract_and_staged(client, db, set
     [item] = await check_job_inputs(db, project_id=pid, refs=["neuro/mri-small"])
     assert item.version == "v1" and item.grant_id is None
     assert {f.path: f.sha256 for f in item.files} == {"a/x.bin": sha(b"xx"), "y.txt": sha(b"y")}
-    store = store_for(settings.var_dir)
+    store = build_infrastructure(settings).store
     paths = stage_path(store, item)
     assert paths["a/x.bin"].read_bytes() == b"xx" and paths["a/x.bin"].name == sha(b"xx")
     dest = stage_into(store, item, tmp_path / "inputs")

@@ -15,11 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from aifhub.access.models import Allocation
-from aifhub.compute import registry
 from aifhub.compute.models import Job
 from aifhub.compute.tasks import deliver, ingest_accounting, poll_states, send_cancels
 from aifhub.core.config import Settings
 from aifhub.core.db import make_sessionmaker, utcnow
+from aifhub.core.infra import Infrastructure, build_infrastructure
 from aifhub.core.modules import TaskContext
 from aifhub.domains import DOMAINS
 from aifhub.resources.models import Partition
@@ -64,7 +64,7 @@ qos = ["dev", "t3"]
 
 @dataclass
 class World:
-    settings: Settings
+    infra: Infrastructure  # the worker's: built from the compute settings, as `aifhub worker`
     maker: async_sessionmaker[AsyncSession]
     pi: dict[str, str]
     member: dict[str, str]
@@ -74,6 +74,11 @@ class World:
     cpu: Partition
     gpu_alloc: Allocation
     cpu_alloc: Allocation
+
+    @property
+    def settings(self) -> Settings:
+        """The compute settings (the test site file, a var folder of the test's own)."""
+        return self.infra.settings
 
 
 @pytest.fixture
@@ -85,7 +90,8 @@ def compute_settings(settings: Settings, tmp_path: Path, bwrap_installed: str) -
 
 @pytest.fixture
 async def world(client, db, engine, compute_settings: Settings) -> Any:
-    await sync_site(db, compute_settings.load_site(), var_dir=compute_settings.var_dir)
+    infra = build_infrastructure(compute_settings)
+    await sync_site(db, infra.site)
     await db.commit()
     pi = await api_user(db, "pi@lab.eu")
     member = await api_user(db, "member@lab.eu")
@@ -109,10 +115,10 @@ async def world(client, db, engine, compute_settings: Settings) -> Any:
     for name in ("gpu", "cpu"):
         allocs[name] = await add_allocation(db, "proj", parts[name], Decimal(100))
     yield World(
-        compute_settings, make_sessionmaker(engine), pi, member, outsider, "proj",
+        infra, make_sessionmaker(engine), pi, member, outsider, "proj",
         parts["gpu"], parts["cpu"], allocs["gpu"], allocs["cpu"],
     )  # fmt: skip
-    await registry.close_backends()
+    await infra.aclose()
 
 
 async def add_allocation(
@@ -144,7 +150,7 @@ async def add_allocation(
 
 async def run_worker_round(w: World) -> None:
     """One round of every compute task, as the worker runs them."""
-    ctx = TaskContext(w.maker, w.settings, DOMAINS.provides)
+    ctx = TaskContext(w.maker, w.infra, DOMAINS.provides)
     for task in (deliver, send_cancels, poll_states, ingest_accounting):
         await task(ctx)
 

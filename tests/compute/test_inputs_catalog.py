@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from aifhub.access.models import LedgerEntry
 from aifhub.catalog.models import AccessLogEntry
 from aifhub.compute.models import Job
+from aifhub.core.infra import build_infrastructure
 
 from ..catalog.helpers import owner_with_asset, publish
 from .conftest import World, job_body, run_worker_round, wait_for
@@ -20,10 +21,11 @@ INPUT = {"kind": "dataset", "ref": "neuro/mri-small@v1"}
 
 
 def _world(world: World, settings) -> World:
-    """The worker sees the app's var_dir, where the catalogue stores the uploaded files."""
-    return dataclasses.replace(
-        world, settings=world.settings.model_copy(update={"var_dir": settings.var_dir})
-    )
+    """The worker sees the app's folders and store, where the catalogue keeps the uploaded
+    files (and keeps its own backends, which the world fixture closes)."""
+    app_side = build_infrastructure(settings)
+    infra = dataclasses.replace(world.infra, paths=app_side.paths, store=app_side.store)
+    return dataclasses.replace(world, infra=infra)
 
 
 async def _counts(db) -> tuple[int, int, int]:

@@ -12,10 +12,9 @@ from sqlalchemy import func, select
 from aifhub.access.models import LedgerEntry
 from aifhub.backends.base import BackendUnavailable, JobSpec
 from aifhub.backends.local import LocalBackend
-from aifhub.compute import registry
 from aifhub.compute.accounting import charge_of
+from aifhub.compute.cluster_backends import backend_for
 from aifhub.compute.models import Job
-from aifhub.compute.registry import backend_for
 from aifhub.compute.tasks import deliver, ingest_accounting
 from aifhub.core.mail import MailMessage
 from aifhub.core.modules import TaskContext
@@ -64,7 +63,7 @@ async def test_job_settled_by_accounting_before_any_poll_keeps_its_exit_code(cli
     # still show the exit code, and a later poll (which skips ended jobs) cannot add it.
     body = job_body(partition="cpu", gpus=0, script="exit 7", time_limit="1m")
     job = (await client.post("/api/v1/jobs", json=body, headers=world.member)).json()
-    ctx = TaskContext(world.maker, world.settings)
+    ctx = TaskContext(world.maker, world.infra)
     await deliver(ctx)
     deadline = time.monotonic() + 30
     while True:
@@ -121,10 +120,10 @@ async def test_backend_down_then_back(client, db, world, tmp_path):
         from aifhub.resources.models import Cluster
 
         cluster = await s.scalar(select(Cluster).where(Cluster.name == "testc"))
-    real = backend_for(cluster, world.settings.var_dir)
+    real = backend_for(world.infra.backends, cluster)
     fake = SwitchableBackend(real.state_dir, cpus=2, gpus=2, mem_mb=4096, sandbox=False)
     fake.down = True
-    registry.override_backend("testc", fake)
+    world.infra.backends.replace("testc", fake)
     try:
         job = (await client.post("/api/v1/jobs", json=job_body(), headers=world.member)).json()
         await run_worker_round(world)
@@ -135,7 +134,7 @@ async def test_backend_down_then_back(client, db, world, tmp_path):
         done = await wait_for(world, job["id"], {"completed", "settled"})
         assert done.backend_id is not None and done.attempts == 1
     finally:
-        registry.override_backend("testc", None)
+        world.infra.backends.replace("testc", None)
         await fake.aclose()
 
 
@@ -156,7 +155,7 @@ async def test_direct_jobs_and_usage_notices(client, db, world):
         from aifhub.resources.models import Cluster
 
         cluster = await s.scalar(select(Cluster).where(Cluster.name == "testc"))
-    backend = backend_for(cluster, world.settings.var_dir)
+    backend = backend_for(world.infra.backends, cluster)
     spec = JobSpec(name="direct", script="sleep 1", partition="gpu", account="proj", user="jdoe",
                    time_limit_s=60, gpus=2)  # fmt: skip
     backend_id = await backend.submit(spec)

@@ -44,7 +44,7 @@ def slurm_site(prefix: str, conf: str | None = None) -> SiteConfig:
 
 
 async def _setup(client, db, world, site: SiteConfig) -> dict[str, Partition]:
-    await sync_site(db, site, var_dir=world.settings.var_dir)
+    await sync_site(db, site)
     await db.commit()
     cluster = await db.scalar(select(Cluster).where(Cluster.name == "jz"))
     parts = {
@@ -69,9 +69,7 @@ def test_native_minutes() -> None:
 
 async def test_dry_run_commands(client, db, world):
     await _setup(client, db, world, slurm_site("x-"))
-    lines = await push_allocations(
-        db, var_dir=world.settings.var_dir, dry_run=True, read_cluster=False
-    )
+    lines = await push_allocations(db, dry_run=True, read_cluster=False)
     text = "\n".join(lines)
     assert lines[0] == "# jz: 2 account(s), 3 command(s)"
     assert (
@@ -91,7 +89,7 @@ async def test_push_to_real_slurm_is_idempotent(client, db, world, slurm_cluster
     env = slurm_cluster
     prefix = f"t{uuid.uuid4().hex[:6]}-"
     await _setup(client, db, world, slurm_site(prefix, env["SLURM_CONF"]))
-    first = await push_allocations(db, var_dir=world.settings.var_dir)
+    first = await push_allocations(db)
     assert first[0].startswith("# jz: 2 account(s), 3 command(s)")
     out = await asyncio.to_thread(
         subprocess.run,
@@ -105,7 +103,7 @@ async def test_push_to_real_slurm_is_idempotent(client, db, world, slurm_cluster
     assert (f"{prefix}proj", "pilogin", "", "") in rows
     assert (f"{prefix}theirs", "", "gres/gpu=0", "0") in rows
     assert {r[1] for r in rows if r[0] == f"{prefix}proj"} == {"", "pilogin", "memlogin"}
-    again = await push_allocations(db, var_dir=world.settings.var_dir)
+    again = await push_allocations(db)
     assert again == ["# jz: 2 account(s), 0 command(s)"]
     await asyncio.to_thread(
         subprocess.run,

@@ -40,7 +40,7 @@ async def test_jobs_through_the_platform_on_slurm(client, db, world, tmp_path, s
                             "charge_factor": "1.5"}],
         }]}
     )  # fmt: skip
-    await sync_site(db, site, var_dir=world.settings.var_dir)
+    await sync_site(db, site)
     cluster = await db.scalar(select(Cluster).where(Cluster.name == "ci"))
     part = await db.scalar(select(Partition).where(Partition.key == "ci/cpu"))
     await add_allocation(db, "proj", part, Decimal(50))
@@ -48,7 +48,7 @@ async def test_jobs_through_the_platform_on_slurm(client, db, world, tmp_path, s
     # Inserted directly: the CI Slurm runs jobs as root, which the service would refuse.
     db.add(ClusterLogin(user_id=member.id, cluster_id=cluster.id, login="root", status="approved"))
     await db.commit()
-    pushed = await push_allocations(db, var_dir=world.settings.var_dir, cluster="ci")
+    pushed = await push_allocations(db, cluster="ci")
     await db.commit()
     assert pushed[0] == "# ci: 1 account(s), 2 command(s)"  # add account, add user
     ids = []

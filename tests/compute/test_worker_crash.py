@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from aifhub.compute.cluster_backends import backend_for
 from aifhub.compute.delivery import job_spec
 from aifhub.compute.models import Job
-from aifhub.compute.registry import backend_for
 from aifhub.core.audit import AuditEvent
 from aifhub.core.db import utcnow
 from aifhub.resources.models import Cluster
@@ -50,7 +50,7 @@ async def test_crash_between_submit_and_record_is_reconciled(client, db, world):
         from aifhub.resources.models import Partition
 
         partition = await s.get(Partition, row.partition_id)
-        backend_id = await backend_for(cluster, world.settings.var_dir).submit(
+        backend_id = await backend_for(world.infra.backends, cluster).submit(
             job_spec(row, partition)
         )  # ...and the worker dies here, before recording backend_id.
     await run_worker_round(world)
@@ -153,7 +153,7 @@ async def test_find_by_comment_falls_back_to_the_job_name():
     from datetime import UTC, datetime
 
     from aifhub.backends.base import AccountingRecord, ComputeBackend, JobState
-    from aifhub.compute.registry import find_by_comment
+    from aifhub.compute.cluster_backends import find_by_comment
 
     class SacctOnly(ComputeBackend):  # FAKE: only accounting() answers, as sacct would
         name = "slurm"

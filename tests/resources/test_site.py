@@ -25,12 +25,12 @@ def test_parse_duration() -> None:
             parse_duration(bad)
 
 
-async def test_example_site_file_syncs_idempotently(db, tmp_path):
+async def test_example_site_file_syncs_idempotently(db):
     site = Settings(site_file=EXAMPLE).load_site()
-    first = await sync_site(db, site, var_dir=tmp_path)
+    first = await sync_site(db, site)
     await db.commit()
     assert first["clusters"] == 2 and first["changed"] == 11
-    again = await sync_site(db, site, var_dir=tmp_path)
+    again = await sync_site(db, site)
     assert again["changed"] == 0
     a100 = await db.scalar(select(Partition).where(Partition.key == "jean-zay/gpu_p5"))
     assert a100.charge_factor == Decimal(2) and a100.gpus_per_node == 8
@@ -43,24 +43,24 @@ async def test_example_site_file_syncs_idempotently(db, tmp_path):
     assert prepost.charged is False
 
 
-async def test_dropped_partition_is_disabled_not_deleted(db, tmp_path):
+async def test_dropped_partition_is_disabled_not_deleted(db):
     site = Settings(site_file=EXAMPLE).load_site()
-    await sync_site(db, site, var_dir=tmp_path)
+    await sync_site(db, site)
     raw = site.model_dump()
     raw["clusters"] = [c for c in raw["clusters"] if c["name"] == "adastra"]
-    await sync_site(db, SiteConfig.model_validate(raw), var_dir=tmp_path)
+    await sync_site(db, SiteConfig.model_validate(raw))
     await db.commit()
     jz = await db.scalar(select(Cluster).where(Cluster.name == "jean-zay"))
     assert jz.enabled is False
     assert await db.scalar(select(func.count()).select_from(Partition)) == 9
 
 
-async def test_default_local_cluster(db, tmp_path):
-    result = await sync_site(db, SiteConfig(), var_dir=tmp_path)
+async def test_default_local_cluster(db):
+    result = await sync_site(db, SiteConfig())
     assert result["clusters"] == 1
     keys = set(await db.scalars(select(Partition.key)))
     assert keys == {"local/cpu", "local/gpu"}
-    conf = default_local_cluster(tmp_path)
+    conf = default_local_cluster()
     assert conf.settings["gpus"] >= 1 and conf.partitions[1].gpus_per_node == conf.settings["gpus"]
 
 

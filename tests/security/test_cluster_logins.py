@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import pwd
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -48,7 +47,7 @@ def slurm_site(**logins_conf: object) -> SiteConfig:
 @pytest.fixture
 async def jz(client, db, settings):
     """A Slurm cluster `jz`, a project `proj` (pi + member) with hours on it, an admin."""
-    await sync_site(db, slurm_site(), var_dir=settings.var_dir)
+    await sync_site(db, slurm_site())
     await db.commit()
     heads = {
         "pi": await api_user(db, "pi@lab.eu"),
@@ -179,7 +178,7 @@ async def test_a_claim_is_pending_not_pushed_no_submission_until_staff_approve(c
     assert request["status"] == "pending" and request["source"] == "request"
     # invisible to the push, to accounting attribution and to submission
     assert await _pushed_users(db) == set()
-    lines = await push_allocations(db, var_dir=Path("."), dry_run=True, read_cluster=False)
+    lines = await push_allocations(db, dry_run=True, read_cluster=False)
     assert not any("add user" in line for line in lines)
     cluster = await db.scalar(select(Cluster).where(Cluster.name == "jz"))
     assert (await _direct_targets(db, cluster))[2] == {}
@@ -243,9 +242,7 @@ async def test_rejection_reason_reaches_the_user(client, db, jz):
 
 
 async def test_a_trusted_oidc_claim_gives_a_proven_login(db, settings):
-    await sync_site(
-        db, slurm_site(oidc_provider="kc", oidc_claim="hpc.login"), var_dir=settings.var_dir
-    )
+    await sync_site(db, slurm_site(oidc_provider="kc", oidc_claim="hpc.login"))
     user = await api_user(db, "grace@uni.example")
     grace = await db.scalar(select(User).where(User.email == "grace@uni.example"))
     assert user
@@ -282,7 +279,7 @@ async def test_site_mapping_file_sync(db, settings, tmp_path):
     mapping = tmp_path / "jz-logins.csv"
     mapping.write_text("email,login\nAda@lab.eu,ada\nbob@lab.eu,bob\neve@lab.eu,root\n")
     site = slurm_site(mapping_file="jz-logins.csv")
-    await sync_site(db, site, var_dir=settings.var_dir, base_dir=tmp_path)
+    await sync_site(db, site, base_dir=tmp_path)
     cluster = await db.scalar(select(Cluster).where(Cluster.name == "jz"))
     assert cluster.settings["logins"]["mapping_file"] == str(mapping.resolve())
     assert await login_proofs.sync_mapping_files(db) == {"approved": 2, "revoked": 0, "skipped": 1}
@@ -344,9 +341,7 @@ async def test_a_real_providers_claim_becomes_a_proven_login(aifhub_url, db, set
     # The provider vouches for Ada's cluster login in its `hpc_login` claim; the site trusts
     # that claim on `jz`: signing in is all it takes, no request, no staff approval.
     # (The server synced its site at start; the test database was emptied since.)
-    await sync_site(
-        db, slurm_site(oidc_provider="testidp", oidc_claim="hpc_login"), var_dir=settings.var_dir
-    )
+    await sync_site(db, slurm_site(oidc_provider="testidp", oidc_claim="hpc_login"))
     await db.commit()
     browser = Browser()
     try:

@@ -146,7 +146,7 @@ async def test_state_machine_thread_rating_and_first_response(client, db):
     assert {"ticket.open", "ticket.assign", "ticket.transition", "ticket.rate"} <= actions
 
 
-async def test_lists_are_scoped_and_breaches_warned_once(client, db, app, settings):
+async def test_lists_are_scoped_and_breaches_warned_once(client, db, app):
     s = await desk_and_project(client, db)
     other = await api_user(db, "other@lab.example")
     from ..factories import make_org
@@ -167,7 +167,7 @@ async def test_lists_are_scoped_and_breaches_warned_once(client, db, app, settin
     r = (await client.get(f"/api/v1/tickets/{t['id']}", headers=s["pi"])).json()
     assert r["sla"]["first_response_breached"] is True
     maker = app.state.sessionmaker
-    assert await warn_sla_breaches(TaskContext(maker, settings)) == 1
-    assert await warn_sla_breaches(TaskContext(maker, settings)) == 0
+    assert await warn_sla_breaches(TaskContext(maker, app.state.infra)) == 1
+    assert await warn_sla_breaches(TaskContext(maker, app.state.infra)) == 0
     n = await db.scalar(select(func.count()).where(MailMessage.kind == "support.sla_breach"))
     assert n == 1

@@ -18,6 +18,7 @@ from aifhub.access.read import (
     review_read,
 )
 from aifhub.core.db import DbSession
+from aifhub.core.infra import get_infra
 from aifhub.core.pagination import Pagination
 from aifhub.core.validation import Id
 from aifhub.identity import CurrentUser, StaffUser
@@ -45,7 +46,7 @@ async def synced(request: Request, db: DbSession) -> AsyncSession:
     """The session, with the access modes table matching the site file."""
     specs = getattr(request.app.state, "access_mode_specs", None)
     if specs is None:
-        specs = request.app.state.access_mode_specs = modes_from_site(request.app.state.site)
+        specs = request.app.state.access_mode_specs = modes_from_site(get_infra(request).site)
     await sync_modes(db, specs)
     return db
 

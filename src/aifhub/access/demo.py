@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from aifhub.access import applications, decisions, reviews
 from aifhub.access.modes import CRITERIA, modes_from_site, sync_modes
-from aifhub.core.config import Settings
+from aifhub.core.config import SiteConfig
 from aifhub.identity.models import User
 from aifhub.resources import Cluster, Partition
 from aifhub.schemas.access import ApplicationCreate, ItemIn
@@ -70,9 +70,9 @@ def _app(
     )
 
 
-async def load_access_demo(session: AsyncSession, settings: Settings) -> None:
+async def load_access_demo(session: AsyncSession, site: SiteConfig) -> None:
     """Modes, applications in each typical state and active allocations for the demo projects."""
-    await sync_modes(session, modes_from_site(settings.load_site()))
+    await sync_modes(session, modes_from_site(site))
     gpu, cpu = await _demo_partitions(session)
     users = {u.email: u for u in await session.scalars(select(User))}
     admin, reviewer, expert = users[ADMIN], users[REVIEWER], users[EXPERT]

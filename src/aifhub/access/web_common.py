@@ -13,6 +13,7 @@ from aifhub.access.modes import modes_from_site, sync_modes
 from aifhub.core.db import attempt
 from aifhub.core.errors import AppError
 from aifhub.core.i18n import N_
+from aifhub.core.infra import get_infra
 from aifhub.identity import choices, page, refused_message
 from aifhub.web.render import gettext, redirect
 
@@ -38,7 +39,7 @@ async def synced_modes(request: Request, db: AsyncSession) -> None:
     """Bring the access_modes table in line with the site file (as the API does)."""
     specs = getattr(request.app.state, "access_mode_specs", None)
     if specs is None:
-        specs = request.app.state.access_mode_specs = modes_from_site(request.app.state.site)
+        specs = request.app.state.access_mode_specs = modes_from_site(get_infra(request).site)
     await sync_modes(db, specs)
 
 

@@ -13,11 +13,12 @@ from aifhub.catalog import assets, contracts, downloads, huggingface_cards, link
 from aifhub.catalog.search import SORTS, SearchFilters, search_assets
 from aifhub.core.db import DbSession
 from aifhub.core.errors import InvalidInput, NotFound, PayloadTooLarge
+from aifhub.core.infra import get_infra
 from aifhub.core.pagination import Pagination
 from aifhub.core.validation import Id
 from aifhub.identity import CurrentUser, OptionalPrincipal, current_principal, optional_principal
 from aifhub.schemas import catalog as schemas
-from aifhub.storage import LocalObjectStore, store_for
+from aifhub.storage import ObjectStore
 
 router = APIRouter(tags=["catalog"])
 ASSET = "/catalog/{ns}/{name}"
@@ -30,8 +31,8 @@ class LargeFileResponse(FileResponse):
     chunk_size = 1024 * 1024
 
 
-def _store(request: Request) -> LocalObjectStore:
-    return store_for(request.app.state.settings.var_dir)
+def _store(request: Request) -> ObjectStore:
+    return get_infra(request).store
 
 
 def _label(label: str) -> str | None:

@@ -4,9 +4,6 @@ with files, one gated and one restricted, to walk through access contracts."""
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -15,13 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from aifhub import identity
 from aifhub.catalog import assets
 from aifhub.catalog.models import AssetFile, AssetVersion
-from aifhub.core.config import Settings
 from aifhub.core.db import utcnow
 from aifhub.identity.models import User
 from aifhub.schemas import catalog as schemas
 from aifhub.schemas import identity as identity_schemas
 from aifhub.schemas.enums.identity import OrgKind, Sector
-from aifhub.storage import store_for
+from aifhub.storage import ObjectStore, put_bytes
 
 MIRROR = "Metadata from the Hugging Face Hub; the files are not mirrored in this demo."
 
@@ -103,24 +99,21 @@ def _csv(rows: int, seed: str) -> bytes:
 
 
 async def _version_with_files(
-    session: AsyncSession, settings: Settings, asset_id: int, files: dict[str, bytes]
+    session: AsyncSession, store: ObjectStore, asset_id: int, files: dict[str, bytes]
 ) -> None:
-    store = store_for(settings.var_dir)
     version = AssetVersion(asset_id=asset_id, label="v1", state="published", notes="",
                            published_at=utcnow(),
                            total_bytes=sum(map(len, files.values())))  # fmt: skip
     session.add(version)
     await session.flush()
     for path, data in files.items():
-        digest = hashlib.sha256(data).hexdigest()
-        fd, name = tempfile.mkstemp(dir=store.temp_dir())
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        store.put_file(Path(name), digest)
-        session.add(AssetFile(version_id=version.id, path=path, sha256=digest, size=len(data)))
+        stored = put_bytes(store, data)
+        session.add(
+            AssetFile(version_id=version.id, path=path, sha256=stored.sha256, size=stored.size)
+        )
 
 
-async def load_catalog_demo(session: AsyncSession, settings: Settings) -> None:
+async def load_catalog_demo(session: AsyncSession, store: ObjectStore) -> None:
     """Add the demo catalogue (called by aifhub.demo after the organisations exist)."""
     admin = await session.scalar(select(User).where(User.email == "admin@aifhub.example"))
     assert admin is not None
@@ -138,7 +131,7 @@ async def load_catalog_demo(session: AsyncSession, settings: Settings) -> None:
         )
         mirror = await assets.create_asset(session, admin, data=data)
         # Only assets with a published version are listed: the mirror publishes its card.
-        await _version_with_files(session, settings, mirror.id, {"README.md": MIRROR.encode()})
+        await _version_with_files(session, store, mirror.id, {"README.md": MIRROR.encode()})
     neuro = await session.scalar(select(User).where(User.email == "alice@neuroscan.example"))
     aero = await session.scalar(select(User).where(User.email == "bruno@aerosim.example"))
     assert neuro is not None and aero is not None
@@ -150,7 +143,7 @@ async def load_catalog_demo(session: AsyncSession, settings: Settings) -> None:
         sectors=["health"], origin_country="FR", hosted_country="FR", access_policy="gated",
         gate_questions=GATE, size_category="n<1K", tags=["synthetic", "radiomics"],
     ))  # fmt: skip
-    await _version_with_files(session, settings, mri.id, {"features.csv": _csv(500, "mri")})
+    await _version_with_files(session, store, mri.id, {"features.csv": _csv(500, "mri")})
     cfd = await assets.create_asset(session, aero, data=schemas.AssetCreate(
         kind="dataset", organisation="aerosim", slug="aerosim/wing-cfd-snapshots-synthetic",
         name="Synthetic wing CFD snapshots",
@@ -163,6 +156,6 @@ async def load_catalog_demo(session: AsyncSession, settings: Settings) -> None:
         tags=["synthetic", "cfd"],
     ))  # fmt: skip
     await _version_with_files(
-        session, settings, cfd.id, {"snapshots/part-0.csv": _csv(2000, "cfd0"),
+        session, store, cfd.id, {"snapshots/part-0.csv": _csv(2000, "cfd0"),
                                     "snapshots/part-1.csv": _csv(2000, "cfd1")}
     )  # fmt: skip

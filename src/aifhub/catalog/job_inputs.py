@@ -33,8 +33,9 @@ from aifhub.catalog.models import AccessContract, Asset, AssetVersion
 from aifhub.catalog.versions import find_version, version_files
 from aifhub.core.db import utcnow
 from aifhub.core.errors import InvalidInput, NotFound
+from aifhub.core.infra import Infrastructure
 from aifhub.identity.models import Project
-from aifhub.storage import ObjectStore, store_for
+from aifhub.storage import ObjectStore
 
 if TYPE_CHECKING:
     from aifhub.compute import Job
@@ -166,8 +167,6 @@ def stage_into(store: ObjectStore, item: GrantedInput, dest: Path) -> Path:
 
 # ------------------------------------------------------------------ the compute hook
 
-STAGING_DIR = "job-inputs"  # under var_dir: <var_dir>/job-inputs/<job id>/<asset>/
-
 
 def mount_path(asset: str, mount: str | None) -> str:
     """Where a job sees an input: the mount it asked for, else /inputs/<asset>."""
@@ -222,7 +221,7 @@ class CatalogJobInputs:
         await _check_refs(session, project_id=project.id, inputs=refs)
 
     async def stage_inputs(
-        self, session: AsyncSession, *, job: Job, var_dir: Path
+        self, session: AsyncSession, *, job: Job, infra: Infrastructure
     ) -> list[StagedInput]:
         """Re-check a queued job's grants, stage its inputs read-only and log the staging.
 
@@ -235,8 +234,8 @@ class CatalogJobInputs:
             asset = str(exc.extra.get("asset", ""))
             note = await _last_grant(session, project_id=job.project_id, asset=asset)
             raise type(exc)(f"{exc.detail} ({note})", **exc.extra) from exc
-        store = store_for(var_dir)
-        base = var_dir / STAGING_DIR / str(job.id)
+        store = infra.store
+        base = infra.paths.job_inputs / str(job.id)
         staged: list[StagedInput] = []
         for want, item in zip(job.inputs, granted, strict=True):
             dest = base / item.asset

@@ -26,7 +26,7 @@ def db_upgrade(revision: str = "head") -> None:
     from aifhub.core.migrate import upgrade
 
     settings = _settings()
-    settings.var_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    settings.ensure_var_dir()
     upgrade(settings.resolved_database_url(), revision)
     console.print(f"[green]database at {revision}[/]")
 
@@ -42,7 +42,7 @@ def serve(
     import uvicorn
 
     settings = _settings()
-    settings.var_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    settings.ensure_var_dir()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     if demo:
         from aifhub.core.migrate import upgrade
@@ -77,13 +77,11 @@ def worker_cmd(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = _settings()
     if once:
-        from aifhub.core.db import make_engine, make_sessionmaker
-        from aifhub.worker import Worker
+        from aifhub.worker import standalone_worker
 
         async def _once() -> None:
-            engine = make_engine(settings.resolved_database_url())
-            done = await Worker(make_sessionmaker(engine), settings).run_once()
-            await engine.dispose()
+            async with standalone_worker(settings) as worker:
+                done = await worker.run_once()
             console.print(done)
 
         asyncio.run(_once())
@@ -97,7 +95,7 @@ def demo_cmd() -> None:
     from aifhub.demo import load_demo
 
     settings = _settings()
-    settings.var_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    settings.ensure_var_dir()
     upgrade(settings.resolved_database_url())
     created = asyncio.run(load_demo(settings))
     console.print("[green]demo data loaded[/]" if created else "demo data already present")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel
 
 from aifhub import access, resources
@@ -13,6 +13,7 @@ from aifhub.compute import logins, network, service
 from aifhub.compute.inputs import JobInputsDep
 from aifhub.core.db import DbSession
 from aifhub.core.errors import InvalidInput
+from aifhub.core.infra import Infra
 from aifhub.core.pagination import Pagination
 from aifhub.core.validation import Id
 from aifhub.identity import CurrentUser, StaffUser
@@ -89,16 +90,16 @@ async def cancel_job(db: DbSession, user: CurrentUser, job_id: Id) -> JobRead:
 
 @router.get("/jobs/{job_id}/log")
 async def read_log(
-    request: Request,
     db: DbSession,
     user: CurrentUser,
+    infra: Infra,
     job_id: Id,
     offset: Annotated[int, Query(ge=0)] = 0,
     stream: Literal["stdout", "stderr"] = "stdout",
 ) -> JobLog:
     """The job's output from a byte offset; follow it by passing back `next_offset`."""
     return await job_service.read_job_log(
-        db, user, job_id, var_dir=request.app.state.settings.var_dir, offset=offset, stream=stream
+        db, user, job_id, backends=infra.backends, offset=offset, stream=stream
     )
 
 

@@ -21,9 +21,9 @@ from aifhub.client.output import (
 )
 from aifhub.compute.login_proofs import sync_mapping_files
 from aifhub.compute.push import push_allocations
-from aifhub.compute.tasks import site_dir
 from aifhub.core.config import get_settings
 from aifhub.core.db import make_engine, make_sessionmaker
+from aifhub.core.infra import build_infrastructure
 from aifhub.resources import sync_site
 from aifhub.schemas.access import ProjectUsage
 
@@ -185,15 +185,12 @@ def _usage_table(project: str, report: ProjectUsage) -> None:
 
 def clusters_sync() -> None:
     """Create/update clusters and partitions from the site file (idempotent)."""
-    settings = get_settings()
+    infra = build_infrastructure(get_settings())
 
     async def run() -> dict[str, int]:
-        engine = make_engine(settings.resolved_database_url())
+        engine = make_engine(infra.settings.resolved_database_url())
         async with make_sessionmaker(engine)() as session:
-            done = await sync_site(
-                session, settings.load_site(), var_dir=settings.var_dir,
-                base_dir=site_dir(settings),
-            )  # fmt: skip
+            done = await sync_site(session, infra.site, base_dir=infra.paths.site_dir)
             await sync_mapping_files(session)
             await session.commit()
         await engine.dispose()
@@ -213,9 +210,7 @@ def allocations_push(
     async def run() -> list[str]:
         engine = make_engine(settings.resolved_database_url())
         async with make_sessionmaker(engine)() as session:
-            lines = await push_allocations(
-                session, var_dir=settings.var_dir, dry_run=dry_run, cluster=cluster
-            )
+            lines = await push_allocations(session, dry_run=dry_run, cluster=cluster)
             await session.commit()
         await engine.dispose()
         return lines

@@ -13,7 +13,6 @@ import logging
 from collections import defaultdict
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 
 from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -28,12 +27,13 @@ from aifhub.backends.base import (
 )
 from aifhub.compute import inputs as input_hooks
 from aifhub.compute import network
+from aifhub.compute.cluster_backends import backend_for, find_by_comment
 from aifhub.compute.config import ComputeConfig
 from aifhub.compute.models import Job
-from aifhub.compute.registry import backend_for, find_by_comment
 from aifhub.core import audit
 from aifhub.core.db import utcnow
 from aifhub.core.errors import AppError
+from aifhub.core.infra import BackendPool, Infrastructure
 from aifhub.identity.models import Project
 from aifhub.resources import Cluster, Partition
 from aifhub.schemas.enums.compute import JobStatus
@@ -88,7 +88,7 @@ async def release_unrun(session: AsyncSession, job: Job, *, state: str, reason: 
 
 
 async def reconcile_submitting(
-    maker: async_sessionmaker[AsyncSession], var_dir: Path, config: ComputeConfig
+    maker: async_sessionmaker[AsyncSession], backends: BackendPool, config: ComputeConfig
 ) -> int:
     """Settle jobs a dead worker left in `submitting`, by the backend's own records."""
     cutoff = utcnow() - timedelta(seconds=config.delivery_lease_s)
@@ -102,7 +102,7 @@ async def reconcile_submitting(
         for cluster_id, group in by_cluster.items():
             cluster = await session.get(Cluster, cluster_id)
             assert cluster is not None
-            backend = backend_for(cluster, var_dir)
+            backend = backend_for(backends, cluster)
             since = min(j.created_at for j in group)
             try:
                 found = await find_by_comment(backend, [j.comment for j in group], since=since)
@@ -128,7 +128,7 @@ async def reconcile_submitting(
 
 async def deliver_queued(
     maker: async_sessionmaker[AsyncSession],
-    var_dir: Path,
+    infra: Infrastructure,
     config: ComputeConfig,
     job_inputs: input_hooks.JobInputs | None,
 ) -> int:
@@ -146,7 +146,7 @@ async def deliver_queued(
         for cluster_id in cluster_ids:
             cluster = await session.get(Cluster, cluster_id)
             assert cluster is not None
-            ok = cluster.enabled and await _healthy(backend_for(cluster, var_dir))
+            ok = cluster.enabled and await _healthy(backend_for(infra.backends, cluster))
             if ok:
                 healthy.append(cluster_id)
             else:
@@ -171,7 +171,7 @@ async def deliver_queued(
             )
         await session.commit()
         for job in jobs:
-            await _deliver_one(session, job, var_dir, job_inputs)
+            await _deliver_one(session, job, infra, job_inputs)
     return len(jobs)
 
 
@@ -194,7 +194,7 @@ async def _mark_waiting(session: AsyncSession, cluster: Cluster, why: str) -> No
 
 
 async def _deliver_one(
-    session: AsyncSession, job: Job, var_dir: Path, job_inputs: input_hooks.JobInputs | None
+    session: AsyncSession, job: Job, infra: Infrastructure, job_inputs: input_hooks.JobInputs | None
 ) -> None:
     cluster = await session.get(Cluster, job.cluster_id)
     partition = await session.get(Partition, job.partition_id)
@@ -211,7 +211,7 @@ async def _deliver_one(
             await session.commit()
             return
     try:
-        staged = await input_hooks.stage_inputs(job_inputs, session, job=job, var_dir=var_dir)
+        staged = await input_hooks.stage_inputs(job_inputs, session, job=job, infra=infra)
     except AppError as exc:  # a grant revoked or expired while queued, files gone: never runs
         log.warning("job %s inputs refused: %s", job.id, exc.detail)
         reason = f"not started, inputs refused: {exc.detail}"
@@ -219,7 +219,9 @@ async def _deliver_one(
         await session.commit()
         return
     try:
-        backend_id = await backend_for(cluster, var_dir).submit(job_spec(job, partition, staged))
+        backend_id = await backend_for(infra.backends, cluster).submit(
+            job_spec(job, partition, staged)
+        )
     except BackendUnavailable as exc:
         job.state = JobStatus.QUEUED.value
         job.reason = f"cluster '{cluster.name}' is unavailable ({exc}); will retry"[:500]

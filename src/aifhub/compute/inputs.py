@@ -16,7 +16,6 @@ touch it.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Protocol, runtime_checkable
 
 from fastapi import Depends, Request
@@ -24,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from aifhub.backends.base import StagedInput
 from aifhub.compute.errors import InputNotAllowed
+from aifhub.core.infra import Infrastructure
 
 if TYPE_CHECKING:
     from aifhub.compute.models import Job
@@ -42,9 +42,10 @@ class JobInputs(Protocol):
         ...
 
     async def stage_inputs(
-        self, session: AsyncSession, *, job: Job, var_dir: Path
+        self, session: AsyncSession, *, job: Job, infra: Infrastructure
     ) -> list[StagedInput]:
-        """Re-check a queued job's inputs and say where the backend finds them."""
+        """Re-check a queued job's inputs, stage them (from `infra.store`, under
+        `infra.paths.job_inputs`) and say where the backend finds them."""
         ...
 
 
@@ -82,11 +83,11 @@ async def check_inputs(
 
 
 async def stage_inputs(
-    job_inputs: JobInputs | None, session: AsyncSession, *, job: Job, var_dir: Path
+    job_inputs: JobInputs | None, session: AsyncSession, *, job: Job, infra: Infrastructure
 ) -> list[StagedInput]:
     """Where the job's inputs are, for the backend (empty when it names none)."""
     if not job.inputs:
         return []
     if job_inputs is None:
         raise InputNotAllowed("The catalogue is not installed: the job's inputs cannot be staged.")
-    return await job_inputs.stage_inputs(session, job=job, var_dir=var_dir)
+    return await job_inputs.stage_inputs(session, job=job, infra=infra)

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aifhub.backends.base import BackendError
+from aifhub.compute.cluster_backends import backend_for
 from aifhub.compute.delivery import release_unrun
 from aifhub.compute.errors import JobNotCancellable
 from aifhub.compute.models import Job
-from aifhub.compute.registry import backend_for
 from aifhub.core import audit
 from aifhub.core.errors import InvalidInput, NotFound, ServiceUnavailable
+from aifhub.core.infra import BackendPool
 from aifhub.identity import PROJECT_MANAGERS
 from aifhub.identity.models import Project, ProjectMember, User
 from aifhub.resources import Cluster, Partition
@@ -113,7 +112,7 @@ async def read_job_log(
     actor: User,
     job_id: int,
     *,
-    var_dir: Path,
+    backends: BackendPool,
     offset: int = 0,
     stream: str = "stdout",
 ) -> JobLog:
@@ -128,7 +127,7 @@ async def read_job_log(
     cluster = await session.get(Cluster, job.cluster_id)
     assert cluster is not None
     try:
-        text, next_offset = await backend_for(cluster, var_dir).read_log(
+        text, next_offset = await backend_for(backends, cluster).read_log(
             job.backend_id,
             offset,
             stream,  # type: ignore[arg-type]

@@ -34,6 +34,6 @@ module = DomainModule(
     commands=(cli.register,),
     # A federated sign-in's trusted login claim becomes the user's proven cluster login.
     sign_in_hooks=(apply_oidc_claims,),
-    # The site file's clusters are synced once when the app starts (the worker syncs too).
-    startup=(tasks.ensure_site_synced,),
+    # The site file's clusters are synced when the app or a worker process starts.
+    startup=(tasks.sync_site_file,),
 )

@@ -14,7 +14,6 @@ from __future__ import annotations
 import shlex
 from collections import defaultdict
 from decimal import ROUND_FLOOR, Decimal
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -82,7 +81,6 @@ async def desired_limits(session: AsyncSession, cluster: Cluster) -> list[Accoun
 async def push_allocations(
     session: AsyncSession,
     *,
-    var_dir: Path,
     dry_run: bool = False,
     cluster: str | None = None,
     read_cluster: bool = True,

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from datetime import timedelta
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -17,57 +16,44 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from aifhub import resources
 from aifhub.backends.base import BackendError, JobState
 from aifhub.compute.accounting import ingest_records
+from aifhub.compute.cluster_backends import backend_for
 from aifhub.compute.config import compute_config
 from aifhub.compute.delivery import deliver_queued, reconcile_submitting, release_unrun
 from aifhub.compute.inputs import job_inputs_in
 from aifhub.compute.login_proofs import sync_mapping_files
 from aifhub.compute.models import AccountingCursor, Job
-from aifhub.compute.registry import backend_for
 from aifhub.core import audit
-from aifhub.core.config import Settings
 from aifhub.core.db import utcnow
+from aifhub.core.infra import Infrastructure
 from aifhub.core.modules import TaskContext
 from aifhub.resources import Cluster, sync_site
 from aifhub.schemas.enums.compute import JobStatus
 
 log = logging.getLogger("aifhub.compute.tasks")
 ACTIVE = (JobStatus.PENDING.value, JobStatus.RUNNING.value)
-_synced: set[str] = set()
 
 
-def site_dir(settings: Settings) -> Path | None:
-    """The site file's folder: relative paths in the file are relative to it."""
-    return settings.site_file.resolve().parent if settings.site_file else None
-
-
-async def ensure_site_synced(maker: async_sessionmaker[AsyncSession], settings: Settings) -> None:
-    """Sync the site file's clusters once per process and database (app or worker start)."""
-    url = settings.resolved_database_url()
-    if url in _synced:
-        return
+async def sync_site_file(maker: async_sessionmaker[AsyncSession], infra: Infrastructure) -> None:
+    """Sync the site file's clusters and the login mapping files (app or worker start)."""
     async with maker() as session:
-        await sync_site(
-            session, settings.load_site(), var_dir=settings.var_dir, base_dir=site_dir(settings)
-        )
+        await sync_site(session, infra.site, base_dir=infra.paths.site_dir)
         await sync_mapping_files(session)
         await session.commit()
-    _synced.add(url)
 
 
 async def deliver(ctx: TaskContext) -> int:
     """Reconcile interrupted deliveries, then hand queued jobs to their clusters."""
-    maker, settings = ctx.maker, ctx.settings
-    await ensure_site_synced(maker, settings)
-    config = compute_config(settings.load_site())
-    done = await reconcile_submitting(maker, settings.var_dir, config)
+    maker, infra = ctx.maker, ctx.infra
+    config = compute_config(infra.site)
+    done = await reconcile_submitting(maker, infra.backends, config)
     job_inputs = job_inputs_in(ctx.provides)
-    return done + await deliver_queued(maker, settings.var_dir, config, job_inputs)
+    return done + await deliver_queued(maker, infra, config, job_inputs)
 
 
 async def poll_states(ctx: TaskContext) -> int:
     """Refresh pending/running jobs: one batched backend call per cluster per round."""
-    maker, settings = ctx.maker, ctx.settings
-    config = compute_config(settings.load_site())
+    maker, infra = ctx.maker, ctx.infra
+    config = compute_config(infra.site)
     changed = 0
     async with maker() as session:
         jobs = list(
@@ -85,7 +71,7 @@ async def poll_states(ctx: TaskContext) -> int:
             cluster = await session.get(Cluster, cluster_id)
             assert cluster is not None
             try:
-                states = await backend_for(cluster, settings.var_dir).poll(
+                states = await backend_for(infra.backends, cluster).poll(
                     [str(j.backend_id) for j in group]
                 )
             except BackendError as exc:
@@ -114,8 +100,8 @@ async def poll_states(ctx: TaskContext) -> int:
 
 async def ingest_accounting(ctx: TaskContext) -> int:
     """Read each cluster's accounting since its cursor and charge what ended."""
-    maker, settings = ctx.maker, ctx.settings
-    config = compute_config(settings.load_site())
+    maker, infra = ctx.maker, ctx.infra
+    config = compute_config(infra.site)
     charged = 0
     async with maker() as session:
         clusters = await resources.enabled_clusters(session)
@@ -123,7 +109,7 @@ async def ingest_accounting(ctx: TaskContext) -> int:
         async with maker() as session:
             cursor = await _cursor(session, cluster)
             try:
-                records = await backend_for(cluster, settings.var_dir).accounting(cursor.since)
+                records = await backend_for(infra.backends, cluster).accounting(cursor.since)
             except BackendError as exc:
                 log.warning("accounting of %s failed: %s", cluster.name, exc)
                 continue
@@ -157,7 +143,7 @@ async def _cursor(session: AsyncSession, cluster: Cluster) -> AccountingCursor:
 
 async def send_cancels(ctx: TaskContext) -> int:
     """Cancel on the backend what users asked to cancel (queued jobs never reach it)."""
-    maker, settings = ctx.maker, ctx.settings
+    maker, backends = ctx.maker, ctx.infra.backends
     done = 0
     async with maker() as session:
         jobs = list(
@@ -178,7 +164,7 @@ async def send_cancels(ctx: TaskContext) -> int:
                 cluster = await session.get(Cluster, job.cluster_id)
                 assert cluster is not None
                 try:
-                    await backend_for(cluster, settings.var_dir).cancel(str(job.backend_id))
+                    await backend_for(backends, cluster).cancel(str(job.backend_id))
                 except BackendError as exc:
                     log.warning("cancel of job %s failed: %s", job.id, exc)
                     continue

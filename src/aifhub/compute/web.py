@@ -14,6 +14,7 @@ from aifhub.compute import network, service
 from aifhub.compute.inputs import JobInputsDep
 from aifhub.core.db import DbSession, attempt
 from aifhub.core.errors import AppError
+from aifhub.core.infra import get_infra
 from aifhub.core.validation import Id
 from aifhub.identity import CsrfForm, PageUser, StaffPageUser
 from aifhub.identity.models import User
@@ -113,7 +114,7 @@ async def job_page(request: Request, db: DbSession, user: PageUser, job_id: Id) 
 
 async def _tail(request: Request, db: DbSession, user: Any, job_id: Id) -> Any:
     log = await job_service.read_job_log(
-        db, user, job_id, var_dir=request.app.state.settings.var_dir, offset=0
+        db, user, job_id, backends=get_infra(request).backends, offset=0
     )
     text = log.text[-LOG_TAIL:]
     return {"text": text, "finished": log.finished}

@@ -116,17 +116,21 @@ class Settings(BaseSettings):
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.var_dir / 'aifhub.db').as_posix()}"
 
+    def ensure_var_dir(self) -> None:
+        """Create the data folder when missing: its owner's only (0700)."""
+        # var/ holds the database, the secret key, the store and the jobs.
+        self.var_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+
     def resolved_secret_key(self) -> str:
         """The signing key; generated once and kept under var_dir when not configured."""
         if self.secret_key:
             return self.secret_key
         path = self.var_dir / "secret_key"
         if not path.exists():
-            # var/ holds the database, the store and the jobs: its owner only (0700). The key
-            # is private from its first byte (no chmod window) and written whole to a temp file,
-            # then linked into place: a process starting at the same time sees no key or the
-            # whole key, and the first one wins.
-            self.var_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            # The key is private from its first byte (no chmod window) and written whole to a
+            # temp file, then linked into place: a process starting at the same time sees no
+            # key or the whole key, and the first one wins.
+            self.ensure_var_dir()
             tmp = path.with_name(f"secret_key.{os.getpid()}.{secrets.token_hex(4)}.tmp")
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "w") as fh:

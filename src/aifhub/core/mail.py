@@ -274,7 +274,7 @@ async def deliver_pending(
 
 async def deliver_mail(ctx: TaskContext) -> int:
     """Worker task: deliver the outbox through the site file's [mail] server (or the log)."""
-    return await deliver_pending(ctx.maker, ctx.settings.load_site().mail)
+    return await deliver_pending(ctx.maker, ctx.infra.site.mail)
 
 
 MAIL_DELIVERY = Periodic("mail.deliver", 30.0, deliver_mail)

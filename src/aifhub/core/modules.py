@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from fastapi import APIRouter, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from aifhub.core.config import Settings
+from aifhub.core.infra import Infrastructure
 
 if TYPE_CHECKING:
     from typer import Typer
@@ -52,10 +52,11 @@ CardProvider = Callable[[AsyncSession, Any, Request], Awaitable[Card | None]]
 
 @dataclass(frozen=True)
 class TaskContext:
-    """What a periodic task runs with: the database, the settings, what the domains provide."""
+    """What a periodic task runs with: the database, the infrastructure (settings, parsed site
+    file, store, backends), what the domains provide."""
 
     maker: async_sessionmaker[AsyncSession]
-    settings: Settings
+    infra: Infrastructure
     provides: tuple[object, ...] = ()
 
 
@@ -82,8 +83,9 @@ class SignInHook(Protocol):
 
 # Adds a domain's commands (and command groups) to the root `aifhub` command.
 CommandRegistrar = Callable[["Typer"], None]
-# Runs once when the app starts, after the schema check (e.g. syncing the site file).
-StartupFn = Callable[[async_sessionmaker[AsyncSession], Settings], Awaitable[None]]
+# Runs once when the app or the worker starts, after the schema check (e.g. syncing the site
+# file's clusters).
+StartupFn = Callable[[async_sessionmaker[AsyncSession], Infrastructure], Awaitable[None]]
 
 
 @dataclass(frozen=True)

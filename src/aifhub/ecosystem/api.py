@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, status
 
 from aifhub.core.db import DbSession
+from aifhub.core.infra import get_infra
 from aifhub.core.validation import Id
 from aifhub.ecosystem import training
 from aifhub.ecosystem.models import Course, CourseSession, Enrolment
@@ -121,5 +122,5 @@ async def certificate(
         format=cs.format,
         location=cs.location,
         hours=round((cs.ends_at - cs.starts_at).total_seconds() / 3600, 1),
-        factory=request.app.state.site.factory_name,
+        factory=get_infra(request).site.factory_name,
     )

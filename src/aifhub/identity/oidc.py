@@ -20,6 +20,7 @@ from aifhub.core import context
 from aifhub.core.config import OIDCProvider, Settings
 from aifhub.core.db import DbSession
 from aifhub.core.errors import AppError, NotFound
+from aifhub.core.infra import get_infra
 from aifhub.identity import credentials
 from aifhub.identity.deps import SESSION_COOKIE
 from aifhub.identity.oidc_client import (
@@ -49,7 +50,7 @@ class ProviderLink:
 
 def oidc_providers(request: Request, next_path: str = "/") -> list[ProviderLink]:
     """The site's federated providers, with the URL that starts each sign-in (login page)."""
-    site = request.app.state.site
+    site = get_infra(request).site
     target = _safe_next(next_path)
     suffix = "" if target == "/" else "?" + urlencode({"next": target})
     return [
@@ -59,12 +60,12 @@ def oidc_providers(request: Request, next_path: str = "/") -> list[ProviderLink]
 
 
 def _provider(request: Request, name: str) -> OIDCProvider:
-    for provider in request.app.state.site.oidc:
+    for provider in get_infra(request).site.oidc:
         if provider.name == name:
             return provider
     raise NotFound(
         f"No identity provider '{name}' on this site; the known ones are: "
-        + (", ".join(p.name for p in request.app.state.site.oidc) or "none")
+        + (", ".join(p.name for p in get_infra(request).site.oidc) or "none")
         + "."
     )
 

@@ -106,12 +106,12 @@ class ClusterConfig(BaseModel):
         return self
 
 
-def declared_clusters(site: SiteConfig, var_dir: Path) -> list[ClusterConfig]:
+def declared_clusters(site: SiteConfig) -> list[ClusterConfig]:
     """The clusters of the site file, or the built-in `local` cluster when it declares none."""
     raw = site.section("clusters")
     if raw:
         return [ClusterConfig.model_validate(c) for c in raw]
-    return [default_local_cluster(var_dir)]
+    return [default_local_cluster()]
 
 
 def detect_gpus() -> int:
@@ -131,7 +131,7 @@ def detect_gpus() -> int:
 DEMO_GPU_SLOTS = 2
 
 
-def default_local_cluster(var_dir: Path) -> ClusterConfig:
+def default_local_cluster() -> ClusterConfig:
     """One `local` cluster of this machine: partitions `cpu` and `gpu` (real or demo slots)."""
     cpus = os.cpu_count() or 1
     real = detect_gpus()
@@ -142,7 +142,8 @@ def default_local_cluster(var_dir: Path) -> ClusterConfig:
         site="this machine",
         backend="local",
         settings={
-            "state_dir": "local-backend",  # relative: under var_dir (compute/registry.py)
+            # Relative: under the data folder (compute/cluster_backends.py).
+            "state_dir": "local-backend",
             "cpus": cpus,
             "gpus": gpus,
             "mem_mb": mem_mb,
@@ -209,14 +210,14 @@ def login_rules(
 
 
 async def sync_site(
-    session: AsyncSession, site: SiteConfig, *, var_dir: Path, base_dir: Path | None = None
+    session: AsyncSession, site: SiteConfig, *, base_dir: Path | None = None
 ) -> dict[str, int]:
     """Create or update clusters/partitions as the site file declares; disable the others.
 
     `base_dir` is the site file's folder: relative paths of the file (a login mapping file)
     are resolved against it, once, here.
     """
-    declared = declared_clusters(site, var_dir)
+    declared = declared_clusters(site)
     clusters = {c.name: c for c in await session.scalars(select(Cluster))}
     partitions = {(p.cluster_id, p.name): p for p in await session.scalars(select(Partition))}
     changed = 0

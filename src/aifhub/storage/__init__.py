@@ -1,6 +1,5 @@
-"""Where dataset and model files live: a content-addressed store (local files by default)."""
-
-from pathlib import Path
+"""Where dataset and model files and ticket attachments live: a content-addressed store
+(local files by default; the infrastructure builds the one of this installation)."""
 
 from aifhub.storage.base import (
     ChecksumMismatch,
@@ -9,7 +8,7 @@ from aifhub.storage.base import (
     TooLarge,
     is_sha256,
 )
-from aifhub.storage.local import LocalObjectStore, receive_stream
+from aifhub.storage.local import LocalObjectStore, put_bytes, receive_stream
 
 __all__ = [
     "ChecksumMismatch",
@@ -18,11 +17,6 @@ __all__ = [
     "StoredObject",
     "TooLarge",
     "is_sha256",
+    "put_bytes",
     "receive_stream",
-    "store_for",
 ]
-
-
-def store_for(var_dir: Path) -> LocalObjectStore:
-    """The object store of this installation: var_dir/objects on the local file system."""
-    return LocalObjectStore(var_dir / "objects")

@@ -1,4 +1,4 @@
-"""The local content-addressed store: var_dir/objects/ab/cd/<sha256>, written by rename."""
+"""The local content-addressed store: <var>/objects/ab/cd/<sha256>, written by rename."""
 
 from __future__ import annotations
 
@@ -78,6 +78,20 @@ class LocalObjectStore:
     def local_path(self, sha256: str) -> Path | None:
         """The object's file."""
         return self._path(sha256)
+
+
+def put_bytes(store: ObjectStore, data: bytes) -> StoredObject:
+    """Store bytes already in memory under their digest (the same content is stored once)."""
+    fd, name = tempfile.mkstemp(dir=store.temp_dir(), prefix="put-")
+    tmp = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        return store.put_file(tmp, hashlib.sha256(data).hexdigest())
+    finally:
+        tmp.unlink(missing_ok=True)  # put_file moved it, unless it failed
 
 
 def _write(fh: BinaryIO, digest: hashlib._Hash, chunk: bytes) -> None:

@@ -9,6 +9,7 @@ from fastapi.responses import FileResponse
 
 from aifhub import identity
 from aifhub.core.db import DbSession
+from aifhub.core.infra import Infra, get_infra
 from aifhub.core.pagination import Pagination
 from aifhub.core.validation import Id
 from aifhub.identity import CurrentUser
@@ -24,7 +25,7 @@ router = APIRouter(tags=["support"])
 
 
 def _section(request: Request) -> dict[str, Any]:
-    return request.app.state.site.section("support") or {}
+    return get_infra(request).site.section("support") or {}
 
 
 def sla_policy(request: Request) -> SlaPolicy:
@@ -216,7 +217,7 @@ async def post_message(
         ticket_id,
         body=body,
         files=checked,
-        var_dir=request.app.state.settings.var_dir,
+        store=get_infra(request).store,
     )
     found = await attachments.of_message(db, m.id)
     return schemas.MessageRead(
@@ -231,14 +232,13 @@ async def post_message(
 
 @router.get("/tickets/{ticket_id}/attachments/{attachment_id}")
 async def download_attachment(
-    request: Request, db: DbSession, user: CurrentUser, ticket_id: Id, attachment_id: Id
+    db: DbSession, user: CurrentUser, infra: Infra, ticket_id: Id, attachment_id: Id
 ) -> FileResponse:
     """Download an attachment of a visible ticket."""
     t = await tickets.get_ticket(db, user, ticket_id)
     a = await attachments.on_ticket(db, t, attachment_id)
-    path = attachments.blob_path(request.app.state.settings.var_dir, a.sha256)
     return FileResponse(
-        path,
+        attachments.file_of(infra.store, a),
         media_type=a.content_type,
         filename=a.filename,
         headers={"X-Content-Type-Options": "nosniff"},

@@ -1,20 +1,34 @@
-"""Ticket attachments: allowed types, a size limit, bytes kept in a content-addressed folder."""
+"""Ticket attachments: allowed types, a size limit, bytes kept in the object store.
+
+The bytes live in the installation's content-addressed store, like the catalogue's files
+(named by their SHA-256, so the same file attached twice is stored once). Attachments of
+earlier versions, written to `<var>/attachments/ab/<sha256>`, are moved into the store when
+the app or a worker starts (`adopt_legacy_files`).
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
+import logging
 import os
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from aifhub.core.errors import InvalidInput, NotFound, PayloadTooLarge
+from aifhub.core.infra import Infrastructure
+from aifhub.storage import ObjectStore, is_sha256, put_bytes
 from aifhub.support.errors import UnsupportedMediaType
 from aifhub.support.models import Ticket, TicketAttachment, TicketMessage
+
+log = logging.getLogger("aifhub.support.attachments")
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 MAX_FILES = 5
@@ -102,21 +116,76 @@ async def check_uploads(files: Sequence[Upload], *, max_bytes: int) -> list[Chec
     return out
 
 
-def blob_path(var_dir: Path, sha256: str) -> Path:
-    """Where the bytes of this digest live."""
-    return var_dir / "attachments" / sha256[:2] / sha256
+def save(store: ObjectStore, f: CheckedFile) -> str:
+    """Put the bytes in the store under their digest (the same content is stored once)."""
+    return put_bytes(store, f.data).sha256
 
 
-def store(var_dir: Path, f: CheckedFile) -> str:
-    """Write the bytes under their digest (idempotent: the same content is stored once)."""
-    digest = f.sha256
-    path = blob_path(var_dir, digest)
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(f.data)
-        tmp.replace(path)
-    return digest
+def file_of(store: ObjectStore, attachment: TicketAttachment) -> Path:
+    """The attachment's file in the store, or 404 when its bytes are missing."""
+    path = store.local_path(attachment.sha256)
+    if path is None or not path.exists():
+        raise NotFound(
+            f"The bytes of '{attachment.filename}' are missing from the store; "
+            "ask its sender to attach it again."
+        )
+    return path
+
+
+async def adopt_legacy_files(
+    maker: async_sessionmaker[AsyncSession], infra: Infrastructure
+) -> None:
+    """Move attachments of the former `<var>/attachments/` layout into the object store."""
+    moved = await asyncio.to_thread(move_into_store, infra.paths.var / "attachments", infra.store)
+    if moved:
+        log.info("moved %d ticket attachment(s) into the object store", moved)
+
+
+def move_into_store(legacy: Path, store: ObjectStore) -> int:
+    """Copy each `<legacy>/ab/<sha256>` file into the store, then remove it; returns how many.
+
+    Each file is hashed on the way (a damaged one is left where it is, and logged), and is
+    removed only once the store holds it, so a crash halfway loses nothing: the next start
+    finishes the work. Several processes may do this at once; the store drops duplicates.
+    """
+    if not legacy.is_dir():
+        return 0
+    moved = 0
+    for path in sorted(legacy.glob("??/*")):
+        if not (path.is_file() and is_sha256(path.name)):
+            continue
+        try:
+            if not store.exists(path.name) and not _copy_verified(path, store):
+                log.error("attachment %s does not match its name; left in place", path)
+                continue
+        except FileNotFoundError:
+            continue  # another process moved it meanwhile
+        path.unlink(missing_ok=True)
+        moved += 1
+    # Empty folders go (another process may be emptying or removing them too).
+    for folder in [*legacy.glob("??"), legacy]:
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+    return moved
+
+
+def _copy_verified(path: Path, store: ObjectStore) -> bool:
+    fd, name = tempfile.mkstemp(dir=store.temp_dir(), prefix="adopt-")
+    tmp = Path(name)
+    digest = hashlib.sha256()
+    try:
+        with os.fdopen(fd, "wb") as out, path.open("rb") as src:
+            while chunk := src.read(CHUNK):
+                digest.update(chunk)
+                out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        if digest.hexdigest() != path.name:
+            return False
+        store.put_file(tmp, path.name)
+        return True
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 async def of_message(session: AsyncSession, message_id: int) -> list[TicketAttachment]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aifhub.core.i18n import N_
 from aifhub.core.modules import DomainModule, NavItem, Periodic
-from aifhub.support import api, cli, tasks, web
+from aifhub.support import api, attachments, cli, tasks, web
 
 module = DomainModule(
     name="support",
@@ -22,4 +22,6 @@ module = DomainModule(
     ),  # fmt: skip
     periodic=(Periodic("support.sla_breaches", 300.0, tasks.warn_sla_breaches),),
     commands=(cli.register,),
+    # Attachments of the former on-disk layout move into the object store at start-up.
+    startup=(attachments.adopt_legacy_files,),
 )

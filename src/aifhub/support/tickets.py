@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,6 +20,7 @@ from aifhub.identity import require_project_role
 from aifhub.identity.models import Project, ProjectMember, User
 from aifhub.schemas.enums.identity import ProjectRole, StaffRole
 from aifhub.schemas.enums.support import OPEN_STATES, TicketState
+from aifhub.storage import ObjectStore
 from aifhub.support import attachments, notifications
 from aifhub.support.errors import InvalidTransition
 from aifhub.support.models import ExpertProfile, Ticket, TicketAttachment, TicketMessage
@@ -100,7 +100,7 @@ async def open_ticket(
     priority: str,
     policy: SlaPolicy,
     files: Sequence[attachments.CheckedFile] = (),
-    var_dir: Path | None = None,
+    store: ObjectStore | None = None,
 ) -> Ticket:
     """Open a ticket on a project the actor is a member of; SLA deadlines are set now."""
     with about("project"):
@@ -121,7 +121,7 @@ async def open_ticket(
     )
     session.add(ticket)
     await session.flush()
-    await _add_message(session, ticket, actor, body, files, var_dir)
+    await _add_message(session, ticket, actor, body, files, store)
     await audit.record(
         session, "ticket.open", "ticket", ticket.id, project=proj.slug, priority=priority
     )
@@ -135,16 +135,16 @@ async def _add_message(
     author: User,
     body: str,
     files: Sequence[attachments.CheckedFile],
-    var_dir: Path | None,
+    store: ObjectStore | None,
 ) -> TicketMessage:
-    if files and var_dir is None:
+    if files and store is None:
         raise InvalidInput("Attachments are not accepted here.")
     msg = TicketMessage(ticket_id=ticket.id, author_id=author.id, body=body, created_at=utcnow())
     session.add(msg)
     await session.flush()
     for f in files:
-        assert var_dir is not None
-        digest = attachments.store(var_dir, f)
+        assert store is not None
+        digest = attachments.save(store, f)
         session.add(
             TicketAttachment(
                 message_id=msg.id,
@@ -228,7 +228,7 @@ async def post_message(
     *,
     body: str,
     files: Sequence[attachments.CheckedFile] = (),
-    var_dir: Path | None = None,
+    store: ObjectStore | None = None,
 ) -> TicketMessage:
     """Add a message; the first answer from the expert side stops the first-response clock."""
     ticket = await get_ticket(session, actor, ticket_id)
@@ -236,7 +236,7 @@ async def post_message(
         raise Conflict(f"Ticket #{ticket.id} is closed; open a new ticket instead.")
     member = await is_member(session, actor, ticket.project_id)
     expert_side = not member or ticket.assignee_id == actor.id
-    msg = await _add_message(session, ticket, actor, body, files, var_dir)
+    msg = await _add_message(session, ticket, actor, body, files, store)
     now = utcnow()
     if expert_side and ticket.first_response_at is None:
         ticket.first_response_at = now

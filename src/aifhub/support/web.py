@@ -10,6 +10,7 @@ from starlette.datastructures import UploadFile
 
 from aifhub.core.db import DbSession, attempt
 from aifhub.core.errors import AppError
+from aifhub.core.infra import get_infra
 from aifhub.core.validation import Id
 from aifhub.identity import CsrfForm, PageUser, list_projects
 from aifhub.schemas import support as schemas
@@ -155,7 +156,7 @@ async def reply(
             ticket_id,
             body=body,
             files=checked,
-            var_dir=request.app.state.settings.var_dir,
+            store=get_infra(request).store,
         )
 
     return await _act(request, db, user, ticket_id, work)

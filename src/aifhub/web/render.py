@@ -20,6 +20,7 @@ from markupsafe import Markup
 
 from aifhub.core import i18n
 from aifhub.core.i18n import N_
+from aifhub.core.infra import get_infra
 from aifhub.web.nav import visible_nav
 
 WEB_DIR = Path(__file__).resolve().parent
@@ -191,7 +192,7 @@ def render(request: Request, name: str, status_code: int = 200, **ctx: Any) -> H
         ctx.setdefault("csrf_token", principal.csrf_token)
     else:
         ctx.setdefault("csrf_token", anonymous_csrf_token(request))
-    ctx.setdefault("site", request.app.state.site)
+    ctx.setdefault("site", get_infra(request).site)
     ctx.update(
         locale=locale,
         languages=i18n.LANGUAGE_NAMES,

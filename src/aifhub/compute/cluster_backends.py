@@ -1,4 +1,4 @@
-"""One backend object per cluster and process, and finding a job again by its comment."""
+"""A cluster's backend (from the infrastructure's pool), and finding a job again by its comment."""
 
 from __future__ import annotations
 
@@ -11,15 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from aifhub.backends.base import ComputeBackend
-from aifhub.backends.registry import make_backend
+from aifhub.core.infra import BackendPool
 from aifhub.resources import Cluster
 
-_backends: dict[tuple[str, str, str], ComputeBackend] = {}
-_overrides: dict[str, ComputeBackend] = {}
 
-
-def backend_settings(cluster: Cluster, var_dir: Path) -> dict[str, Any]:
-    """The cluster's backend settings; a relative local `state_dir` lives under var_dir."""
+def backend_settings(cluster: Cluster, state_root: Path) -> dict[str, Any]:
+    """The cluster's backend settings; a relative local `state_dir` lives under state_root."""
     # account_format and the login rules are the platform's, not the backend's.
     settings = {
         k: v for k, v in (cluster.settings or {}).items() if k not in ("account_format", "logins")
@@ -27,37 +24,17 @@ def backend_settings(cluster: Cluster, var_dir: Path) -> dict[str, Any]:
     if cluster.backend == "local":
         state_dir = Path(settings.get("state_dir", "local-backend"))
         if not state_dir.is_absolute():
-            state_dir = var_dir / state_dir
+            state_dir = state_root / state_dir
         settings["state_dir"] = str(state_dir.resolve())
         settings.pop("demo_gpus", None)
     return settings
 
 
-def backend_for(cluster: Cluster, var_dir: Path) -> ComputeBackend:
-    """The backend of a cluster (built once per process and settings)."""
-    if cluster.name in _overrides:
-        return _overrides[cluster.name]
-    settings = backend_settings(cluster, var_dir)
-    key = (cluster.name, cluster.backend, json.dumps(settings, sort_keys=True, default=str))
-    backend = _backends.get(key)
-    if backend is None:
-        backend = _backends[key] = make_backend(cluster.backend, settings)
-    return backend
-
-
-def override_backend(cluster_name: str, backend: ComputeBackend | None) -> None:
-    """Use this backend object for a cluster in this process (tests, embedding); None resets."""
-    if backend is None:
-        _overrides.pop(cluster_name, None)
-    else:
-        _overrides[cluster_name] = backend
-
-
-async def close_backends() -> None:
-    """Release every backend this process built."""
-    for backend in list(_backends.values()):
-        await backend.aclose()
-    _backends.clear()
+def backend_for(backends: BackendPool, cluster: Cluster) -> ComputeBackend:
+    """The cluster's backend: built by the pool on first use, the same object afterwards."""
+    return backends.get(
+        cluster.name, cluster.backend, backend_settings(cluster, backends.state_root)
+    )
 
 
 async def find_by_comment(
