@@ -58,6 +58,17 @@ async def test_job_runs_and_is_settled_from_accounting(client, db, world):
     assert await db.scalar(select(func.count()).select_from(LedgerEntry)) == 3
 
 
+async def test_a_script_typed_in_a_browser_runs_line_by_line(client, world):
+    # A textarea sends CRLF line ends; every line must run as the user typed it.
+    script = "echo 'héllo à tous'\r\nprintf '%s\\n' ok\r\nexit 0\r\n"
+    body = job_body(partition="cpu", gpus=0, script=script, time_limit="1m")
+    job = (await client.post("/api/v1/jobs", json=body, headers=world.member)).json()
+    done = await wait_for(world, job["id"], {"completed", "failed"})
+    assert (done.state, done.exit_code) == ("completed", 0), done.reason
+    log = (await client.get(f"/api/v1/jobs/{job['id']}/log", headers=world.member)).json()
+    assert log["text"] == "héllo à tous\nok\n"
+
+
 async def test_job_settled_by_accounting_before_any_poll_keeps_its_exit_code(client, world):
     # The accounting round can see a job end before the poll round does; the job page must
     # still show the exit code, and a later poll (which skips ended jobs) cannot add it.

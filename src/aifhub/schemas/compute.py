@@ -50,6 +50,12 @@ class JobCreate(Strict):
     inputs: list[InputRef] = Field([], max_length=50)
     allow_network: bool = False
 
+    @field_validator("script")
+    @classmethod
+    def _unix_lines(cls, value: str) -> str:
+        # A browser's textarea sends CRLF; bash would read `cmd\r` and fail on every line.
+        return value.replace("\r\n", "\n").replace("\r", "\n")
+
     @field_validator("time_limit")
     @classmethod
     def _time(cls, value: str | int) -> str | int:
