@@ -130,7 +130,7 @@ def test_pages_raise_no_csp_violation_and_htmx_still_works(live_server, browser)
         assert "state=" in page.url
     # HTMX: create a token, then revoke it in place (hx-post, hx-confirm, hx-swap)
     page.goto(f"{url}/account")
-    page.fill("#f-name", "csp-check")
+    page.fill("#f-token-name", "csp-check")
     page.click("form[action='/account/tokens'] button[type=submit]")
     page.locator("tr", has_text="csp-check").locator("button").click()
     page.wait_for_selector("tr:has-text('csp-check') .badge.off")

@@ -134,7 +134,7 @@ def test_user_journey_in_the_browser(live_server, browser, artifacts_dir):
 
     # API token: create, see the secret once, revoke (HTMX, with confirmation)
     page.goto(f"{url}/account")
-    page.fill("#f-name", "ordinateur portable")
+    page.fill("#f-token-name", "ordinateur portable")
     page.click("form[action='/account/tokens'] button[type=submit]")
     secret = page.locator("#new-token code.secret").inner_text()
     assert re.fullmatch(r"aifh_\S+", secret)
