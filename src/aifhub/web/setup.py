@@ -16,6 +16,11 @@ def install_web(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
     app.include_router(layout_router)
 
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def _favicon() -> RedirectResponse:
+        # Asked for by browsers and tools that do not read the page's <link rel="icon">.
+        return RedirectResponse("/static/favicon.svg", status_code=301)
+
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, exc: LoginRequired) -> RedirectResponse:
         response = RedirectResponse(login_url(exc.next_url), status_code=303)

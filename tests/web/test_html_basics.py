@@ -1,4 +1,4 @@
-"""Form fields carry their HTML attributes as attributes, never as escaped quote characters."""
+"""HTML basics every page relies on: real attributes, unique ids, an icon of its own."""
 
 from __future__ import annotations
 
@@ -49,3 +49,12 @@ async def test_the_account_page_has_no_duplicate_ids(client, db):
     parser.feed((await client.get("/account")).text)
     twice = [i for i, n in Counter(parser.ids).items() if n > 1]
     assert not twice and "f-token-name" in parser.ids and "f-name" in parser.ids
+
+
+async def test_pages_have_an_icon_served_by_the_platform(client, db):
+    page = (await client.get("/login")).text
+    assert '<link rel="icon" href="/static/favicon.svg"' in page
+    legacy = await client.get("/favicon.ico")
+    assert legacy.status_code == 301 and legacy.headers["location"] == "/static/favicon.svg"
+    icon = await client.get("/static/favicon.svg")
+    assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg+xml")
