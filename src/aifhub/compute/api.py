@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Response
-from pydantic import BaseModel
 
-from aifhub import access, resources
+from aifhub import access
 from aifhub.compute import jobs as job_service
 from aifhub.compute import logins, network, service
 from aifhub.compute.inputs import JobInputsDep
@@ -118,50 +117,6 @@ async def project_usage(
             headers={"Content-Disposition": f'attachment; filename="{slug}-usage.csv"'},
         )
     return report
-
-
-class PartitionRead(BaseModel):
-    key: str
-    cluster: str
-    name: str
-    accelerator: str | None
-    gpus_per_node: int
-    cores_per_node: int
-    mem_mb_per_node: int
-    nodes: int
-    max_time_s: int
-    charge_factor: str
-    unit: str
-    qos: list[str]
-    constraint: str | None
-    sovereignty: str
-    country: str
-
-
-@router.get("/partitions")
-async def list_partitions(db: DbSession, user: CurrentUser) -> list[PartitionRead]:
-    """The partitions one can submit to (all enabled ones of the factory)."""
-    rows = await resources.list_usable_partitions(db)
-    return [
-        PartitionRead(
-            key=p.key,
-            cluster=c.name,
-            name=p.name,
-            accelerator=p.accelerator,
-            gpus_per_node=p.gpus_per_node,
-            cores_per_node=p.cores_per_node,
-            mem_mb_per_node=p.mem_mb_per_node,
-            nodes=p.nodes,
-            max_time_s=p.max_time_s,
-            charge_factor=str(p.charge_factor),
-            unit=p.unit,
-            qos=p.qos,
-            constraint=p.constraint,
-            sovereignty=c.sovereignty,
-            country=c.country,
-        )
-        for p, c in rows
-    ]
 
 
 async def _read_one(db: DbSession, row_id: int) -> ClusterLoginRead:

@@ -34,6 +34,6 @@ module = DomainModule(
     commands=(cli.register,),
     # A federated sign-in's trusted login claim becomes the user's proven cluster login.
     sign_in_hooks=(apply_oidc_claims,),
-    # The site file's clusters are synced when the app or a worker process starts.
-    startup=(tasks.sync_site_file,),
+    # Runs after resources' start-up step (domains start in layer order): the clusters exist.
+    startup=(tasks.sync_login_mappings,),
 )

@@ -26,17 +26,18 @@ from aifhub.core import audit
 from aifhub.core.db import utcnow
 from aifhub.core.infra import Infrastructure
 from aifhub.core.modules import TaskContext
-from aifhub.resources import Cluster, sync_site
+from aifhub.resources import Cluster
 from aifhub.schemas.enums.compute import JobStatus
 
 log = logging.getLogger("aifhub.compute.tasks")
 ACTIVE = (JobStatus.PENDING.value, JobStatus.RUNNING.value)
 
 
-async def sync_site_file(maker: async_sessionmaker[AsyncSession], infra: Infrastructure) -> None:
-    """Sync the site file's clusters and the login mapping files (app or worker start)."""
+async def sync_login_mappings(
+    maker: async_sessionmaker[AsyncSession], infra: Infrastructure
+) -> None:
+    """Apply the clusters' login mapping files (app or worker start, after resources' sync)."""
     async with maker() as session:
-        await sync_site(session, infra.site, base_dir=infra.paths.site_dir)
         await sync_mapping_files(session)
         await session.commit()
 

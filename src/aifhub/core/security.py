@@ -22,7 +22,7 @@ def _hasher() -> PasswordHasher:
 
 
 @cache
-def _dummy_hash() -> str:
+def _absent_account_hash() -> str:
     # Verifying against this when the account does not exist keeps timing flat.
     return _hasher().hash("not-a-real-password")
 
@@ -36,7 +36,8 @@ def verify_password(password_hash: str | None, password: str) -> bool:
     """True when the password matches; constant work whether or not the user exists."""
     try:
         return (
-            _hasher().verify(password_hash or _dummy_hash(), password) and password_hash is not None
+            _hasher().verify(password_hash or _absent_account_hash(), password)
+            and password_hash is not None
         )
     except (VerificationError, InvalidHashError):
         return False

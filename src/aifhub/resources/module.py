@@ -1,12 +1,16 @@
-"""What the resources domain plugs in: nothing of its own yet (no pages, API or tasks).
+"""What the resources domain plugs in: the partitions API and the site file's sync at start-up.
 
-Its clusters and partitions are read by access and compute; the site file is synced into its
-tables by compute's start-up step and delivery task. It is listed all the same, so that a
-router or task it gains later has one place to go.
+Start-up steps run in layer order, so the clusters exist before compute applies its login
+mapping files.
 """
 
 from __future__ import annotations
 
 from aifhub.core.modules import DomainModule
+from aifhub.resources import api, tasks
 
-module = DomainModule(name="resources")
+module = DomainModule(
+    name="resources",
+    api_routers=(api.router,),
+    startup=(tasks.sync_site_file,),
+)
