@@ -100,14 +100,26 @@ class Settings(BaseSettings):
     # Existing hashes keep verifying either way: each hash carries its own parameters.
     password_hash_cost: Literal["standard", "cheapest"] = "standard"
 
+    @field_validator("var_dir", "site_file")
+    @classmethod
+    def _absolute(cls, value: Path | None) -> Path | None:
+        # Every path is resolved once, here: a relative one would mean something else to a
+        # job's sandbox, a subprocess or a worker started from another folder.
+        return None if value is None else value.expanduser().resolve()
+
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, value: str) -> str:
         # Users write the URL they know; the app needs the async driver.
         if value.startswith("postgresql://") or value.startswith("postgres://"):
             return "postgresql+asyncpg://" + value.split("://", 1)[1]
-        if value.startswith("sqlite:///"):
-            return "sqlite+aiosqlite:///" + value.removeprefix("sqlite:///")
+        for prefix in ("sqlite:///", "sqlite+aiosqlite:///"):
+            if value.startswith(prefix):
+                # A relative SQLite file is resolved against the folder the process starts in.
+                path = value.removeprefix(prefix)
+                if path and path != ":memory:" and not path.startswith("file:"):
+                    path = Path(path).expanduser().resolve().as_posix()
+                return "sqlite+aiosqlite:///" + path
         return value
 
     def resolved_database_url(self) -> str:

@@ -78,6 +78,10 @@ class ClusterLoginsConfig(BaseModel):
         return value
 
 
+# Cluster settings that name a file or folder on the platform's host.
+PATH_SETTINGS = ("slurm_conf", "bin_dir")
+
+
 class ClusterConfig(BaseModel):
     """A `[[clusters]]` table."""
 
@@ -96,6 +100,12 @@ class ClusterConfig(BaseModel):
 
     @model_validator(mode="after")
     def _local_sandbox_settings(self) -> ClusterConfig:
+        # Paths handed to Slurm's tools are resolved once, when the site file is read: a
+        # relative one would otherwise depend on the folder a worker happens to start in.
+        for key in PATH_SETTINGS:
+            value = self.settings.get(key)
+            if isinstance(value, str) and value and not Path(value).is_absolute():
+                self.settings[key] = str(Path(value).expanduser().resolve())
         # A typo here would otherwise surface as a 500 at the first submission.
         if self.backend == "local":
             for entry in self.settings.get("bind_paths", []):
