@@ -22,12 +22,14 @@ from aifhub.access.ledger import (
     reserve,
 )
 from aifhub.access.models import Allocation, LedgerKind
-from aifhub.access.usage import project_usage, usage_csv, usage_svg
+from aifhub.access.usage import project_usage, usage_csv
+from aifhub.access.usage_chart import daily_moves, usage_chart
 
 __all__ = [
     "Allocation",
     "LedgerKind",
     "Movement",
+    "daily_moves",
     "allocations_by_account",
     "allocations_on_cluster",
     "charged_job_keys",
@@ -41,5 +43,5 @@ __all__ = [
     "release",
     "reserve",
     "usage_csv",
-    "usage_svg",
+    "usage_chart",
 ]

@@ -73,12 +73,17 @@ def _data(values: dict[str, Any], *, create: bool) -> dict[str, Any]:
 
 @router.get("/applications")
 async def applications_page(
-    request: Request, db: DbSession, user: PageUser, pg: Pagination, state: str = ""
+    request: Request,
+    db: DbSession,
+    user: PageUser,
+    pg: Pagination,
+    state: str = "",
+    project: str = "",
 ) -> Response:
-    """My applications (all, for staff), newest first."""
+    """My applications (all, for staff), newest first; `project` keeps one project's."""
     await synced_modes(request, db)
     rows, total = await applications.list_applications(
-        db, user, limit=pg.limit, offset=pg.offset, state=state or None
+        db, user, limit=pg.limit, offset=pg.offset, state=state or None, project=project or None
     )
     return access_page(
         request,
@@ -264,10 +269,12 @@ def _granted(form: Any) -> dict[str, Decimal]:
 
 @router.get("/allocations")
 async def allocations_page(
-    request: Request, db: DbSession, user: PageUser, pg: Pagination
+    request: Request, db: DbSession, user: PageUser, pg: Pagination, project: str = ""
 ) -> Response:
-    """Allocations of my projects with their balances."""
-    rows, total = await allocations.list_allocations(db, user, limit=pg.limit, offset=pg.offset)
+    """Allocations of my projects with their balances; `project` keeps one project's."""
+    rows, total = await allocations.list_allocations(
+        db, user, limit=pg.limit, offset=pg.offset, project=project or None
+    )
     return access_page(
         request,
         "access/allocations.html",

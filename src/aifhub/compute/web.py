@@ -20,7 +20,7 @@ from aifhub.identity import CsrfForm, PageUser, StaffPageUser
 from aifhub.identity.models import User
 from aifhub.schemas.compute import JobCreate
 from aifhub.web.forms import error_for, form_values, validate
-from aifhub.web.render import gettext, redirect, render
+from aifhub.web.render import gettext, page_locale, redirect, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -41,9 +41,13 @@ async def _form_choices(db: DbSession, user: User) -> dict[str, Any]:
 
 
 @router.get("/jobs")
-async def jobs_page(request: Request, db: DbSession, user: PageUser, offset: int = 0) -> Any:
-    """My jobs and those of projects I manage."""
-    rows, total = await job_service.list_jobs(db, user, limit=50, offset=max(offset, 0))
+async def jobs_page(
+    request: Request, db: DbSession, user: PageUser, offset: int = 0, project: str = ""
+) -> Any:
+    """My jobs and those of projects I manage; `project` keeps one project's."""
+    rows, total = await job_service.list_jobs(
+        db, user, limit=50, offset=max(offset, 0), project=project or None
+    )
     items = await job_service.job_reads(db, rows)
     page = {"total": total, "limit": 50, "offset": offset}
     return render(request, "compute/jobs.html", jobs=items, page=page)
@@ -140,10 +144,29 @@ async def cancel_job_form(
 
 @router.get("/projects/{slug}/usage")
 async def usage_page(request: Request, db: DbSession, user: PageUser, slug: str) -> HTMLResponse:
-    """A project's hours: balances, a plot of use against the grant, daily rows, CSV."""
+    """A project's hours: balances, a chart per allocation of use against the grant (in the
+    page's language), daily rows, CSV."""
     report = await access.project_usage(db, user, slug)
-    plot = Markup(access.usage_svg(report))  # built from numbers and escaped names only
-    return render(request, "compute/usage.html", report=report, plot=plot)
+    moves = await access.daily_moves(db, [a.allocation_id for a in report.allocations])
+    locale = page_locale(request)
+
+    def translate(message: str) -> str:
+        return gettext(request, message)
+
+    charts = [
+        # built from numbers, dates and escaped texts only
+        Markup(
+            access.usage_chart(
+                a,
+                moves.get(a.allocation_id, []),
+                locale=locale,
+                translate=translate,
+                chart_id=f"chart-{a.allocation_id}",
+            )
+        )  # fmt: skip
+        for a in report.allocations
+    ]
+    return render(request, "compute/usage.html", report=report, charts=charts)
 
 
 async def _network_page(

@@ -48,8 +48,17 @@ async def _form(request: Request, db: DbSession, user: PageUser, **ctx: object) 
 
 @router.get("/support/new")
 async def new_ticket(request: Request, db: DbSession, user: PageUser) -> Response:
-    """The ticket form; articles are suggested while one types."""
-    return await _form(request, db, user)
+    """The ticket form; articles are suggested while one types. A link may fill in the
+    project, title and category (`?project=...&title=...`: a project's page, an expert)."""
+    values = {"priority": "normal", "category": "compute"}
+    values.update(
+        {
+            k: v[:200]
+            for k, v in request.query_params.items()
+            if k in ("project", "title", "category") and v
+        }
+    )
+    return await _form(request, db, user, values=values)
 
 
 @router.get("/support/suggest")
