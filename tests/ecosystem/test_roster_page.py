@@ -74,7 +74,7 @@ async def test_staff_record_attendance_on_the_roster_page(client, db):
     )
     assert r.status_code == 303
     await db.commit()
-    got = dict((await db.execute(select(Enrolment.user_id, Enrolment.attended))).tuples().all())
+    got = {u: a for u, a in await db.execute(select(Enrolment.user_id, Enrolment.attended))}
     assert got == {ann: True, ben: False, cy: False}
     page = await client.get(f"/training/sessions/{sid}/roster", headers=HTML)
     assert f'id="attended-{ann}" name="attended" value="{ann}" checked' in page.text
@@ -85,5 +85,5 @@ async def test_staff_record_attendance_on_the_roster_page(client, db):
     )
     await db.commit()
     db.expire_all()
-    got = dict((await db.execute(select(Enrolment.user_id, Enrolment.attended))).tuples().all())
+    got = {u: a for u, a in await db.execute(select(Enrolment.user_id, Enrolment.attended))}
     assert got == {ann: False, ben: True, cy: False}
