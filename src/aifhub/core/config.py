@@ -81,6 +81,10 @@ class Settings(BaseSettings):
     login_delay_s: int = 2
     login_max_delay_s: int = 900
     login_forget_s: int = 86400
+    # A password-reset link works once, for this long; an address (account or client) may ask
+    # this many links per hour before each further request must wait.
+    password_reset_minutes: int = 60
+    password_reset_requests: int = 3
     default_locale: str = "en"
     log_sql: bool = False
     run_worker_in_process: bool = True
