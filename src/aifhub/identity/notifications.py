@@ -15,6 +15,7 @@ INVITATION = MailTemplate(
 )
 VERIFY_EMAIL = MailTemplate(
     kind="user.verify_email",
+    urgent=True,
     # The token's tail: a new link (a new token) is a new mail, the same link is not queued twice.
     key="user.verify_email:{user.id}:{token_tail}",
     subject="Confirm your e-mail address",
@@ -24,6 +25,7 @@ VERIFY_EMAIL = MailTemplate(
 )
 PASSWORD_RESET = MailTemplate(
     kind="user.password_reset",
+    urgent=True,
     key="user.password_reset:{reset.id}",
     subject="Reset your password",
     body="Hello {user.name},\n\nSomeone (we hope you) asked to reset the password of the"
@@ -33,6 +35,7 @@ PASSWORD_RESET = MailTemplate(
 )
 REGISTER_EXISTING = MailTemplate(
     kind="user.register_existing",
+    urgent=True,
     key="user.register_existing:{reset.id}",
     subject="Someone tried to create an account with your address",
     body="Hello {user.name},\n\nSomeone tried to create a new account with your address"
