@@ -12,7 +12,7 @@ from markupsafe import Markup
 from aifhub import access
 from aifhub.compute import job_form, network, service
 from aifhub.compute import jobs as job_service
-from aifhub.compute.inputs import JobInputsDep
+from aifhub.compute.inputs import JobInputs, JobInputsDep
 from aifhub.core.db import DbSession, attempt
 from aifhub.core.errors import AppError
 from aifhub.core.infra import get_infra
@@ -54,7 +54,11 @@ async def _estimate(
 
 
 async def _form_ctx(
-    request: Request, db: DbSession, user: User, job_inputs: Any, values: dict[str, Any]
+    request: Request,
+    db: DbSession,
+    user: User,
+    job_inputs: JobInputs | None,
+    values: dict[str, Any],
 ) -> dict[str, Any]:
     """The form's choices for the values' project, the values completed with what the form
     preselects (a partition the project can use, GPUs for it) and the estimate of them."""
