@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from aifhub.access.allocations import allocations_on_cluster
 from aifhub.access.ledger import (
+    Balance,
     Movement,
     allocations_by_account,
     charged_job_keys,
@@ -16,6 +17,7 @@ from aifhub.access.ledger import (
     get_balance,
     hours,
     is_current,
+    paying_allocations,
     pays_first,
     record_movements,
     release,
@@ -27,6 +29,7 @@ from aifhub.access.usage_chart import daily_moves, usage_chart
 
 __all__ = [
     "Allocation",
+    "Balance",
     "LedgerKind",
     "Movement",
     "daily_moves",
@@ -37,6 +40,7 @@ __all__ = [
     "get_balance",
     "hours",
     "is_current",
+    "paying_allocations",
     "pays_first",
     "project_usage",
     "record_movements",

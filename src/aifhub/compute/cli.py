@@ -49,9 +49,21 @@ def submit(
     qos: Annotated[str | None, typer.Option(help="QoS")] = None,
     workdir: Annotated[str | None, typer.Option(help="Working directory on the cluster")] = None,
     env: Annotated[list[str] | None, typer.Option(help="NAME=VALUE, repeatable")] = None,
+    inputs: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--input",
+            help="A catalogue dataset or model the job reads, org/asset@version (its kind is "
+            "looked up; or write dataset:org/asset@version); repeatable",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Submit a script; the hours are reserved at once, the worker sends it to the cluster."""
+    """Submit a script; the hours are reserved at once, the worker sends it to the cluster.
+
+    The job reads each --input (read-only) at $AIFHUB_INPUT_<ORG>_<ASSET>, which is
+    /inputs/<org>/<asset> on a local cluster. A script written with CRLF line ends runs as is.
+    """
     env_map = {}
     for item in env or []:
         key, sep, value = item.partition("=")
@@ -73,6 +85,7 @@ def submit(
             qos=qos,
             workdir=workdir,
             env=env_map or None,
+            inputs=inputs,
         )
     print_result(
         job,

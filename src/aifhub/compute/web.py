@@ -1,43 +1,31 @@
-"""Compute pages: jobs (list, submit form, detail with a live log tail), project usage."""
+"""Compute pages: jobs (list, submit form with its estimate, detail with a live log tail),
+project usage."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
-from aifhub import access, resources
+from aifhub import access
+from aifhub.compute import job_form, network, service
 from aifhub.compute import jobs as job_service
-from aifhub.compute import network, service
-from aifhub.compute.inputs import JobInputsDep
+from aifhub.compute.inputs import JobInputs, JobInputsDep
 from aifhub.core.db import DbSession, attempt
 from aifhub.core.errors import AppError
 from aifhub.core.infra import get_infra
 from aifhub.core.validation import Id
 from aifhub.identity import CsrfForm, PageUser, StaffPageUser
 from aifhub.identity.models import User
-from aifhub.schemas.compute import JobCreate
+from aifhub.schemas.compute import JobCreate, JobResources
 from aifhub.web.forms import error_for, form_values, validate
 from aifhub.web.render import gettext, page_locale, redirect, render
 
 router = APIRouter(include_in_schema=False)
 
 LOG_TAIL = 64 * 1024
-
-
-async def _form_choices(db: DbSession, user: User) -> dict[str, Any]:
-    projects = await service.member_project_slugs(db, user)
-    parts = [p for p, _ in await resources.list_usable_partitions(db)]
-    partitions = [
-        (
-            p.key,
-            f"{p.key} ({p.accelerator or 'CPU'}, x{p.charge_factor}, ≤ {p.max_time_s // 3600} h)",
-        )
-        for p in parts
-    ]
-    return {"project_choices": [(s, s) for s in projects], "partition_choices": partitions}
 
 
 @router.get("/jobs")
@@ -53,18 +41,87 @@ async def jobs_page(
     return render(request, "compute/jobs.html", jobs=items, page=page)
 
 
+# What the reservation depends on: the estimate reads these fields only.
+RESOURCE_FIELDS = ("project", "partition", "gpus", "nodes", "ntasks", "cpus_per_task", "time_limit")
+DEFAULTS = {"time_limit": "1h", "nodes": "1", "ntasks": "1", "cpus_per_task": "1"}
+
+
+async def _estimate(
+    request: Request, db: DbSession, user: User, values: dict[str, Any]
+) -> dict[str, Any]:
+    """The estimate fragment's context: the reservation, or why the fields cannot be read."""
+    fields = {k: values[k] for k in RESOURCE_FIELDS if values.get(k) not in (None, "")}
+    data, errors = validate(request, JobResources, fields)
+    if data is None:
+        return {"estimate": None, "estimate_errors": errors}
+    return {"estimate": await service.estimate_job(db, user, data), "estimate_errors": {}}
+
+
+async def _form_ctx(
+    request: Request,
+    db: DbSession,
+    user: User,
+    job_inputs: JobInputs | None,
+    values: dict[str, Any],
+) -> dict[str, Any]:
+    """The form's choices for the values' project, the values completed with what the form
+    preselects (a partition the project can use, GPUs for it) and the estimate of them."""
+    choices = await job_form.form_choices(
+        db, user, project=values.get("project"), partition=values.get("partition"),
+        job_inputs=job_inputs,
+    )  # fmt: skip
+    values["project"] = choices.project or ""
+    if choices.partition is not None:
+        values.setdefault("partition", choices.partition)
+        values.setdefault("gpus", str(choices.gpus))
+    values.setdefault("gpus", "0")
+    estimate = await _estimate(request, db, user, values) if choices.partitions else {}
+    return {
+        "choices": choices, "values": values, "script_templates": job_form.SCRIPT_TEMPLATES,
+        **estimate,
+    }  # fmt: skip
+
+
+def _query(request: Request, *names: str) -> dict[str, Any]:
+    return {k: v for k, v in request.query_params.items() if k in names and v.strip()}
+
+
 @router.get("/jobs/new")
-async def new_job_page(request: Request, db: DbSession, user: PageUser) -> Any:
-    """The submission form."""
-    values = {"time_limit": "1h", "gpus": "0", "nodes": "1", "ntasks": "1", "cpus_per_task": "1"}
-    values.update({k: v for k, v in request.query_params.items() if k in ("project", "partition")})
-    return render(
-        request,
-        "compute/job_new.html",
-        errors={},
-        values=values,
-        **await _form_choices(db, user),
-    )
+async def new_job_page(
+    request: Request, db: DbSession, user: PageUser, job_inputs: JobInputsDep
+) -> Any:
+    """The submission form, preselecting a partition the project can use."""
+    values: dict[str, Any] = {**DEFAULTS, **_query(request, "project", "partition", "template")}
+    if "template" in values:
+        values["script"] = job_form.script_template(values["template"])
+    ctx = await _form_ctx(request, db, user, job_inputs, values)
+    return render(request, "compute/job_new.html", errors={}, **ctx)
+
+
+@router.get("/jobs/new/fields")
+async def job_project_fields(
+    request: Request, db: DbSession, user: PageUser, job_inputs: JobInputsDep
+) -> Any:
+    """The fields that depend on the project (partition, GPUs, estimate, inputs), for HTMX."""
+    kept = _query(request, "project", "time_limit", "nodes", "ntasks", "cpus_per_task")
+    ctx = await _form_ctx(request, db, user, job_inputs, {**DEFAULTS, **kept})
+    return render(request, "compute/_job_project_fields.html", errors={}, oob=True, **ctx)
+
+
+@router.get("/jobs/new/estimate")
+async def job_estimate(request: Request, db: DbSession, user: PageUser) -> Any:
+    """The hours a job with these fields would reserve and what its allocation has left."""
+    ctx = await _estimate(request, db, user, _query(request, *RESOURCE_FIELDS))
+    return render(request, "compute/_job_estimate.html", **ctx)
+
+
+@router.get("/jobs/new/script")
+async def job_script_template(request: Request, user: PageUser, template: str = "") -> Any:
+    """The script field filled with a template (nothing changes for the empty choice)."""
+    if not template:
+        return Response(status_code=204)
+    values = {"script": job_form.script_template(template)}
+    return render(request, "compute/_job_script.html", errors={}, values=values)
 
 
 def _env_lines(text: str) -> dict[str, str]:
@@ -78,13 +135,23 @@ def _env_lines(text: str) -> dict[str, str]:
     return env
 
 
+def _inputs(chosen: list[str]) -> list[dict[str, str]]:
+    """The picker's "<kind>:<ref>" values as the API's `inputs` items."""
+    out = []
+    for value in chosen:
+        kind, _, ref = value.partition(":")
+        out.append({"kind": kind, "ref": ref})
+    return out
+
+
 @router.post("/jobs/new")
 async def submit_job_form(
     request: Request, db: DbSession, user: PageUser, form: CsrfForm, job_inputs: JobInputsDep
 ) -> Any:
     """Submit a job from the form."""
-    values = form_values(form)
-    data_in = dict(values)
+    values = form_values(form, "inputs")
+    data_in = {k: v for k, v in values.items() if k != "template"}
+    data_in["inputs"] = _inputs(values["inputs"])
     errors: dict[str, str] = {}
     try:
         data_in["env"] = _env_lines(str(values.get("env", "")))
@@ -100,10 +167,8 @@ async def submit_job_form(
             except AppError as exc:
                 errors = error_for(exc)
     if errors or job is None:
-        return render(
-            request, "compute/job_new.html", status_code=422, errors=errors, values=values,
-            **await _form_choices(db, user),
-        )  # fmt: skip
+        ctx = await _form_ctx(request, db, user, job_inputs, values)
+        return render(request, "compute/job_new.html", status_code=422, errors=errors, **ctx)
     return redirect(request, f"/jobs/{job.id}", gettext(request, "Job submitted."))
 
 
