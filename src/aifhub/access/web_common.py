@@ -39,7 +39,10 @@ async def synced_modes(request: Request, db: AsyncSession) -> None:
     """Bring the access_modes table in line with the site file (as the API does)."""
     specs = getattr(request.app.state, "access_mode_specs", None)
     if specs is None:
-        specs = request.app.state.access_mode_specs = modes_from_site(get_infra(request).site)
+        infra = get_infra(request)
+        specs = request.app.state.access_mode_specs = modes_from_site(
+            infra.site, demo=infra.settings.demo
+        )
     await sync_modes(db, specs)
 
 
