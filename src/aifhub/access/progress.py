@@ -166,9 +166,13 @@ def next_step(p: Progress) -> NextStep | None:
     if state == S.CHANGES_REQUESTED:
         return NextStep("applicant", "revise")
     if state in (S.SUBMITTED, S.CHECKED):
+        # `submitted` lasts only until the checks run, in the same transaction: no button.
+        checked = state == S.CHECKED
         if spec.review_steps:
-            return NextStep("staff", "start_assessment", action="start_assessment")
-        return NextStep(decider, "decide", action="accept")
+            return NextStep(
+                "staff", "start_assessment", action="start_assessment" if checked else None
+            )
+        return NextStep(decider, "decide", action="accept" if checked else None)
     if state == S.TECHNICAL_ASSESSMENT:
         missing = p.missing("technical")
         if missing:
