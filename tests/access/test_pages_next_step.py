@@ -43,6 +43,17 @@ def _buttons(html: str) -> list[str]:
     ]
 
 
+def _main_buttons(html: str) -> list[str]:
+    """The staff buttons styled as the next step (not secondary)."""
+    block = re.search(r'id="staff-actions">(.*?)</section>', html, re.S)
+    assert block, "no staff actions"
+    return [
+        " ".join(unescape(text).split())
+        for attrs, text in re.findall(r"<button([^>]*)>(.*?)</button>", block.group(1), re.S)
+        if "secondary" not in attrs
+    ]
+
+
 async def test_next_actor_and_staff_buttons_along_a_fast_lane_application(client, db):
     await _setup(client, db)
     csrf = await login(client, "pi@web.example")
@@ -67,12 +78,14 @@ async def test_next_actor_and_staff_buttons_along_a_fast_lane_application(client
     csrf_a = await login(client, "admin@factory.eu")
     page = await client.get(url, headers=HTML)
     assert _buttons(page.text) == ["Start the assessment", "Assign reviewers"]
+    assert _main_buttons(page.text) == ["Start the assessment"]
     assert "first" not in page.text and "needs 1" not in page.text
     r = await client.post(f"{url}/assess", data={"csrf_token": csrf_a}, headers=HTML)
     page = await client.get(r.headers["location"], headers=HTML)
     assert "Technical assessment started." in page.text
     # Fast Lane has no peer review: neither the button nor the step is offered.
     assert _buttons(page.text) == ["Assign reviewers", "Request changes"]
+    assert _main_buttons(page.text) == ["Assign reviewers"]
     assert "peer" not in page.text.split('id="staff-actions"')[1]
     assert _text(page.text, "next-actor") == (
         f"Waiting for a technical review by the factory's staff (0 of 1 in), expected by {due_en}."
@@ -118,6 +131,7 @@ async def test_next_actor_and_staff_buttons_along_a_fast_lane_application(client
     csrf_a = await login(client, "admin@factory.eu")
     page = await client.get(url, headers=HTML)
     assert _buttons(page.text) == ["Assign reviewers", "Record the decision", "Request changes"]
+    assert _main_buttons(page.text) == ["Record the decision"]
     data = {"csrf_token": csrf_a, "outcome": "accept", "reason": "Fine plan."}
     await client.post(f"{url}/decide", data={**data, "granted:jz/a100": "1000"}, headers=HTML)
     await login(client, "pi@web.example")

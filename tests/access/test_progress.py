@@ -245,6 +245,7 @@ async def test_auto_decide_grants_at_once_only_when_the_site_says_so(auto_client
         # Off: it waits for staff, who act next; nothing is allocated, no job runs.
         assert done["state"] == "checked" and done["decided_automatically"] is False
         assert done["next_step"]["actor"] == "staff"
+        assert done["next_step"]["action"] == "start_assessment"
         assert done["allowed_actions"] == ["start_assessment", "assign_technical", "withdraw"]
         assert await db.scalar(select(Allocation.id)) is None
         assert job.status_code == 402, job.text
@@ -256,6 +257,7 @@ async def test_auto_decide_grants_at_once_only_when_the_site_says_so(auto_client
         "reviews_submitted": 0,
         "reviews_needed": 0,
         "due_date": None,
+        "action": None,
     }
     alloc = await db.scalar(select(Allocation).where(Allocation.application_id == a["id"]))
     assert alloc.state == "active" and alloc.amount == 50

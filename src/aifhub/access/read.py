@@ -67,6 +67,7 @@ def next_step_read(v: AppView) -> NextStepRead | None:
         reviews_submitted=step.have,
         reviews_needed=step.need,
         due_date=v.app.due_date if waiting else None,
+        action=step.action,
     )
 
 

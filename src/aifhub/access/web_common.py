@@ -42,6 +42,7 @@ CRITERIA = {
     "impact": N_("Expected impact"),
     "resources": N_("Fit of the resources asked"),
 }
+KINDS = {"new": N_("new application"), "renewal": N_("renewal"), "top_up": N_("top-up")}
 STEPS = {"technical": N_("technical review"), "peer": N_("peer review")}
 REVIEW_STATES = {
     "assigned": N_("to do"),
@@ -98,6 +99,7 @@ def access_page(request: Request, name: str, status_code: int = 200, **ctx: Any)
         status_code=status_code,
         states=dict(choices(request, STATES)),
         steps=dict(choices(request, STEPS)),
+        kinds=dict(choices(request, KINDS)),
         review_states=dict(choices(request, REVIEW_STATES)),
         criterion=lambda key: criterion_label(request, key),
         tr=lambda text: translated(request, text),

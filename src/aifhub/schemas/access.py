@@ -70,6 +70,8 @@ class NextStepRead(BaseModel):
     reviews_submitted: int = 0
     reviews_needed: int = 0
     due_date: date | None = None
+    # The staff action that moves it on (one of allowed_actions), when staff act next.
+    action: str | None = None
 
 
 class ApplicationRead(BaseModel):
