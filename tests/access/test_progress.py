@@ -22,7 +22,9 @@ from aifhub.identity.service import get_user_by_email
 from aifhub.schemas.access import ApplicationCreate
 from aifhub.schemas.enums.access import ApplicationState as S
 
-from .helpers import SCORES, body, create, post, world
+from ..factories import make_org, make_project, make_user, token_for
+from ..web.helpers import HTML, login
+from .helpers import SCORES, body, create, partitions, post, world
 
 # A mode without review steps (decided from `checked`), beside the four built-in ones.
 NO_REVIEW = {
@@ -277,3 +279,33 @@ async def test_auto_decide_grants_at_once_only_when_the_site_says_so(auto_client
         assert events[action].actor_id is None
         assert events[action].actor_label == "platform (automatic decision)"
     assert "eligibility checks passed" in events["application.accept"].details["reason"]
+
+
+async def test_the_page_says_granted_at_once_only_when_decided_at_once(auto_client, db):
+    client = auto_client
+    await partitions(db)
+    pi = await make_user(db, "zoe@auto.example")
+    h = await token_for(db, pi)
+    await make_org(client, h, "auto-org", kind="sme", country="DE")
+    await make_project(client, h, "auto-proj", "auto-org")
+    csrf = await login(client, "zoe@auto.example")
+    form = {
+        "csrf_token": csrf,
+        "project": "auto-proj",
+        "mode": "try",
+        "title": "Premiers pas",
+        "sector": "energy",
+        "duration_months": "1",
+        "partition_1": "jz/v100",
+        "amount_1": "40",
+    }
+    url = (await client.post("/applications/new", data=form, headers=HTML)).headers["location"]
+    r = await client.post(f"{url}/submit", data={"csrf_token": csrf}, headers=HTML)
+    page = await client.get(r.headers["location"], headers=HTML)
+    if client.auto:  # type: ignore[attr-defined]
+        assert "Submitted and granted at once: you can compute now." in page.text
+        assert 'id="decided-by"' in page.text and "Decided on" in page.text
+        assert "Decision due by" not in page.text
+    else:
+        assert "Submitted: eligibility checked." in page.text
+        assert 'id="decided-by"' not in page.text and "Decision due by" in page.text

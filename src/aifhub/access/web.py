@@ -193,11 +193,20 @@ async def application_action(
     allocate."""
     url = f"/applications/{app_id}"
     reason = str(form.get("reason") or "").strip()
-    calls: dict[str, tuple[Callable[[], Awaitable[Any]], str]] = {
-        "submit": (
-            lambda: applications.submit_application(db, user, app_id),
-            N_("Submitted: eligibility checked."),
-        ),
+    granted: list[bool] = []
+
+    async def submit() -> Any:
+        app = await applications.submit_application(db, user, app_id)
+        granted.append(app.allocated_at is not None)  # decided at once (auto_decide)
+        return app
+
+    def submitted() -> str:
+        if granted and granted[0]:
+            return N_("Submitted and granted at once: you can compute now.")
+        return N_("Submitted: eligibility checked.")
+
+    calls: dict[str, tuple[Callable[[], Awaitable[Any]], str | Callable[[], str]]] = {
+        "submit": (submit, submitted),
         "withdraw": (
             lambda: applications.withdraw_application(db, user, app_id),
             N_("Application withdrawn."),

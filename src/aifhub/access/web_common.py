@@ -112,12 +112,15 @@ async def act(
     db: AsyncSession,
     url: str,
     action: Callable[[], Awaitable[Any]],
-    done: str,
+    done: str | Callable[[], str],
 ) -> Response:
-    """Run a state change; on a refusal nothing changes and the page says why."""
+    """Run a state change; on a refusal nothing changes and the page says why.
+
+    `done` is the message of success, or a function that says it once the change is made.
+    """
     try:
         async with attempt(db):
             await action()
     except AppError as exc:
         return redirect(request, url, refused_message(exc), kind="error")
-    return redirect(request, url, gettext(request, done))
+    return redirect(request, url, gettext(request, done() if callable(done) else done))
