@@ -28,6 +28,7 @@ WORDS = {
         "assign": "Assign reviewers",
         "decide": "Record the decision",
         "auto": "Decided automatically by the platform",
+        "granted": "Submitted and granted at once",
         "feasibility": "Technical feasibility",
     },
     "fr-FR": {
@@ -40,6 +41,7 @@ WORDS = {
         "assign": "Désigner les évaluateurs",
         "decide": "Enregistrer la décision",
         "auto": "Décision automatique de la plateforme",
+        "granted": "Soumise et accordée aussitôt",
         "feasibility": "Faisabilité technique",
     },
 }
@@ -205,6 +207,7 @@ def test_playground_newcomer_is_granted_at_once(live_server, browser, artifacts_
         page, url, tag=tag, mode="playground", title=f"Premiers pas {tag}", months="1", hours="300"
     )
     assert page.locator("#state").inner_text() == words["allocated"]
+    assert words["granted"] in page.locator(".flash-success").inner_text()
     assert words["auto"] in page.locator("#decided-by").inner_text()
     assert words["ready"] in page.locator("#next-actor").inner_text()
     _shot(page, artifacts_dir, f"playground-granted-{locale}")
