@@ -103,6 +103,8 @@ class Settings(BaseSettings):
     # memory: 3 passes over 64 MiB); "cheapest" is argon2's minimum, for test suites only.
     # Existing hashes keep verifying either way: each hash carries its own parameters.
     password_hash_cost: Literal["standard", "cheapest"] = "standard"
+    # Set by `aifhub serve --demo`: the demo's own choices (Playground decides at once).
+    demo: bool = False
 
     @field_validator("var_dir", "site_file")
     @classmethod
