@@ -220,7 +220,7 @@ async def test_a_job_writing_to_stderr_and_failing_keeps_both_streams_apart(clie
     assert out["text"] == "to-stdout\nmore-out\n" and out["stream"] == "stdout"
     assert err["text"] == "to-stderr\n" and err["stream"] == "stderr" and err["finished"]
     read = (await client.get(f"/api/v1/jobs/{job['id']}", headers=world.member)).json()
-    assert read["exit_code"] == 3 and read["reason"] == "exit code 3"
+    assert read["exit_code"] == 3 and read["state"] == "failed"
     assert read["explanation"]["key"] == "nonzero_exit"
     bad = await client.get(url, params={"stream": "both"}, headers=world.member)
     assert bad.status_code == 422
