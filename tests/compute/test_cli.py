@@ -69,7 +69,7 @@ async def test_cli_submit_jobs_logs_cancel_usage(client, db, world, settings, tm
         bad = await _cli(env, "submit", str(script), "--project", "proj", "--partition", "gpu",
                          "--gpus", "9")  # fmt: skip
         assert bad.returncode == 1 and "9 GPUs asked" in " ".join(bad.stderr.split())
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90
         while True:
             await run_worker_round(world)
             shown = await _cli(env, "jobs", "--json")
