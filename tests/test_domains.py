@@ -146,7 +146,7 @@ def test_worker_runs_core_and_every_domain_task():
 def test_cli_lists_every_domain_command():
     group = typer.main.get_command(cli_app)
     assert list(group.list_commands(None)) == [  # type: ignore[attr-defined,arg-type]
-        "modes", "apply", "submit", "jobs", "logs", "cancel", "usage", "login", "logout",
+        "modes", "apply", "submit", "jobs", "job", "logs", "cancel", "usage", "login", "logout",
         "whoami", "recommend", "search", "serve", "worker", "demo", "create-admin",
         "applications", "reviews", "allocations", "data", "clusters", "logins", "courses",
         "partners", "offers", "orgs", "projects", "tokens", "db", "tickets", "kb",

@@ -73,7 +73,7 @@ async def cli_server(world, settings, tmp_path) -> AsyncIterator[dict[str, str]]
 async def test_cli_submit_jobs_logs_cancel_usage(client, db, world, settings, tmp_path):
     async with cli_server(world, settings, tmp_path) as env:
         script = tmp_path / "train.sh"
-        script.write_text("echo cli-output-$AIFHUB_JOB_ID\n")
+        script.write_text("echo cli-output-$AIFHUB_JOB_ID\necho cli-error >&2\n")
         r = await _cli(env, "submit", str(script), "--project", "proj", "--partition", "gpu",
                        "--gpus", "1", "--time", "5m", "--json")  # fmt: skip
         assert r.returncode == 0, r.stderr
@@ -82,7 +82,7 @@ async def test_cli_submit_jobs_logs_cancel_usage(client, db, world, settings, tm
         bad = await _cli(env, "submit", str(script), "--project", "proj", "--partition", "gpu",
                          "--gpus", "9")  # fmt: skip
         assert bad.returncode == 1 and "9 GPUs asked" in " ".join(bad.stderr.split())
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90
         while True:
             await run_worker_round(world)
             shown = await _cli(env, "jobs", "--json")
@@ -92,6 +92,26 @@ async def test_cli_submit_jobs_logs_cancel_usage(client, db, world, settings, tm
             assert time.monotonic() < deadline, states
         logs = await _cli(env, "logs", str(job["id"]), "--follow")
         assert logs.returncode == 0 and logs.stdout == f"cli-output-{job['id']}\n"
+        errors = await _cli(env, "logs", str(job["id"]), "--stderr")
+        assert errors.returncode == 0 and errors.stdout == "cli-error\n"
+        failing = tmp_path / "typo.sh"
+        failing.write_text("echo starting\npyhton3 train.py\n")
+        r = await _cli(env, "submit", str(failing), "--project", "proj", "--partition", "cpu",
+                       "--time", "1m", "--json")  # fmt: skip
+        failed_id = json.loads(r.stdout)["id"]
+        deadline = time.monotonic() + 60
+        while True:
+            await run_worker_round(world)
+            shown = await _cli(env, "job", str(failed_id))
+            if "failed" in shown.stdout:
+                break
+            assert time.monotonic() < deadline, shown.stdout
+        text = " ".join(shown.stdout.split())
+        assert shown.returncode == 0 and "exit code │ 127" in text, text
+        assert "A command was not found" in text and "(command_not_found)" in text
+        assert "pyhton3: command not found" in text
+        as_json = json.loads((await _cli(env, "job", str(failed_id), "--json")).stdout)
+        assert as_json["explanation"]["key"] == "command_not_found"
         cancel = await _cli(env, "cancel", str(job["id"]))
         assert cancel.returncode == 1 and "already ended" in " ".join(cancel.stderr.split())
         csv = await _cli(env, "usage", "proj", "--csv")

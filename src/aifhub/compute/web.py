@@ -1,20 +1,21 @@
-"""Compute pages: jobs (list, submit form with its estimate, detail with a live log tail),
-project usage."""
+"""Compute pages: jobs (list, submit form with its estimate, a live detail page with both
+logs), project usage."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from markupsafe import Markup
 
 from aifhub import access
 from aifhub.compute import job_form, network, service
 from aifhub.compute import jobs as job_service
+from aifhub.compute.explain import STATE_LABELS
 from aifhub.compute.inputs import JobInputs, JobInputsDep
 from aifhub.core.db import DbSession, attempt
-from aifhub.core.errors import AppError
+from aifhub.core.errors import AppError, InvalidInput
 from aifhub.core.infra import get_infra
 from aifhub.core.validation import Id
 from aifhub.identity import CsrfForm, PageUser, StaffPageUser
@@ -172,29 +173,46 @@ async def submit_job_form(
     return redirect(request, f"/jobs/{job.id}", gettext(request, "Job submitted."))
 
 
+def _tab(value: str | None) -> str:
+    return "stderr" if value == "stderr" else "stdout"
+
+
+async def _live(request: Request, db: DbSession, user: User, job_id: int, tab: str | None) -> Any:
+    view = await job_service.job_view(
+        db, user, job_id, backends=get_infra(request).backends, tail_bytes=LOG_TAIL
+    )
+    return {"view": view, "job": view.job, "tab": _tab(tab), "state_labels": STATE_LABELS}
+
+
 @router.get("/jobs/{job_id}")
-async def job_page(request: Request, db: DbSession, user: PageUser, job_id: Id) -> Any:
-    """One job: its state, timings, charge and a live tail of its output."""
-    job = (await job_service.job_reads(db, [await job_service.get_job(db, user, job_id)]))[0]
-    return render(
-        request, "compute/job_detail.html", job=job, log=await _tail(request, db, user, job_id)
-    )
+async def job_page(
+    request: Request, db: DbSession, user: PageUser, job_id: Id, tab: str | None = None
+) -> Any:
+    """One job: state, reason and why it failed, timings, charge, its stdout and stderr."""
+    return render(request, "compute/job_detail.html", **await _live(request, db, user, job_id, tab))
 
 
-async def _tail(request: Request, db: DbSession, user: Any, job_id: Id) -> Any:
-    log = await job_service.read_job_log(
-        db, user, job_id, backends=get_infra(request).backends, offset=0
-    )
-    text = log.text[-LOG_TAIL:]
-    return {"text": text, "finished": log.finished}
-
-
+@router.get("/jobs/{job_id}/live")
 @router.get("/jobs/{job_id}/log-tail")
-async def job_log_fragment(request: Request, db: DbSession, user: PageUser, job_id: Id) -> Any:
-    """The log block (HTMX polls it every 2 s until the job has ended)."""
-    job = (await job_service.job_reads(db, [await job_service.get_job(db, user, job_id)]))[0]
-    return render(
-        request, "compute/_job_log.html", job=job, log=await _tail(request, db, user, job_id)
+async def job_live_fragment(
+    request: Request, db: DbSession, user: PageUser, job_id: Id, tab: str | None = None
+) -> Any:
+    """The live part of the job page (HTMX polls it until the job has ended and is charged)."""
+    return render(request, "compute/_job_log.html", **await _live(request, db, user, job_id, tab))
+
+
+@router.get("/jobs/{job_id}/output/{stream}")
+async def job_output_download(
+    request: Request, db: DbSession, user: PageUser, job_id: Id, stream: str
+) -> StreamingResponse:
+    """The whole stdout or stderr of a job, as a text file."""
+    if stream not in ("stdout", "stderr"):
+        raise InvalidInput("The output is 'stdout' or 'stderr'.")
+    source = await job_service.log_source(db, user, job_id, backends=get_infra(request).backends)
+    return StreamingResponse(
+        job_service.iter_log(source, "stderr" if stream == "stderr" else "stdout"),
+        media_type="text/plain; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="job-{job_id}-{stream}.txt"'},
     )
 
 

@@ -88,6 +88,14 @@ class JobCreate(JobResources):
         return value
 
 
+class JobExplanation(BaseModel):
+    """Why a job failed or waits, in a sentence (`key` is stable; `text` is English)."""
+
+    key: str = Field(description="e.g. time_limit, out_of_memory, crlf, command_not_found")
+    text: str
+    evidence: str | None = Field(None, description="The stderr line that showed it")
+
+
 class JobRead(BaseModel):
     """A job as its owner sees it."""
 
@@ -119,7 +127,12 @@ class JobRead(BaseModel):
     elapsed_s: int | None
     reserved_hours: Decimal
     charged_hours: Decimal | None
+    settled_at: datetime | None = None
     cancel_requested: bool
+    explanation: JobExplanation | None = Field(
+        None,
+        description="Why it failed or waits; one job's read also looks at the end of its stderr",
+    )
 
 
 class JobLog(BaseModel):
