@@ -29,10 +29,8 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL of `aifhub serve --demo` (migrated SQLite file, demo data) in a subprocess."""
-    var = tmp_path_factory.mktemp("live")
+def _serve_demo(tmp_path_factory: pytest.TempPathFactory, name: str, *args: str) -> Iterator[str]:
+    var = tmp_path_factory.mktemp(name)
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT / "src"),
@@ -41,9 +39,23 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "AIFHUB_SECRET_KEY": "browser-test-secret",
         "AIFHUB_LOGIN_MAX_FAILURES": "50",
     }
-    server = start_server(env, var / "server.log", args=("--demo", "--no-worker"), cwd=var)
+    server = start_server(env, var / "server.log", args=("--demo", *args), cwd=var)
     yield server.url
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of `aifhub serve --demo` (migrated SQLite file, demo data) in a subprocess,
+    without its worker: what its pages show stays as the tests left it (jobs stay queued)."""
+    yield from _serve_demo(tmp_path_factory, "live", "--no-worker")
+
+
+@pytest.fixture(scope="session")
+def live_server_with_worker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`aifhub serve --demo` WITH its in-process worker: jobs run, mail leaves, charges settle,
+    as on a newcomer's machine."""
+    yield from _serve_demo(tmp_path_factory, "live-worker")
 
 
 # Sent by every page of a test's browser once its load event is over: the navigation's timing

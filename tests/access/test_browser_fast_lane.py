@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from ..browser_helpers import register_and_sign_in
+
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 DEMO_PASSWORD = "demo-password"
@@ -67,16 +69,17 @@ def _sign_in(browser, url: str, email: str, locale: str):
     return page
 
 
-def _newcomer(browser, url: str, locale: str, *, kind: str, country: str, tag: str):
+def _newcomer(browser, url: str, locale: str, mail, *, kind: str, country: str, tag: str):
     """Register, create an organisation and a project, typing like a person; the page."""
     page = browser.new_context(locale=locale, viewport={"width": 1280, "height": 900}).new_page()
-    page.goto(f"{url}/register")
-    page.fill("#f-name", "Zoé Lefèvre")
-    page.fill("#f-email", f"zoe-{tag}@newcomer.example")
-    page.fill("#f-password", "zoé's long password")
-    page.fill("#f-password2", "zoé's long password")
-    page.click("form[action='/register'] button[type=submit]")
-    page.wait_for_url(f"{url}/")
+    register_and_sign_in(
+        page,
+        url,
+        mail,
+        name="Zoé Lefèvre",
+        email=f"zoe-{tag}@newcomer.example",
+        password="zoé's long password",
+    )
     page.goto(f"{url}/organisations/new")
     page.fill("#f-name", f"Éolienne Étoile {tag}")
     page.fill("#f-slug", f"eolienne-{tag}")
@@ -124,10 +127,14 @@ def _apply(page, url: str, *, tag: str, mode: str, title: str, months: str, hour
 
 
 @pytest.mark.parametrize("locale", ["en-GB", "fr-FR"])
-def test_fast_lane_from_application_to_allocation(live_server, browser, artifacts_dir, locale):
+def test_fast_lane_from_application_to_allocation(
+    live_server, browser, artifacts_dir, tmp_path_factory, locale
+):
     url, words, tag = live_server, WORDS[locale], f"{locale[:2]}{uuid.uuid4().hex[:6]}"
     title = f"Prévision éolienne à l'échelle européenne {tag}"
-    applicant = _newcomer(browser, url, locale, kind="startup", country="FR", tag=tag)
+    applicant = _newcomer(
+        browser, url, locale, tmp_path_factory, kind="startup", country="FR", tag=tag
+    )
     app_url = _apply(
         applicant, url, tag=tag, mode="fast-lane", title=title, months="2", hours="1200"
     )
@@ -200,9 +207,11 @@ def test_fast_lane_from_application_to_allocation(live_server, browser, artifact
 
 
 @pytest.mark.parametrize("locale", ["en-GB", "fr-FR"])
-def test_playground_newcomer_is_granted_at_once(live_server, browser, artifacts_dir, locale):
+def test_playground_newcomer_is_granted_at_once(
+    live_server, browser, artifacts_dir, tmp_path_factory, locale
+):
     url, words, tag = live_server, WORDS[locale], f"pg{locale[:2]}{uuid.uuid4().hex[:6]}"
-    page = _newcomer(browser, url, locale, kind="sme", country="DE", tag=tag)
+    page = _newcomer(browser, url, locale, tmp_path_factory, kind="sme", country="DE", tag=tag)
     _apply(
         page, url, tag=tag, mode="playground", title=f"Premiers pas {tag}", months="1", hours="300"
     )

@@ -4,38 +4,14 @@ shows its stderr in a tab and says why it failed, in English and in French."""
 from __future__ import annotations
 
 import json
-import os
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from ..servers import start_server
-
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
-ROOT = Path(__file__).resolve().parents[2]
 DEMO_PASSWORD = "demo-password"
 SCRIPT = "echo out-start\necho err-start >&2\nsleep 8\necho err-late-disk-quota >&2\nexit 3\n"
-
-
-@pytest.fixture(scope="module")
-def live_server_with_worker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`aifhub serve --demo` WITH its in-process worker (the shared live_server has none, so
-    its jobs stay queued): a server of its own, so no other browser test sees jobs move."""
-    var = tmp_path_factory.mktemp("live-worker")
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT / "src"),
-        "AIFHUB_VAR_DIR": str(var),
-        "AIFHUB_DATABASE_URL": f"sqlite:///{var / 'aifhub.db'}",
-        "AIFHUB_SECRET_KEY": "browser-test-secret",
-        "AIFHUB_LOGIN_MAX_FAILURES": "50",
-    }
-    server = start_server(env, var / "server.log", args=("--demo",), cwd=var)
-    yield server.url
-    server.stop()
 
 
 def _sign_in(page, url: str, email: str) -> None:

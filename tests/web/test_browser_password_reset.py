@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import re
-import sqlite3
-
 import pytest
+
+from ..browser_helpers import mailed_link
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -27,24 +26,6 @@ TEXTS = {
         "wrong": "Courriel ou mot de passe incorrect.",
     },
 }
-
-
-def _mailed_reset_link(tmp_path_factory: pytest.TempPathFactory, to: str) -> str:
-    """The newest reset link in the live server's outbox (it has no mail server)."""
-    for var in tmp_path_factory.getbasetemp().glob("live*"):
-        db = var / "aifhub.db"
-        if not db.exists():
-            continue
-        with sqlite3.connect(db) as conn:
-            rows = conn.execute(
-                "SELECT body FROM mail_messages WHERE recipient = ? AND kind = ? ORDER BY id DESC",
-                (to, "user.password_reset"),
-            ).fetchall()
-        for (body,) in rows:
-            found = re.search(r"https?://\S+/password/reset\?token=\S+", body)
-            if found:
-                return found.group(0)
-    raise AssertionError(f"no password-reset mail to {to}")
 
 
 @pytest.mark.parametrize("locale", ["en-GB", "fr-FR"])
@@ -75,7 +56,7 @@ def test_forgotten_password_is_reset_by_the_mailed_link(
     assert texts["if_exists"] in page.locator("#reset-sent").inner_text()
     page.screenshot(path=str(artifacts_dir / f"web-password-forgot-{locale}.png"), full_page=True)
 
-    mailed = _mailed_reset_link(tmp_path_factory, email).replace("http://127.0.0.1:8000", url)
+    mailed = mailed_link(tmp_path_factory, email, "user.password_reset", url)
     page.goto(mailed)
     page.fill("#f-password", new)
     page.fill("#f-password2", new)

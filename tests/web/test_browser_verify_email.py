@@ -2,33 +2,14 @@
 
 from __future__ import annotations
 
-import re
-import sqlite3
-
 import pytest
+
+from ..browser_helpers import mailed_link
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 DEMO_PASSWORD = "demo-password"
 NEWCOMER = "carol@verify.example"
-
-
-def _mailed_link(tmp_path_factory: pytest.TempPathFactory, to: str) -> str:
-    """The verification link in the live server's outbox (no mail server: the outbox keeps it)."""
-    for var in tmp_path_factory.getbasetemp().glob("live*"):
-        db = var / "aifhub.db"
-        if not db.exists():
-            continue
-        with sqlite3.connect(db) as conn:
-            rows = conn.execute(
-                "SELECT body FROM mail_messages WHERE recipient = ? AND kind = ? ORDER BY id DESC",
-                (to, "user.verify_email"),
-            ).fetchall()
-        for (body,) in rows:
-            found = re.search(r"https?://\S+/account/verify-email\?token=\S+", body)
-            if found:
-                return found.group(0)
-    raise AssertionError(f"no verification mail to {to}")
 
 
 def test_verify_then_accept_the_invitation(live_server, browser, artifacts_dir, tmp_path_factory):
@@ -62,7 +43,7 @@ def test_verify_then_accept_the_invitation(live_server, browser, artifacts_dir, 
     assert "Confirm your e-mail address before signing in" in page.content()
     page.screenshot(path=str(artifacts_dir / "web-verify-email.png"), full_page=True)
 
-    page.goto(_mailed_link(tmp_path_factory, NEWCOMER).replace("http://127.0.0.1:8000", url))
+    page.goto(mailed_link(tmp_path_factory, NEWCOMER, "user.verify_email", url))
     page.wait_for_url(f"{url}/login")
     assert "is verified" in page.locator(".flash-success").inner_text()
     page.fill("#f-email", NEWCOMER)
