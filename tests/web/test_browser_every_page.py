@@ -145,12 +145,15 @@ def route_of(path: str) -> str:
     return path
 
 
-def _sign_in(page: Any, url: str, email: str) -> None:
+def _sign_in(page: Any, url: str, email: str, lang: str = "en") -> None:
+    if lang != "en":  # the language switch of the header (a cookie); then the pages are French
+        page.goto(f"{url}/lang/{lang}?next=/login")
     page.goto(f"{url}/login")
     page.fill("#f-email", email)
     page.fill("#f-password", DEMO_PASSWORD)
     page.click("form[action='/login'] button[type=submit]")
     page.wait_for_url(f"{url}/")
+    assert page.locator("html").get_attribute("lang") == lang
 
 
 def _links(page: Any, url: str) -> list[str]:
@@ -217,7 +220,7 @@ def _crawl_and_check(
     desktop = _new_context(browser, DESKTOP, locale)
     page = desktop.new_page()
     if email is not None:
-        _sign_in(page, url, email)
+        _sign_in(page, url, email, lang)
         if email == ALICE:
             _make_job_and_ticket(page, url)
         todo: deque[tuple[str, int]] = deque((p, 0) for p in ["/", *UNLINKED.get(email, [])])
@@ -250,7 +253,7 @@ def _crawl_and_check(
     phone = _new_context(browser, PHONE, locale)
     page = phone.new_page()
     if email is not None:
-        _sign_in(page, url, email)
+        _sign_in(page, url, email, lang)
     for path in mine:
         page.goto(url + path)
         _check(page, f"{path} ({route_of(path)}) as {who} at 390 px", phone=True, problems=problems)
