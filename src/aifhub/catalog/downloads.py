@@ -71,8 +71,9 @@ async def access_log(
     asset = await get_asset(session, slug)
     await require_owner(session, actor, asset)
     rows = await session.execute(
-        select(AccessLogEntry, AssetVersion.label, Project.slug)
+        select(AccessLogEntry, AssetVersion.label, Project.slug, User.email)
         .outerjoin(AssetVersion, AssetVersion.id == AccessLogEntry.version_id)
+        .outerjoin(User, User.id == AccessLogEntry.user_id)
         .outerjoin(Project, Project.id == AccessLogEntry.project_id)
         .where(AccessLogEntry.asset_id == asset.id)
         .order_by(AccessLogEntry.id.desc())
@@ -86,9 +87,10 @@ async def access_log(
             version=label,
             path=e.path,
             user_id=e.user_id,
+            user=email,
             project=pslug,
             job_key=e.job_key,
             client_addr=e.client_addr,
         )
-        for e, label, pslug in rows.all()
+        for e, label, pslug, email in rows.all()
     ]
