@@ -27,6 +27,7 @@ from aifhub.identity import (
     PageUser,
     list_orgs,
     list_projects,
+    refused_message,
 )
 from aifhub.schemas import catalog as schemas
 from aifhub.schemas.enums.catalog import ContractState
@@ -158,7 +159,9 @@ async def upload_page(
         why = gettext(request, "A version label uses letters, digits, '.', '_' or '-'.")
         return await _asset_again(request, db, user, slug, {"label": why})
     except AppError as exc:
-        return await _asset_again(request, db, user, slug, {exc.field or "__all__": exc.detail})
+        return await _asset_again(
+            request, db, user, slug, {exc.field or "__all__": refused_message(exc)}
+        )
     return redirect(
         request, f"/catalog/{slug}", gettext(request, "File %(path)s added.", path=row.path)
     )
@@ -174,7 +177,7 @@ async def publish_page(
         async with attempt(db):
             await versions.publish_version(db, user, slug, label, store=get_infra(request).store)
     except AppError as exc:
-        return await _asset_again(request, db, user, slug, {"__all__": exc.detail})
+        return await _asset_again(request, db, user, slug, {"__all__": refused_message(exc)})
     return redirect(
         request, f"/catalog/{slug}", gettext(request, "Version %(label)s published.", label=label)
     )
