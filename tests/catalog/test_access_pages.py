@@ -280,3 +280,50 @@ async def test_policies_facets_and_states_are_words_in_english_and_french(client
         assert label in fr.replace("&#39;", "'"), label
     page = (await client.get(f"/catalog/{SLUG}", headers={**HTML, "accept-language": "fr"})).text
     assert "Publiée" in page and "Sur demande" in page
+
+
+async def test_expired_and_revoked_grants_read_as_sentences(client, db):
+    owner_h = await _gated(client, db)
+    _pi_h, csrf, cid = await _request_on_page(client, db)
+    await client.post(f"/api/v1/access-requests/{cid}/agree", json={}, headers=owner_h)
+    await client.post(f"/access-requests/{cid}/finalize", data={"csrf_token": csrf}, headers=HTML)
+    contract = await db.get(AccessContract, cid)
+    assert contract is not None
+    contract.expires_at = contract.finalized_at  # the grant ran out
+    await db.commit()
+    page = (await client.get(f"/catalog/{SLUG}", headers=HTML)).text
+    assert "Expired" in _text(page) and "You have access" not in page
+    assert 'id="request-form"' in page and "/files/v1/" not in page
+    _no_raw_state(page)
+    r = await client.get(f"/catalog/{SLUG}/files/v1/data/features.csv?project=wing-cfd")
+    assert r.status_code == 403 and "expired or was revoked" in r.text
+    # A new grant, revoked by the owner with a reason.
+    r = await client.post(
+        f"/api/v1/catalog/{SLUG}/requests",
+        json={"project": "wing-cfd", "purpose": "Second try, same aim.", "answers": {
+            "affiliation": "Lab", "ethics": True, "use": "research"}},
+        headers=_pi_h,
+    )  # fmt: skip
+    second = r.json()["id"]
+    await client.post(f"/api/v1/access-requests/{second}/agree", json={}, headers=owner_h)
+    await client.post(f"/api/v1/access-requests/{second}/finalize", headers=_pi_h)
+    r = await client.post(
+        f"/api/v1/access-requests/{second}/terminate",
+        json={"note": "The study ended."},
+        headers=owner_h,
+    )
+    assert r.status_code == 200
+    page = (await client.get(f"/catalog/{SLUG}", headers=HTML)).text
+    assert "Access ended: The study ended." in page
+    _no_raw_state(page)
+
+
+async def test_staff_admins_see_every_pending_request(client, db):
+    await _gated(client, db)
+    await _request_on_page(client, db)
+    await api_user(db, "staff@aifhub.example", staff=("admin",))
+    await login(client, "staff@aifhub.example")
+    page = (await client.get("/catalog/requests", headers=HTML)).text
+    assert "IRM cérébrales" in page and "Train a segmentation model." in page
+    home = (await client.get("/", headers=HTML)).text
+    assert 'id="catalog-requests-card"' in home
