@@ -142,5 +142,12 @@ def test_data_owner_journey(live_server, browser, artifacts_dir: Path, tmp_path,
     assert REQUESTER in log and "releves.csv" in log and words["downloaded"] in log
     assert "ev-demand" in log
     owner.screenshot(path=str(artifacts_dir / f"catalog-access-log-{lang}.png"), full_page=True)
+    # At 390 px wide, nothing of these pages overflows sideways.
+    for page, path in ((req, f"/catalog/{slug}"), (owner, f"/catalog/{slug}/access-log"),
+                       (owner, "/catalog/requests"), (owner, "/catalog")):  # fmt: skip
+        page.set_viewport_size({"width": 390, "height": 800})
+        page.goto(f"{url}{path}")
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        assert wide <= 390, (path, wide)
     owner.context.close()
     req.context.close()
