@@ -116,6 +116,8 @@ async def test_the_download_page_is_authorised_like_the_api(client, db):
     assert r.status_code == 404 and "no file" in r.text
     # A visitor is sent to sign in.
     client.cookies.clear()
+    page = (await client.get(f"/catalog/{SLUG}", headers=HTML)).text
+    assert f'href="/login?next=/catalog/{SLUG}"' in page and "/files/v1/" not in page
     r = await client.get(f"/catalog/{SLUG}/files/v1/data/features.csv", headers=HTML)
     assert r.status_code in (302, 303) and "/login" in r.headers["location"]
     # The owners download their own data without a project.
