@@ -329,3 +329,23 @@ async def test_staff_admins_see_every_pending_request(client, db):
     assert "IRM cérébrales" in page and "Train a segmentation model." in page
     home = (await client.get("/", headers=HTML)).text
     assert 'id="catalog-requests-card"' in home
+
+
+async def test_a_restricted_grant_without_export_shows_no_download_link(client, db):
+    from .test_access import RULES
+
+    owner = await owner_with_asset(client, db, access_policy="restricted", policy_rules=RULES)
+    await publish(client, owner, SLUG, "v1", {"scan.nii": b"mri-bytes"})
+    pi_h = await requester(client, db)
+    r = await client.post(
+        f"/api/v1/catalog/{SLUG}/requests",
+        json={"project": "wing-cfd", "purpose": "Segmentation research in the factory."},
+        headers=pi_h,
+    )
+    assert r.status_code == 201 and r.json()["state"] == "finalized"
+    await login(client, "pi@aero.example")
+    page = (await client.get(f"/catalog/{SLUG}", headers=HTML)).text
+    assert "You have access" in page and "keeps its files in the factory" in page
+    assert "/files/v1/" not in page
+    r = await client.get(f"/catalog/{SLUG}/files/v1/scan.nii?project=wing-cfd", headers=HTML)
+    assert r.status_code == 403 and "is prohibited" in r.text

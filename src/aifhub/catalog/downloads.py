@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aifhub.catalog.assets import get_asset, is_owner_member, require_owner
-from aifhub.catalog.errors import GrantRequired
+from aifhub.catalog.errors import GrantExpired, GrantRequired, PolicyDenied
 from aifhub.catalog.grants import log_access, require_grant
 from aifhub.catalog.models import AccessLogEntry, Asset, AssetFile, AssetVersion
 from aifhub.catalog.versions import find_version, get_file
@@ -94,3 +94,17 @@ async def access_log(
         )
         for e, label, pslug, email in rows.all()
     ]
+
+
+async def export_refused(session: AsyncSession, actor: User, slug: str, project_slug: str) -> bool:
+    """True when the asset's usage policy forbids this project to download its files now
+    (a restricted asset may be usable in the factory's jobs only)."""
+    asset = await get_asset(session, slug)
+    project = await get_project(session, actor, project_slug)
+    try:
+        await require_grant(
+            session, asset=asset, project=project, at=utcnow(), destination="export"
+        )
+    except (PolicyDenied, GrantRequired, GrantExpired):
+        return True
+    return False

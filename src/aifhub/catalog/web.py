@@ -221,6 +221,12 @@ async def _asset_context(db: DbSession, user: Any, slug: str) -> dict[str, Any]:
             if r[0].state != ContractState.REQUESTED
         ]
     open_asset = asset.access_policy == "open"
+    # A restricted asset's policy may keep its files in the factory (jobs only).
+    in_factory_only = (
+        bool(grants)
+        and not owner
+        and await downloads.export_refused(db, user, slug, grants[0].project)
+    )
     return {
         "asset": await assets.to_read(db, asset),
         "versions": version_views,
@@ -233,7 +239,10 @@ async def _asset_context(db: DbSession, user: Any, slug: str) -> dict[str, Any]:
         "grants": grants,
         # Who gets download links: the owners, anyone signed in for open data, grant holders
         # (through the project named in the link).
-        "may_download": owner or (user is not None and open_asset) or bool(grants),
+        "may_download": owner
+        or (user is not None and open_asset)
+        or (bool(grants) and not in_factory_only),
+        "in_factory_only": in_factory_only,
         "download_project": grants[0].project if grants and not owner else None,
     }
 
