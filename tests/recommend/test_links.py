@@ -13,7 +13,7 @@ from ..web.helpers import HTML, login
 def test_links_of_each_kind():
     ds = item_links("dataset", "neuro/mri-small", "MRI small", "mri")
     assert ds.page == "/catalog/neuro/mri-small"
-    assert ds.actions == (("Request access", "/catalog/neuro/mri-small#request-access"),)
+    assert ds.actions == (("Request access", "/catalog/neuro/mri-small#access"),)
     assert item_links("model", "a/b", "B", open_access=True).actions == ()
     expert = item_links("expert", "7", "Rita Rocm", "mri")
     assert expert.page is None

@@ -50,7 +50,7 @@ def item_links(
         page = "/catalog/" + "/".join(_q(p) for p in item_id.split("/", 1))
         if open_access:  # nothing to request: its page says how to pull it
             return ItemLinks(page)
-        return ItemLinks(page, ((t(N_("Request access")), f"{page}#request-access"),))
+        return ItemLinks(page, ((t(N_("Request access")), f"{page}#access"),))
     if kind == "expert":
         # no expert page: the action is a ticket to them, the project and title filled in
         question = t(N_("Question for %(name)s")) % {"name": title}
