@@ -92,7 +92,7 @@ MUST_VISIT = {
 # Links that are no pages to check: signing out, language switches, files, fragments of pages.
 SKIP = re.compile(
     r"^/(?:logout|lang/|static/|apidocs/|auth/|favicon)|^/api/(?!v1/docs$)"
-    r"|download|export|\.csv$|/log-tail$|/suggest$|/certificates/"
+    r"|download|export|\.csv$|/log-tail$|/output/std(?:out|err)$|/suggest$|/certificates/"
 )
 
 SERIOUS = ("serious", "critical")

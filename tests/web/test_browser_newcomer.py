@@ -137,6 +137,12 @@ def test_newcomer_from_registration_to_a_finished_job(
     clock.wait(
         lambda: expect(page.locator("#job-state")).to_have_text(words["completed"], timeout=180_000)
     )
+    # ...and on to its charge, settled from the cluster's accounting.
+    clock.wait(
+        lambda: expect(page.locator("#job-charge")).to_have_text(
+            re.compile(r"^\d+([.,]\d+)?$"), timeout=180_000
+        )
+    )
     log = page.locator("#job-log-stdout").inner_text()
     assert "training done" in log and "données : Metadata from the Hugging Face Hub" in log
     first_job_s = clock.user_seconds()
