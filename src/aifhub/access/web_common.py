@@ -12,26 +12,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from aifhub.access.modes import modes_from_site, sync_modes
 from aifhub.core.db import attempt
 from aifhub.core.errors import AppError
-from aifhub.core.i18n import N_
 from aifhub.core.infra import get_infra
 from aifhub.identity import choices, page, refused_message
+from aifhub.schemas.enums.access import LABELS, AllocationState, ApplicationState
 from aifhub.web.render import gettext, redirect
 
+# The state labels, declared next to the enums (aifhub.schemas.enums.access.LABELS).
 STATES = {
-    "draft": N_("draft"),
-    "submitted": N_("submitted"),
-    "checked": N_("checked"),
-    "technical_assessment": N_("technical assessment"),
-    "peer_review": N_("peer review"),
-    "changes_requested": N_("changes requested"),
-    "accepted": N_("accepted"),
-    "rejected": N_("rejected"),
-    "allocated": N_("allocated"),
-    "withdrawn": N_("withdrawn"),
-    "scheduled": N_("scheduled"),
-    "active": N_("active"),
-    "expired": N_("expired"),
-    "suspended": N_("suspended"),
+    m.value: text
+    for enum in (ApplicationState, AllocationState)
+    for m, text in LABELS[enum].items()
 }
 
 

@@ -11,7 +11,6 @@ from aifhub.catalog import assets, contracts, versions
 from aifhub.catalog.search import SCALAR_FACETS, SORTS, SearchFilters, search_assets
 from aifhub.core.db import DbSession, attempt
 from aifhub.core.errors import AppError, NotFound
-from aifhub.core.i18n import N_
 from aifhub.core.validation import Id
 from aifhub.identity import PROJECT_MANAGERS, CsrfForm, OptionalPageUser, list_projects
 from aifhub.schemas import catalog as schemas
@@ -141,14 +140,3 @@ async def decide_page(
         raise NotFound(f"No action '{action}' on access requests.")
     _c, asset_slug, _p, _o = await contracts.get_row(db, contract_id)
     return redirect(request, f"/catalog/{asset_slug}", gettext(request, "Access request updated."))
-
-
-# Values shown through _() in the templates, marked here so the catalogue of strings has them.
-LABELS = (
-    N_("dataset"), N_("model"), N_("open"), N_("gated"), N_("restricted"),
-    N_("kind"), N_("task"), N_("license"), N_("language"), N_("sector"),
-    N_("access_policy"), N_("sovereignty"), N_("relevance"), N_("name"), N_("updated"),
-    N_("downloads"), N_("eu"), N_("eu_hosted"), N_("eu_made"), N_("non_eu"), N_("unknown"),
-    N_("draft"), N_("published"), N_("requested"), N_("agreed"), N_("finalized"),
-    N_("rejected"), N_("terminated"),
-)  # fmt: skip

@@ -113,6 +113,27 @@ def _number_filter(ctx: Context, value: Any) -> str:
     return "" if value is None else format_decimal(value, locale=ctx.get("locale", "en"))
 
 
+@pass_context
+def _label_filter(ctx: Context, value: Any, kind: str | None = None) -> str:
+    """The translated label of a value (enum member or its string, see core.i18n.label);
+    `kind` names the enum when several share the value: `m.role|label('ProjectRole')`."""
+    return i18n.label(value, ctx.get("locale", "en"), kind)
+
+
+@pass_context
+def _language_filter(ctx: Context, code: str | None) -> str:
+    """A language code ('fr') as its name in the page's language ('français')."""
+    if not code:
+        return ""
+    return i18n.babel_locale(ctx.get("locale", "en")).languages.get(code, code)
+
+
+@pass_context
+def _label_choices(ctx: Context, kind: str) -> list[tuple[str, str]]:
+    """(value, translated label) of each member of an enum: `label_choices('Sector')`."""
+    return i18n.label_choices(kind, ctx.get("locale", "en"))
+
+
 def _web_href(value: str | None) -> str:
     """A user-given link rendered only when it is http(s): rows stored before validation
     existed could hold 'javascript:' addresses."""
@@ -124,6 +145,9 @@ templates.env.filters["web_href"] = _web_href
 templates.env.filters["datetime"] = _datetime_filter
 templates.env.filters["date"] = _date_filter
 templates.env.filters["number"] = _number_filter
+templates.env.filters["label"] = _label_filter
+templates.env.filters["language"] = _language_filter
+templates.env.globals["label_choices"] = _label_choices
 
 
 # ---------------------------------------------------------------- flash messages

@@ -1,0 +1,278 @@
+"""Every page of the site, rendered in French for the demo users, shows no English.
+
+The demo data is loaded once; each demo user signs in with the form and opens every page (the
+ids and slugs of the paths come from the demo data) with `Accept-Language: fr`. The visible
+text (tags, scripts and styles stripped; code and user-written blocks left out) is then
+checked for:
+
+- a text, or a piece of it between separators (" · ", "; ", ", "...), that is an English msgid
+  of the catalogue whose French translation differs (an untranslated string or value label);
+- a text matching a msgid with variables ("only %(n)s GPUs for a large workload");
+- a raw enum value ("waiting_on_user", "pre_seed", "running");
+- a number written the English way (1,234 or 2.5) or an English month name.
+
+The demo data's own texts (names, titles, e-mails, slugs...) are user data: a piece equal to
+one of them is left alone. What remains allowed is listed in ALLOWED, each entry explained.
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+from sqlalchemy import String, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from aifhub.access.models import Application, Review
+from aifhub.catalog.models import Asset
+from aifhub.compute.models import Job
+from aifhub.core.i18n import label
+from aifhub.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo
+from aifhub.ecosystem.models import Enrolment
+from aifhub.identity.models import Organisation, Project
+from aifhub.models import metadata
+from aifhub.schemas.enums.labels import all_labels
+from aifhub.support.models import KbArticle, Ticket
+
+from .helpers import login
+
+ROOT = Path(__file__).resolve().parents[2]
+PO = ROOT / "src/aifhub/locale/fr/LC_MESSAGES/messages.po"
+FR = {"accept-language": "fr", "accept": "text/html"}
+
+# Texts allowed on a French page although the catalogue or the enums know them in English.
+ALLOWED = {
+    "PI",  # principal investigator: the French label of ProjectRole.PI is "PI"... kept as is
+}
+
+# Columns whose values are user data (names, titles, codes): shown as they were typed.
+DATA_COLUMNS = {
+    "name", "title", "slug", "email", "login", "headline", "location", "label", "summary",
+    "purpose", "partition", "target", "filename", "factory_name", "license_name", "task",
+    "license", "country", "unit", "cluster", "organisation", "project", "description", "note",
+    "comment", "body", "skills", "reason", "state_reason", "conflict_reason",
+}  # fmt: skip
+# Words the test itself types into search boxes (shown back as matched terms).
+QUERIES = {"model": "model", "gpu": "gpu slurm", "health": "health imaging"}
+
+SKIPPED_TAGS = {"script", "style", "pre", "code", "textarea", "template", "svg"}
+# Elements of these classes show codes (slugs, partitions, hashes, audit records): not prose.
+SKIPPED_CLASSES = {"mono"}
+VOID = {"area", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
+ATTRS = ("placeholder", "aria-label", "title", "alt")
+SEPARATORS = re.compile(r"\s+·\s+|;\s+|,\s+|\s+–\s+|\s+—\s+|\s+→\s+|\s*\(\s*|\s*\)\s*|\s*/\s*")
+PLACEHOLDER = re.compile(r"%\((\w+)\)(?:\.\d+)?[sdf]")
+ENGLISH_NUMBER = re.compile(r"(?<![\w.,/:-])(?:\d{1,3}(?:,\d{3})+|\d+\.\d+)(?![\w.,/-]?\w)")
+MONTHS = (
+    "January|February|March|April|May|June|July|August|September|October|November|December"
+    "|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
+)
+ENGLISH_MONTH = re.compile(rf"\b\d{{1,2}},? (?:{MONTHS})\b|\b(?:{MONTHS}) \d{{1,2}}\b")
+
+
+class _Text(HTMLParser):
+    """The visible texts of a page, one per text node or text attribute."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.texts: list[str] = []
+        self._skip = 0
+        self._open: list[tuple[str, bool]] = []  # (tag, skipped) of the open elements
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        classes = set((values.get("class") or "").split())
+        if tag in VOID:
+            return self._attributes(tag, values)
+        skipped = tag in SKIPPED_TAGS or bool(classes & SKIPPED_CLASSES)
+        self._open.append((tag, skipped))
+        self._skip += skipped
+        self._attributes(tag, values)
+
+    def _attributes(self, tag: str, values: dict[str, str | None]) -> None:
+        if self._skip:
+            return
+        for name in ATTRS:
+            if values.get(name):
+                self.texts.append(values[name] or "")
+        if tag == "input" and values.get("type") in ("submit", "button") and values.get("value"):
+            self.texts.append(values["value"] or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        # Close up to the matching open element (HTML lets some end tags be left out).
+        for index in range(len(self._open) - 1, -1, -1):
+            if self._open[index][0] == tag:
+                for _tag, skipped in self._open[index:]:
+                    self._skip -= skipped
+                del self._open[index:]
+                return
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            text = " ".join(data.split())
+            if text:
+                self.texts.append(text)
+
+
+def visible_texts(html: str) -> list[str]:
+    parser = _Text()
+    parser.feed(html)
+    return parser.texts
+
+
+def _english_catalogue() -> tuple[set[str], list[tuple[re.Pattern[str], str]]]:
+    """English msgids whose French differs: plain ones, and patterns for those with variables."""
+    with PO.open("rb") as fh:
+        catalogue = read_po(fh, locale="fr")
+    plain: set[str] = set()
+    patterns: list[tuple[re.Pattern[str], str]] = []
+    for m in catalogue:
+        if not m.id:
+            continue
+        ids = m.id if isinstance(m.id, tuple) else (m.id,)
+        strings = m.string if isinstance(m.string, tuple) else (m.string,)
+        for msgid in ids:
+            if msgid in strings:
+                continue  # the same word in French ("Expert", "Support", "Documentation")
+            if PLACEHOLDER.search(msgid):
+                fixed = PLACEHOLDER.sub("", msgid)
+                if len(re.findall(r"[A-Za-z]{3,}", fixed)) < 2:
+                    continue  # too little fixed text to tell English from data
+                parts = [re.escape(p) for p in PLACEHOLDER.split(msgid)[::2]]
+                patterns.append((re.compile(".+?".join(parts), re.S), msgid))
+            else:
+                plain.add(" ".join(msgid.split()))
+    return plain, patterns
+
+
+def _raw_enum_values() -> set[str]:
+    """Enum values a page must not show raw: those whose French label differs from them."""
+    raw, same = set(), set()
+    for table in all_labels().values():
+        for member in table:
+            french = label(member, "fr")
+            (same if french == member.value else raw).add(member.value)
+    return raw - same  # "admin": also the French label of the token scope "admin"
+
+
+async def _user_data(db: AsyncSession) -> set[str]:
+    data: set[str] = set()
+    for table in metadata.sorted_tables:
+        for column in table.columns:
+            if column.name in DATA_COLUMNS and isinstance(column.type, String):
+                rows = await db.execute(select(column).distinct())
+                data.update(" ".join(str(v).split()) for (v,) in rows if v)
+    return data
+
+
+async def _paths(db: AsyncSession) -> list[str]:
+    """Every page, its path parameters taken from the demo data."""
+
+    async def ids(column) -> list[str]:
+        return [str(v) for v in (await db.scalars(select(column).limit(3))).all()]
+
+    paths = [
+        "/", "/login", "/register", "/account", "/account/verify-email", "/organisations",
+        "/organisations/new", "/projects", "/projects/new", "/staff/audit", "/staff/users",
+        "/applications", "/applications/new", "/allocations", "/staff/reviews", "/staff/access",
+        "/jobs", "/jobs/new", "/staff/network", "/cluster-logins", "/staff/cluster-logins",
+        "/catalog", f"/catalog?q={QUERIES['model']}", "/support", "/support/new", "/support/desk",
+        "/support/suggest?q=gpu slurm", "/training", "/partners", "/talent",
+        *(f"/search?q={q}" for q in QUERIES.values()),
+    ]  # fmt: skip
+    for slug in await ids(Organisation.slug):
+        paths.append(f"/organisations/{slug}")
+    for slug in await ids(Project.slug):
+        paths += [f"/projects/{slug}", f"/projects/{slug}/usage"]
+        paths.append(f"/projects/{slug}/recommendations")
+    for app_id in await ids(Application.id):
+        paths += [f"/applications/{app_id}", f"/applications/{app_id}/edit"]
+    for review_id in await ids(Review.id):
+        paths.append(f"/staff/reviews/{review_id}")
+    for job_id in await ids(Job.id):
+        paths += [f"/jobs/{job_id}", f"/jobs/{job_id}/log-tail"]
+    for slug in await ids(Asset.slug):
+        paths.append(f"/catalog/{slug}")
+    for ticket_id in await ids(Ticket.id):
+        paths.append(f"/support/tickets/{ticket_id}")
+    for slug in await ids(KbArticle.slug):
+        paths.append(f"/support/articles/{slug}")
+    for enrolment_id in await ids(Enrolment.id):
+        paths.append(f"/training/certificates/{enrolment_id}")
+    return paths
+
+
+def english_in(
+    texts: list[str],
+    plain: set[str],
+    patterns: list[tuple[re.Pattern[str], str]],
+    raw: set[str],
+    data: set[str],
+) -> list[str]:
+    """What of these texts is English (or a raw value) on a French page."""
+    found = []
+    for text in texts:
+        if text in data or text in ALLOWED:
+            continue
+        pieces = [text] + [p for p in SEPARATORS.split(text) if p and p != text]
+        for piece in pieces:
+            piece = piece.strip(" .:!?…+#×✕'\"")
+            if not piece or piece in data or piece in ALLOWED:
+                continue
+            if piece in plain:
+                found.append(f"English text {piece!r} in {text!r}")
+            elif piece in raw:
+                found.append(f"raw value {piece!r} in {text!r}")
+        for pattern, msgid in patterns:
+            if pattern.fullmatch(text) or any(pattern.fullmatch(p) for p in SEPARATORS.split(text)):
+                found.append(f"English text {text!r} (msgid {msgid!r})")
+        if not any(d in text for d in data if len(d) > 3):
+            for number in ENGLISH_NUMBER.findall(text):
+                found.append(f"English number {number!r} in {text!r}")
+            for month in ENGLISH_MONTH.findall(text):
+                found.append(f"English month {month!r} in {text!r}")
+    return found
+
+
+def test_a_french_text_with_english_in_it_is_caught():
+    plain, patterns = {"running", "Submit"}, [(re.compile("only .+? GPUs"), "only %(n)s GPUs")]
+    raw = {"waiting_on_user", "running"}
+    texts = ["en cours", "Soumettre · running", "only 4 GPUs", "waiting_on_user", "1,234 h"]
+    texts += ["3 Dec 2026", "Dupont · 12 500,5"]
+    found = english_in(texts, plain, patterns, raw, data={"Dupont"})
+    assert found == [
+        "English text 'running' in 'Soumettre · running'",
+        "English text 'only 4 GPUs' (msgid 'only %(n)s GPUs')",
+        "raw value 'waiting_on_user' in 'waiting_on_user'",
+        "English number '1,234' in '1,234 h'",
+        "English month '3 Dec' in '3 Dec 2026'",
+    ]
+
+
+@pytest.mark.slow
+async def test_every_page_in_french_has_no_english(client, db, settings):
+    assert await load_demo(settings) is True
+    plain, patterns = _english_catalogue()
+    raw = _raw_enum_values()
+    data = await _user_data(db) | {w for q in QUERIES.values() for w in q.split()}
+    paths = await _paths(db)
+    problems: dict[str, list[str]] = {}
+    pages = 0
+    for email, _what in DEMO_LOGINS:
+        await login(client, email, DEMO_PASSWORD)
+        client.cookies.set("lang", "fr")  # demo users chose English: the switch wins
+        for path in paths:
+            r = await client.get(path, headers=FR)
+            if "text/html" not in r.headers.get("content-type", ""):
+                continue
+            assert r.status_code < 500, (email, path, r.text[:500])
+            assert 'lang="fr"' in r.text or r.status_code >= 400 or "<html" not in r.text, path
+            pages += 1
+            for problem in english_in(visible_texts(r.text), plain, patterns, raw, data):
+                problems.setdefault(problem, []).append(f"{email} {path}")
+    assert pages > 100
+    report = [f"{p}  [{where[0]}, {len(where)} pages]" for p, where in sorted(problems.items())]
+    assert report == [], "\n".join(report)
