@@ -20,7 +20,7 @@ from aifhub.identity import CsrfForm, PageUser, StaffPageUser
 from aifhub.identity.models import User
 from aifhub.schemas.compute import JobCreate
 from aifhub.web.forms import error_for, form_values, validate
-from aifhub.web.render import gettext, redirect, render
+from aifhub.web.render import gettext, page_locale, redirect, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -142,7 +142,8 @@ async def cancel_job_form(
 async def usage_page(request: Request, db: DbSession, user: PageUser, slug: str) -> HTMLResponse:
     """A project's hours: balances, a plot of use against the grant, daily rows, CSV."""
     report = await access.project_usage(db, user, slug)
-    plot = Markup(access.usage_svg(report))  # built from numbers and escaped names only
+    # Built from numbers, translated texts and escaped names only.
+    plot = Markup(access.usage_svg(report, locale=page_locale(request)))
     return render(request, "compute/usage.html", report=report, plot=plot)
 
 

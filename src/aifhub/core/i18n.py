@@ -5,12 +5,16 @@ from __future__ import annotations
 import logging
 import tomllib
 from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
 from enum import Enum
 from functools import lru_cache
 from pathlib import Path
 from typing import IO
 
 from babel import Locale
+from babel.dates import format_date
+from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
 from aifhub.schemas.enums.labels import all_labels
@@ -89,7 +93,8 @@ class Text(str):
     (API, CLI, logs) and is translated where a page shows it (the `label` filter).
 
     `Text(N_("only %(n)s GPUs"), n=4)`; a variable that is itself a Text or an enum member is
-    shown translated too (its label); other variables are data, shown as they are.
+    shown translated too (its label), a number or a date the locale's way; other variables
+    are data, shown as they are (variables are `%(name)s`: the page formats them).
     """
 
     msgid: str
@@ -106,9 +111,18 @@ class Text(str):
         text = translations(locale).gettext(self.msgid)
         if not self.params:
             return text
-        return text % {
-            k: label(v, locale) if isinstance(v, Text | Enum) else v for k, v in self.params.items()
-        }
+        return text % {k: _shown(v, locale) for k, v in self.params.items()}
+
+
+def _shown(value: object, locale: str) -> object:
+    # A variable of a Text as a page shows it: labels translated, numbers and dates localised.
+    if isinstance(value, Text | Enum):
+        return label(value, locale)
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return format_decimal(value, locale=locale)
+    if isinstance(value, date):
+        return format_date(value, "medium", locale=locale)
+    return value
 
 
 @lru_cache

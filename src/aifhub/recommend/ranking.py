@@ -12,6 +12,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from types import MappingProxyType
@@ -121,7 +122,7 @@ def course_rule(profile: ProjectProfile, c: Candidate) -> tuple[float, list[str]
     """Prefer courses with a session that still has seats."""
     nxt = c.meta.get("next_session")
     if nxt:
-        return 0.15, [Text(N_("seats left on %(day)s"), day=nxt[:10])]
+        return 0.15, [Text(N_("seats left on %(day)s"), day=date.fromisoformat(nxt[:10]))]
     if "next_session" in c.meta:
         return -0.1, [Text(N_("no upcoming session with free seats"))]
     return 0.0, []
@@ -232,7 +233,8 @@ def rank(
                 if terms:
                     reasons.append(matches(terms))
             else:
-                reasons.append(Text(N_("similar meaning (cosine %(cos).2f)"), cos=text[i]))
+                cosine = Decimal(f"{text[i]:.2f}")
+                reasons.append(Text(N_("similar meaning (cosine %(cos)s)"), cos=cosine))
         if rules and sector and sector in c.sectors:
             reasons.append(Text(N_("same sector: %(sector)s"), sector=_member(Sector, sector)))
         out.append(Recommendation(c, round(score, 4), reasons + (why or [])))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -104,7 +104,10 @@ def _datetime_filter(ctx: Context, value: datetime | None, fmt: str = "medium") 
 
 
 @pass_context
-def _date_filter(ctx: Context, value: datetime | None, fmt: str = "medium") -> str:
+def _date_filter(ctx: Context, value: date | str | None, fmt: str = "medium") -> str:
+    # A day may come as its ISO text ('2026-12-03', as in the usage rows).
+    if isinstance(value, str):
+        value = date.fromisoformat(value) if value else None
     return "" if value is None else format_date(value, fmt, locale=ctx.get("locale", "en"))
 
 
