@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import inspect
+import logging
+from datetime import date
+from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 
@@ -44,7 +47,7 @@ def test_every_enum_member_has_a_label_translated_into_french():
     assert untranslated == []
 
 
-def test_label_translates_members_and_their_strings():
+def test_label_translates_members_and_their_strings(caplog):
     from aifhub.schemas.enums.support import TicketState
 
     assert i18n.label(TicketState.WAITING_ON_USER, "fr") == "en attente de l'utilisateur"
@@ -52,8 +55,13 @@ def test_label_translates_members_and_their_strings():
     assert i18n.label("waiting_on_user", "en") == "waiting on user"
     # A value several enums share takes the label of the enum named.
     assert i18n.label("admin", "fr", "StaffRole") != i18n.label("admin", "fr", "OrgRole")
-    # A value without a label is shown humanised.
-    assert i18n.label("no_such_value", "fr") == "no such value"
+    # A value without a label (or not of the enum named) is shown humanised, logged once.
+    with caplog.at_level(logging.WARNING, logger="aifhub.core.i18n"):
+        assert i18n.label("no_such_value", "fr") == "no such value"
+        assert i18n.label("no_such_value", "fr") == "no such value"
+        assert i18n.label("waiting_on_user", "fr", "JobStatus") == "waiting on user"
+    assert len(caplog.records) == 2
+    assert ("other", "autre") in i18n.label_choices("TicketCategory", "fr")
 
 
 def test_text_reads_as_english_and_is_translated_where_shown():
@@ -62,3 +70,8 @@ def test_text_reads_as_english_and_is_translated_where_shown():
     reason = i18n.Text(i18n.N_("same sector: %(sector)s"), sector=Sector.HEALTH)
     assert reason == "same sector: health"  # the API and the CLI read it as it was
     assert i18n.label(reason, "fr") == "même secteur : Santé"
+    seats = i18n.Text(i18n.N_("seats left on %(day)s"), day=date(2026, 12, 24))
+    assert seats == "seats left on 2026-12-24"
+    assert i18n.label(seats, "fr") == "places libres le 24 déc. 2026"
+    load = i18n.Text(i18n.N_("charge factor %(factor)s: cheapest hours"), factor=Decimal("0.5"))
+    assert i18n.label(load, "fr") == "facteur de coût 0,5 : les heures les moins chères"

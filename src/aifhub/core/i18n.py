@@ -159,9 +159,7 @@ def label(value: object, locale: str, kind: str | None = None) -> str:
         value = value.value
     if not isinstance(value, str):
         return str(value)
-    msgid = by_kind.get(kind, {}).get(value) if kind else None
-    if msgid is None:
-        msgid = by_value.get(value)
+    msgid = by_kind.get(kind, {}).get(value) if kind else by_value.get(value)
     if msgid is None:
         if (kind, value) not in _unlabelled:
             _unlabelled.add((kind, value))
