@@ -68,7 +68,7 @@ LABELS: Labels = {
     },
     EnrolmentState: {
         EnrolmentState.ENROLLED: N_("enrolled"),
-        EnrolmentState.WAITLISTED: N_("waiting list"),
+        EnrolmentState.WAITLISTED: N_("waitlisted"),
         EnrolmentState.CANCELLED: N_("cancelled"),
     },
     PartnerKind: {
