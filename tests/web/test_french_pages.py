@@ -46,9 +46,12 @@ ROOT = Path(__file__).resolve().parents[2]
 PO = ROOT / "src/aifhub/locale/fr/LC_MESSAGES/messages.po"
 FR = {"accept-language": "fr", "accept": "text/html"}
 
-# Texts allowed on a French page although the catalogue or the enums know them in English.
+# Texts allowed on a French page although the catalogue or the enums know them in English,
+# each with the reason (a msgid whose French is the same word, such as "Expert" or
+# "Support", is not counted as English in the first place).
 ALLOWED = {
-    "PI",  # principal investigator: the French label of ProjectRole.PI is "PI"... kept as is
+    # The abbreviation French sentences give in brackets: "le porteur de projet (PI)".
+    "PI",
 }
 
 # Columns whose values are user data (names, titles, codes): shown as they were typed.
