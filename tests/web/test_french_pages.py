@@ -321,3 +321,21 @@ async def test_every_page_in_french_has_no_english(client, db, settings):
     assert pages > 100
     report = [f"{p}  [{where[0]}, {len(where)} pages]" for p, where in sorted(problems.items())]
     assert report == [], "\n".join(report)
+
+
+def test_value_filters_follow_the_page_locale():
+    from babel.numbers import format_decimal
+
+    from aifhub.web.render import templates
+
+    page = templates.env.from_string(
+        "{{ 'DE'|country }} | {{ 'de'|language }} | {{ 1234.5|number }}"
+        " | {{ 'waiting_on_user'|label('TicketState') }} | {{ '2026-12-24'|date }}"
+    )
+    assert page.render(locale="fr") == (
+        f"Allemagne | allemand | {format_decimal(1234.5, locale='fr')}"
+        " | en attente de l&#39;utilisateur | 24 déc. 2026"
+    )
+    assert page.render(locale="en") == (
+        "Germany | German | 1,234.5 | waiting on user | Dec 24, 2026"
+    )

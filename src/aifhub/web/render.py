@@ -132,6 +132,14 @@ def _language_filter(ctx: Context, code: str | None) -> str:
 
 
 @pass_context
+def _country_filter(ctx: Context, code: str | None) -> str:
+    """An ISO country code ('DE') as its name in the page's language ('Allemagne')."""
+    if not code:
+        return ""
+    return i18n.babel_locale(ctx.get("locale", "en")).territories.get(code.upper(), code)
+
+
+@pass_context
 def _label_choices(ctx: Context, kind: str) -> list[tuple[str, str]]:
     """(value, translated label) of each member of an enum: `label_choices('Sector')`."""
     return i18n.label_choices(kind, ctx.get("locale", "en"))
@@ -150,6 +158,7 @@ templates.env.filters["date"] = _date_filter
 templates.env.filters["number"] = _number_filter
 templates.env.filters["label"] = _label_filter
 templates.env.filters["language"] = _language_filter
+templates.env.filters["country"] = _country_filter
 templates.env.globals["label_choices"] = _label_choices
 
 
