@@ -57,5 +57,11 @@ if [ "$WITH_TEST" = 1 ]; then
     say "installing the test OpenID provider (npm)"
     (cd tests/oidc && npm ci --silent --no-audit --no-fund)
   fi
+  # axe-core, the accessibility checker the browser tests add to every page.
+  if [ -f tests/browser/package.json ] &&
+    [ ! tests/browser/node_modules/.package-lock.json -nt tests/browser/package-lock.json ]; then
+    say "installing axe-core for the browser tests (npm)"
+    (cd tests/browser && npm ci --silent --no-audit --no-fund)
+  fi
 fi
 say "ready"

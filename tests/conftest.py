@@ -21,7 +21,7 @@ from aifhub.core.migrate import upgrade
 from aifhub.models import metadata
 
 from . import workers
-from .browser_fixtures import browser, live_server  # noqa: F401  (shared fixtures)
+from .browser_fixtures import browser, live_server, live_server_with_worker  # noqa: F401  (shared fixtures)
 from .pg import shared_server, stop_shared_server
 from .system_fixtures import bwrap_installed, slurm_cluster  # noqa: F401  (shared fixtures)
 

@@ -20,6 +20,7 @@ from fastapi.routing import iter_route_contexts
 import aifhub
 from aifhub.access.card import access_card
 from aifhub.app import create_app
+from aifhub.catalog.card import requests_card
 from aifhub.catalog.job_inputs import CatalogJobInputs
 from aifhub.cli import app as cli_app
 from aifhub.compute.inputs import job_inputs_in
@@ -116,7 +117,7 @@ def test_nav_entries_of_every_domain_in_order(app):
 
 
 def test_dashboard_cards_of_every_domain(app):
-    assert app.state.assembly.cards == (access_card, help_card)
+    assert app.state.assembly.cards == (access_card, requests_card, help_card)
 
 
 def test_domains_provide_job_inputs_and_sign_in_hooks(app):
@@ -146,7 +147,7 @@ def test_worker_runs_core_and_every_domain_task():
 def test_cli_lists_every_domain_command():
     group = typer.main.get_command(cli_app)
     assert list(group.list_commands(None)) == [  # type: ignore[attr-defined,arg-type]
-        "modes", "apply", "submit", "jobs", "logs", "cancel", "usage", "login", "logout",
+        "modes", "apply", "submit", "jobs", "job", "logs", "cancel", "usage", "login", "logout",
         "whoami", "recommend", "search", "serve", "worker", "demo", "create-admin",
         "applications", "reviews", "allocations", "data", "clusters", "logins", "courses",
         "partners", "offers", "orgs", "projects", "tokens", "db", "tickets", "kb",

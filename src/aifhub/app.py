@@ -54,6 +54,7 @@ def body_rules(settings: Settings, site_support: dict[str, Any] | None) -> list[
              settings.max_upload_bytes),
         rule("POST", API_PREFIX + r"/tickets/\d+/messages", ticket_body),
         rule("POST", r"/support/tickets/\d+/reply", ticket_body),
+        rule("POST", r"/support/new", ticket_body),
         rule("POST", ANONYMOUS_FORMS, settings.max_anonymous_body_bytes, anonymous=True),
     ]  # fmt: skip
 

@@ -16,6 +16,7 @@ import pytest
 
 from aifhub.backends.base import (
     BackendJob,
+    ComputeBackend,
     JobSpec,
     JobState,
     StagedInput,
@@ -67,6 +68,12 @@ async def test_job_completes_with_output(backend: LocalBackend) -> None:
     assert out == f"hello\n{job_id}\n" and off == len(out)
     assert await backend.read_log(job_id, off) == ("", off)
     assert (await backend.read_log(job_id, 0, "stderr"))[0] == "oops\n"
+    tail = await backend.read_log_tail(job_id, "stderr", 3)
+    assert (tail.text, tail.start, tail.end) == ("ps\n", 2, 5)
+    # The interface's own (forward-reading) tail says the same as the local file's seek.
+    generic = await ComputeBackend.read_log_tail(backend, job_id, "stdout", 4)
+    assert generic == await backend.read_log_tail(job_id, "stdout", 4)
+    assert generic.end == off and generic.start == off - 4
 
 
 async def test_nonzero_exit_is_failed(backend: LocalBackend) -> None:

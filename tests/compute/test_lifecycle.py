@@ -206,3 +206,21 @@ async def test_direct_jobs_and_usage_notices(client, db, world):
     )
     # Once, to the PI, whatever the number of rounds.
     assert [(m.recipient, "80% used" in m.subject) for m in mails] == [("pi@lab.eu", True)]
+
+
+async def test_a_job_writing_to_stderr_and_failing_keeps_both_streams_apart(client, world):
+    script = "echo to-stdout\necho to-stderr >&2\necho more-out\nexit 3\n"
+    body = job_body(partition="cpu", gpus=0, script=script, time_limit="1m")
+    job = (await client.post("/api/v1/jobs", json=body, headers=world.member)).json()
+    done = await wait_for(world, job["id"], {"failed", "settled"})
+    assert (done.state, done.exit_code) == ("failed", 3)
+    url = f"/api/v1/jobs/{job['id']}/log"
+    out = (await client.get(url, headers=world.member)).json()
+    err = (await client.get(url, params={"stream": "stderr"}, headers=world.member)).json()
+    assert out["text"] == "to-stdout\nmore-out\n" and out["stream"] == "stdout"
+    assert err["text"] == "to-stderr\n" and err["stream"] == "stderr" and err["finished"]
+    read = (await client.get(f"/api/v1/jobs/{job['id']}", headers=world.member)).json()
+    assert read["exit_code"] == 3 and read["state"] == "failed"
+    assert read["explanation"]["key"] == "nonzero_exit"
+    bad = await client.get(url, params={"stream": "both"}, headers=world.member)
+    assert bad.status_code == 422

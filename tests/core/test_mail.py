@@ -119,3 +119,19 @@ async def test_queue_notice_fills_its_template_once_per_key(db):
     assert rows[0].subject == "Item #7 due 2026-05-04"
     # Values are never re-read as templates: braces in them stay as written.
     assert rows[0].body == "Report {draft} ({not a field}) is due."
+
+
+async def test_a_link_someone_waits_for_leaves_at_the_next_round(db, engine, smtp_server):
+    # A sign-up link held five minutes for a digest would leave a newcomer staring at the page.
+    inbox, cfg = smtp_server
+    maker = make_sessionmaker(engine)
+    link = MailTemplate(kind="test.link", key="link:{n}", subject="Link", body="{n}", urgent=True)
+    await queue_notice(db, link, to="new@x.eu", n=1)
+    await queue_mail(db, to="old@x.eu", subject="News", body="b", kind="news", key="news:1")
+    await db.commit()
+    assert await deliver_pending(maker, cfg) == 1
+    assert [m["To"] for m in inbox.messages] == ["new@x.eu"]
+    # The sign-up and password links are such mails.
+    from aifhub.identity import notifications
+
+    assert notifications.VERIFY_EMAIL.urgent and notifications.PASSWORD_RESET.urgent

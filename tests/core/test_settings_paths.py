@@ -19,7 +19,9 @@ def test_relative_settings_paths_are_resolved_once(tmp_path, monkeypatch):
     # Moving elsewhere afterwards changes nothing.
     monkeypatch.chdir("/")
     assert Settings(var_dir=s.var_dir).var_dir == tmp_path / "var"
-    assert Settings(database_url="sqlite:///:memory:").database_url == "sqlite+aiosqlite:///:memory:"
+    assert (
+        Settings(database_url="sqlite:///:memory:").database_url == "sqlite+aiosqlite:///:memory:"
+    )
 
 
 def test_a_clusters_host_paths_are_resolved_when_the_site_file_is_read(tmp_path, monkeypatch):

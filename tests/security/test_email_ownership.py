@@ -25,13 +25,13 @@ from aifhub.identity.service import get_user_by_email
 
 from ..factories import PASSWORD, make_org, make_user, token_for
 from ..identity.test_oidc import Browser, sign_in
-from ..web.helpers import HTML, csrf_of
+from ..web.helpers import HTML, csrf_of, login
 
 LINK = re.compile(r"https?://\S+/account/verify-email\?token=\S+")
 
 
-async def _register(client, email: str, password: str = PASSWORD) -> str:
-    """Register through the page; returns the CSRF token of the signed-in session."""
+async def _register(client, email: str, password: str = PASSWORD) -> None:
+    """Register through the page: the answer is "check your mailbox", and no session."""
     client.cookies.clear()
     page = await client.get("/register")
     r = await client.post(
@@ -44,8 +44,7 @@ async def _register(client, email: str, password: str = PASSWORD) -> str:
             "csrf_token": csrf_of(page.text),
         },
     )
-    assert r.status_code == 303, r.text
-    return csrf_of((await client.get("/", headers=HTML)).text)
+    assert r.status_code == 200 and "Check your mailbox" in r.text, r.text
 
 
 async def _mailed_link(engine, smtp_server, address: str) -> str:
@@ -67,7 +66,7 @@ async def test_pre_registered_address_cannot_take_the_invitation(client, db, eng
     owner_headers = await token_for(db, owner)
     await make_org(client, owner_headers, "lab")
     # Mallory registers the victim's address first, with her own password.
-    csrf = await _register(client, "victim@lab.eu", "mallory's password")
+    await _register(client, "victim@lab.eu", "mallory's password")
     r = await client.post(
         "/api/v1/organisations/lab/invitations",
         json={"email": "victim@lab.eu", "role": "owner"},
@@ -75,11 +74,22 @@ async def test_pre_registered_address_cannot_take_the_invitation(client, db, eng
     )
     assert r.status_code == 201, r.text
     inv_id = r.json()["id"]
-    r = await client.post(f"/invitations/{inv_id}/accept", data={"csrf_token": csrf})
-    assert r.status_code == 303 and r.headers["location"] == "/account/verify-email"
-    page = await client.get("/account/verify-email", headers=HTML)
-    assert "Verify your e-mail address victim@lab.eu before accepting" in page.text
-    assert "Send me a new link" in page.text
+    # Her password opens no session and no token while the address is unproven.
+    page = await client.get("/login")
+    r = await client.post(
+        "/login",
+        data={
+            "email": "victim@lab.eu",
+            "password": "mallory's password",
+            "csrf_token": csrf_of(page.text),
+        },
+    )
+    assert r.status_code == 403 and "Confirm your e-mail address" in r.text
+    r = await client.post(
+        "/api/v1/tokens/login",
+        json={"email": "victim@lab.eu", "password": "mallory's password", "name": "m"},
+    )
+    assert r.status_code == 403 and "Confirm your e-mail address" in r.json()["detail"]
     mallory = await get_user_by_email(db, "victim@lab.eu")
     assert mallory is not None and not mallory.email_verified
     r = await client.post(
@@ -91,18 +101,18 @@ async def test_pre_registered_address_cannot_take_the_invitation(client, db, eng
     # The real owner of the mailbox gets the link (over SMTP) and only then may accept.
     link = await _mailed_link(engine, smtp_server, "victim@lab.eu")
     r = await client.get(_path(link))
-    assert r.status_code == 303 and r.headers["location"] == "/account"
+    assert r.status_code == 303 and r.headers["location"] == "/login"
+    csrf = await login(client, "victim@lab.eu", "mallory's password")
     r = await client.post(f"/invitations/{inv_id}/accept", data={"csrf_token": csrf})
     assert r.status_code == 303 and r.headers["location"] == "/"
 
 
 async def test_verification_link_is_single_use_and_expires(client, db, engine, smtp_server):
     await _register(client, "ada@lab.eu")
-    account = await client.get("/account", headers=HTML)
-    assert "not verified" in account.text
     link = await _mailed_link(engine, smtp_server, "ada@lab.eu")
     r = await client.get(_path(link))
-    assert r.status_code == 303
+    assert r.status_code == 303 and r.headers["location"] == "/login"
+    await login(client, "ada@lab.eu")
     account = await client.get("/account", headers=HTML)
     assert 'id="email-state"><span class="badge ok">verified' in account.text
     again = await client.get(_path(link), headers=HTML)
@@ -126,10 +136,20 @@ async def test_verification_link_is_single_use_and_expires(client, db, engine, s
     assert not (await get_user_by_email(db, "late@lab.eu")).email_verified
 
 
-async def test_resend_page_sends_a_new_link(client, db, engine, smtp_server):
-    csrf = await _register(client, "bob@lab.eu")
-    r = await client.post("/account/verify-email", data={"csrf_token": csrf})
-    assert r.status_code == 303
+async def test_signing_in_unverified_sends_a_new_link(client, db, engine, smtp_server):
+    await _register(client, "bob@lab.eu")
+    page = await client.get("/login")
+    r = await client.post(
+        "/login",
+        data={"email": "bob@lab.eu", "password": PASSWORD, "csrf_token": csrf_of(page.text)},
+    )
+    assert r.status_code == 403 and "we sent a new link to bob@lab.eu" in r.text
+    # A wrong password sends nothing.
+    r = await client.post(
+        "/login",
+        data={"email": "bob@lab.eu", "password": "not it at all", "csrf_token": csrf_of(page.text)},
+    )
+    assert r.status_code == 401
     await db.commit()
     sent = await db.scalar(
         select(func.count()).where(
@@ -139,6 +159,34 @@ async def test_resend_page_sends_a_new_link(client, db, engine, smtp_server):
     assert sent == 2
     r = await client.get(_path(await _mailed_link(engine, smtp_server, "bob@lab.eu")))
     assert r.status_code == 303
+    await login(client, "bob@lab.eu")
+
+
+async def test_resend_page_sends_a_new_link(client, db, engine, smtp_server):
+    # Signed in though unverified: a provider that does not vouch for the address.
+    from aifhub.core.config import OIDCProvider
+    from aifhub.identity.credentials import federated_login, open_web_session
+
+    provider = OIDCProvider(name="idp", issuer="https://idp.example.eu", client_id="aifhub")
+    user = await federated_login(
+        db, provider=provider, claims={"sub": "bob", "email": "bob@lab.eu"}
+    )
+    raw = await open_web_session(db, user, hours=1, client_addr=None, user_agent=None)
+    await db.commit()
+    client.cookies.set("aifhub_session", raw)
+    page = await client.get("/account/verify-email", headers=HTML)
+    assert page.status_code == 200 and "Send me a new link" in page.text
+    r = await client.post("/account/verify-email", data={"csrf_token": csrf_of(page.text)})
+    assert r.status_code == 303
+    await db.commit()
+    sent = await db.scalar(
+        select(func.count()).where(
+            MailMessage.recipient == "bob@lab.eu", MailMessage.kind == "user.verify_email"
+        )
+    )
+    assert sent == 1
+    r = await client.get(_path(await _mailed_link(engine, smtp_server, "bob@lab.eu")))
+    assert r.status_code == 303 and r.headers["location"] == "/account"
 
 
 async def test_no_enumeration_through_members_or_invitations(client, db):

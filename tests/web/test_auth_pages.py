@@ -95,7 +95,7 @@ async def test_logout_needs_csrf_then_ends_the_session(client, db):
     assert (await client.get("/", headers=HTML)).status_code == 303
 
 
-async def test_register_creates_an_account_and_signs_in(client, db):
+async def test_register_creates_an_account_to_verify_before_signing_in(client, db):
     page = await client.get("/register")
     token = csrf_of(page.text)
     bad = await client.post(
@@ -121,13 +121,18 @@ async def test_register_creates_an_account_and_signs_in(client, db):
         "password2": "a long password",
     }
     r = await client.post("/register", data=good)
-    assert r.status_code == 303
-    home = await client.get("/", headers=HTML)
-    assert home.status_code == 200 and "Welcome, Zoé" in home.text
-    client.cookies.clear()
-    page = await client.get("/register")
-    dup = await client.post("/register", data={**good, "csrf_token": csrf_of(page.text)})
-    assert dup.status_code == 422 and "already exists" in dup.text
+    assert r.status_code == 200 and "Check your mailbox" in r.text
+    assert "zoe@example.eu" in r.text
+    # No session: the address must be confirmed first.
+    assert (await client.get("/", headers=HTML)).status_code == 303
+    assert await db.scalar(select(func.count()).select_from(WebSession)) == 0
+    page = await client.get("/login")
+    r = await client.post(
+        "/login",
+        data={"email": "zoe@example.eu", "password": "a long password", "csrf_token": token},
+    )
+    assert r.status_code == 403 and "Confirm your e-mail address before signing in" in r.text
+    assert await db.scalar(select(func.count()).select_from(WebSession)) == 0
     assert await db.scalar(select(func.count()).select_from(User)) == 1
 
 

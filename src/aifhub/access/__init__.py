@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from aifhub.access.allocations import allocations_on_cluster
 from aifhub.access.ledger import (
+    Balance,
     Movement,
     allocations_by_account,
     charged_job_keys,
@@ -16,18 +17,22 @@ from aifhub.access.ledger import (
     get_balance,
     hours,
     is_current,
+    paying_allocations,
     pays_first,
     record_movements,
     release,
     reserve,
 )
 from aifhub.access.models import Allocation, LedgerKind
-from aifhub.access.usage import project_usage, usage_csv, usage_svg
+from aifhub.access.usage import project_usage, usage_csv
+from aifhub.access.usage_chart import daily_moves, usage_chart
 
 __all__ = [
     "Allocation",
+    "Balance",
     "LedgerKind",
     "Movement",
+    "daily_moves",
     "allocations_by_account",
     "allocations_on_cluster",
     "charged_job_keys",
@@ -35,11 +40,12 @@ __all__ = [
     "get_balance",
     "hours",
     "is_current",
+    "paying_allocations",
     "pays_first",
     "project_usage",
     "record_movements",
     "release",
     "reserve",
     "usage_csv",
-    "usage_svg",
+    "usage_chart",
 ]

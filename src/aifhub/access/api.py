@@ -46,7 +46,10 @@ async def synced(request: Request, db: DbSession) -> AsyncSession:
     """The session, with the access modes table matching the site file."""
     specs = getattr(request.app.state, "access_mode_specs", None)
     if specs is None:
-        specs = request.app.state.access_mode_specs = modes_from_site(get_infra(request).site)
+        infra = get_infra(request)
+        specs = request.app.state.access_mode_specs = modes_from_site(
+            infra.site, demo=infra.settings.demo
+        )
     await sync_modes(db, specs)
     return db
 

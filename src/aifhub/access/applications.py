@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -13,13 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from aifhub import resources
 from aifhub.access import notifications, workflow
 from aifhub.access.deadlines import add_working_days, next_cutoff
-from aifhub.access.decisions import decide
+from aifhub.access.decisions import decide, submitted_by_step
 from aifhub.access.eligibility import Draft, check
 from aifhub.access.errors import NotEligible
 from aifhub.access.lookup import get_application
 from aifhub.access.models import AccessMode, Allocation, Application, ApplicationItem
 from aifhub.access.modes import ModeSpec, get_mode, spec_of
-from aifhub.core import audit
+from aifhub.core import audit, context
 from aifhub.core.db import utcnow
 from aifhub.core.errors import InvalidInput, NotFound, PermissionDenied, about
 from aifhub.identity import project_role, require_project_role, visible_projects
@@ -30,6 +30,12 @@ from aifhub.schemas.enums.access import ApplicationState as S
 from aifhub.schemas.enums.identity import ProjectRole
 
 EDITABLE = (S.DRAFT.value, S.CHANGES_REQUESTED.value)
+# Who the audit log names for a decision taken by the platform itself, and why it took it.
+AUTO_DECIDER = "platform (automatic decision)"
+AUTO_REASON = (
+    "Decided automatically by the platform: the eligibility checks passed and {mode} "
+    "grants the hours asked at once."
+)
 
 
 @dataclass
@@ -42,6 +48,8 @@ class AppView:
     mode: AccessMode
     items: list[tuple[ApplicationItem, Partition]]
     fallbacks: list[Partition]
+    # Submitted reviews per step (what the rule of next actions reads).
+    submitted: dict[str, int] = field(default_factory=dict)
 
 
 def is_late(app: Application, today: date) -> bool:
@@ -263,16 +271,27 @@ async def submit_application(session: AsyncSession, actor: User, app_id: int) ->
     await workflow.move(app, "check", session=session, reason="")
     await notifications.submission_receipt(session, app=app, project=project, mode_name=spec.name)
     if spec.auto_decide:  # the automatic checks are the whole assessment
+        await decide_automatically(session, app, spec)
+    return app
+
+
+async def decide_automatically(session: AsyncSession, app: Application, spec: ModeSpec) -> None:
+    """Accept and allocate at once (modes with `auto_decide`): audited as the platform's act."""
+    ctx = context.current()
+    applicant = (ctx.actor_id, ctx.actor_label)
+    context.set_actor(None, AUTO_DECIDER)
+    try:
         await decide(
             session,
             None,
             app,
             outcome="accept",
-            reason="Checks passed; decided automatically.",
+            reason=AUTO_REASON.format(mode=spec.name),
             granted={},
             allocate=True,
         )
-    return app
+    finally:
+        context.set_actor(*applicant)
 
 
 async def withdraw_application(session: AsyncSession, actor: User, app_id: int) -> Application:
@@ -327,7 +346,7 @@ async def list_applications(
 
 
 async def views(session: AsyncSession, apps: list[Application]) -> list[AppView]:
-    """Read models for applications: projects, modes, items and partitions in three queries."""
+    """Read models: projects, modes, items, partitions and review counts in four queries."""
     if not apps:
         return []
     ids = [a.id for a in apps]
@@ -354,12 +373,12 @@ async def views(session: AsyncSession, apps: list[Application]) -> list[AppView]
         if fb_ids
         else {}
     )
+    counts = await submitted_by_step(session, ids)
     out = []
     for a in apps:
         p, o, m = head[a.id]
-        out.append(
-            AppView(a, p, o, m, items[a.id], [fbs[i] for i in a.fallback_partition_ids if i in fbs])
-        )
+        fallbacks = [fbs[i] for i in a.fallback_partition_ids if i in fbs]
+        out.append(AppView(a, p, o, m, items[a.id], fallbacks, counts.get(a.id, {})))
     return out
 
 

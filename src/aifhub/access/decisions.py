@@ -7,18 +7,17 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from aifhub.access import notifications, workflow
+from aifhub.access import notifications, progress, workflow
 from aifhub.access.allocations import allocate_application
 from aifhub.access.conflicts import refuse_conflict
-from aifhub.access.errors import ReviewsMissing
 from aifhub.access.lookup import get_application
 from aifhub.access.models import AccessMode, Application, ApplicationItem, Review
 from aifhub.access.modes import ModeSpec, spec_of
+from aifhub.access.progress import Progress
 from aifhub.core.db import utcnow
 from aifhub.core.errors import InvalidInput, PermissionDenied
 from aifhub.identity.models import Project, User
 from aifhub.resources import Partition
-from aifhub.schemas.enums.access import ApplicationState as S
 from aifhub.schemas.enums.access import ReviewState
 from aifhub.schemas.enums.identity import StaffRole
 
@@ -45,28 +44,28 @@ async def _spec(session: AsyncSession, app: Application) -> ModeSpec:
 
 async def submitted_reviews(session: AsyncSession, app_id: int, step: str) -> int:
     """How many reviews of an application were submitted at a step."""
-    n = await session.scalar(
-        select(func.count()).where(
-            Review.application_id == app_id,
-            Review.step == step,
-            Review.state == ReviewState.SUBMITTED.value,
-        )
+    return (await submitted_by_step(session, [app_id])).get(app_id, {}).get(step, 0)
+
+
+async def submitted_by_step(session: AsyncSession, app_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Submitted reviews per application and step (one query for any number of applications)."""
+    if not app_ids:
+        return {}
+    rows = await session.execute(
+        select(Review.application_id, Review.step, func.count())
+        .where(Review.application_id.in_(app_ids), Review.state == ReviewState.SUBMITTED.value)
+        .group_by(Review.application_id, Review.step)
     )
-    return int(n or 0)
+    out: dict[int, dict[str, int]] = {}
+    for app_id, step, n in rows.all():
+        out.setdefault(app_id, {})[step] = int(n)
+    return out
 
 
-async def _require_reviews(
-    session: AsyncSession, app: Application, spec: ModeSpec, step: str
-) -> None:
-    need = spec.needs(step)
-    have = await submitted_reviews(session, app.id, step)
-    if have < need:
-        raise ReviewsMissing(
-            f"{spec.name} needs {need} submitted {step} review(s) here; {have} so far. "
-            "Assign reviewers and wait for their reviews.",
-            needed=need,
-            submitted=have,
-        )
+async def progress_of(session: AsyncSession, app: Application, spec: ModeSpec) -> Progress:
+    """The application's state, mode and submitted reviews, as the rule of actions reads them."""
+    counts = await submitted_by_step(session, [app.id])
+    return Progress(app.state, spec, counts.get(app.id, {}))
 
 
 async def start_assessment(session: AsyncSession, actor: User, app_id: int) -> Application:
@@ -74,6 +73,7 @@ async def start_assessment(session: AsyncSession, actor: User, app_id: int) -> A
     require_assessor(actor)
     app = await get_application(session, actor, app_id, for_update=True)
     await refuse_conflict(session, actor, app, role="assess")
+    progress.check(await progress_of(session, app, await _spec(session, app)), "start_assessment")
     await workflow.move(app, "start_assessment", session=session)
     return app
 
@@ -83,15 +83,9 @@ async def send_to_peer_review(session: AsyncSession, actor: User, app_id: int) -
     require_assessor(actor)
     app = await get_application(session, actor, app_id, for_update=True)
     await refuse_conflict(session, actor, app, role="assess")
-    workflow.target_of(app.state, "send_to_peer_review")
-    spec = await _spec(session, app)
-    if not spec.has_step("peer"):
-        raise workflow.IllegalTransition(
-            f"{spec.name} has no peer review; decide after the technical assessment.",
-            state=app.state,
-            allowed=["accept", "reject", "request_changes"],
-        )
-    await _require_reviews(session, app, spec, "technical")
+    progress.check(
+        await progress_of(session, app, await _spec(session, app)), "send_to_peer_review"
+    )
     await workflow.move(app, "send_to_peer_review", session=session)
     return app
 
@@ -103,31 +97,12 @@ async def request_changes(
     require_assessor(actor)
     app = await get_application(session, actor, app_id, for_update=True)
     await refuse_conflict(session, actor, app, role="assess")
+    progress.check(await progress_of(session, app, await _spec(session, app)), "request_changes")
     await workflow.move(app, "request_changes", session=session, reason=reason)
     project = await session.get(Project, app.project_id)
     assert project is not None
     await notifications.changes_requested(session, app=app, project=project, reason=reason)
     return app
-
-
-async def _check_ready(session: AsyncSession, app: Application, spec: ModeSpec) -> None:
-    if app.state == S.CHECKED and spec.review_steps:
-        raise ReviewsMissing(
-            f"{spec.name} applications are assessed before a decision; start the assessment first.",
-            needed=spec.review_steps[0].min_reviews,
-            submitted=0,
-        )
-    if app.state == S.TECHNICAL_ASSESSMENT:
-        if spec.has_step("peer"):
-            raise ReviewsMissing(
-                f"{spec.name} applications go to peer review before a decision; "
-                "send it to peer review.",
-                needed=spec.needs("peer"),
-                submitted=0,
-            )
-        await _require_reviews(session, app, spec, "technical")
-    if app.state == S.PEER_REVIEW:
-        await _require_reviews(session, app, spec, "peer")
 
 
 async def _set_granted(
@@ -174,7 +149,7 @@ async def decide(
     if actor is not None:
         _require_decider(actor, spec)
         await refuse_conflict(session, actor, app, role="decide")
-        await _check_ready(session, app, spec)
+        progress.check(await progress_of(session, app, spec), action)
     if action == "accept":
         await _set_granted(session, app, granted)
     elif granted:
@@ -222,6 +197,6 @@ async def allocate_accepted(session: AsyncSession, actor: User, app_id: int) -> 
     require_assessor(actor)
     app = await get_application(session, actor, app_id, for_update=True)
     await refuse_conflict(session, actor, app, role="decide")
-    workflow.target_of(app.state, "allocate")
+    progress.check(await progress_of(session, app, await _spec(session, app)), "allocate")
     await allocate_application(session, app, spec=await _spec(session, app))
     return app

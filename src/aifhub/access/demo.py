@@ -72,7 +72,7 @@ def _app(
 
 async def load_access_demo(session: AsyncSession, site: SiteConfig) -> None:
     """Modes, applications in each typical state and active allocations for the demo projects."""
-    await sync_modes(session, modes_from_site(site))
+    await sync_modes(session, modes_from_site(site, demo=True))
     gpu, cpu = await _demo_partitions(session)
     users = {u.email: u for u in await session.scalars(select(User))}
     admin, reviewer, expert = users[ADMIN], users[REVIEWER], users[EXPERT]
@@ -177,7 +177,8 @@ async def load_access_demo(session: AsyncSession, site: SiteConfig) -> None:
         ),
     )
 
-    # AgriVision: Playground, submitted and checked, waiting for its technical check.
+    # AgriVision: Playground, decided and allocated by the platform at submission (the demo
+    # turns auto_decide on for Playground).
     a = await applications.create_application(
         session,
         users["daan@agrivision.example"],
@@ -188,6 +189,23 @@ async def load_access_demo(session: AsyncSession, site: SiteConfig) -> None:
             Sector.AGRONOMY,
             1,
             {gpu: 300},
+        ),
+    )
+    await applications.submit_application(session, users["daan@agrivision.example"], a.id)
+
+    # AgriVision then asks for more on Fast Lane: checked, waiting for staff to assess it.
+    a = await applications.create_application(
+        session,
+        users["daan@agrivision.example"],
+        data=_app(
+            "crop-yield",
+            "fast-lane",
+            "Yield forecasts for the whole of Europe",
+            Sector.AGRONOMY,
+            3,
+            {gpu: 4000},
+            description="Scaling the temporal transformer to all Sentinel-2 tiles of the EU.",
+            datasets="Sentinel-2 L2A time series; EU crop statistics",
         ),
     )
     await applications.submit_application(session, users["daan@agrivision.example"], a.id)

@@ -136,6 +136,29 @@ async def find_active_allocation(
     return pays_first(active, at or utcnow())
 
 
+async def paying_allocations(
+    session: AsyncSession, *, project_id: int, at: datetime | None = None
+) -> dict[int, tuple[Allocation, Balance]]:
+    """Where a project can submit now: partition id -> (the allocation that pays there, by
+    pays_first, and its balance). A partition without an active allocation is absent."""
+    active = list(
+        await session.scalars(
+            select(Allocation).where(
+                Allocation.project_id == project_id,
+                Allocation.state == AllocationState.ACTIVE.value,
+            )
+        )
+    )
+    when = at or utcnow()
+    paying = {}
+    for partition_id in {a.partition_id for a in active}:
+        alloc = pays_first([a for a in active if a.partition_id == partition_id], when)
+        if alloc is not None:
+            paying[partition_id] = alloc
+    found = await balances(session, [a.id for a in paying.values()])
+    return {pid: (a, found[a.id]) for pid, a in paying.items()}
+
+
 async def current_allocation(
     session: AsyncSession,
     *,

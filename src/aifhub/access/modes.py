@@ -81,11 +81,21 @@ def _defaults() -> dict[str, Any]:
 
 
 def parse_modes(
-    raw: list[dict[str, Any]] | None, groups: dict[str, list[str]] | None = None
+    raw: list[dict[str, Any]] | None,
+    groups: dict[str, list[str]] | None = None,
+    *,
+    demo: bool = False,
 ) -> list[ModeSpec]:
-    """Validate [[access_modes]] entries (the packaged defaults when raw is None)."""
+    """Validate [[access_modes]] entries (the packaged defaults when raw is None).
+
+    `demo` applies the defaults' [demo] settings to the built-in modes (never to a site's own).
+    """
     defaults = _defaults()
     entries = defaults["access_modes"] if raw is None else raw
+    if raw is None and demo:
+        auto = set(defaults["demo"]["auto_decide"])
+        entries = [{**e, "auto_decide": e["slug"] in auto or e.get("auto_decide", False)}
+                   for e in entries]  # fmt: skip
     groups = {**defaults["country_groups"], **(groups or {})}
     specs: list[ModeSpec] = []
     for i, entry in enumerate(entries):
@@ -106,9 +116,9 @@ def parse_modes(
     return specs
 
 
-def modes_from_site(site: SiteConfig) -> list[ModeSpec]:
-    """The modes a site declares, or the built-in ones."""
-    return parse_modes(site.section("access_modes"), site.section("country_groups"))
+def modes_from_site(site: SiteConfig, *, demo: bool = False) -> list[ModeSpec]:
+    """The modes a site declares, or the built-in ones (with the demo's settings in a demo)."""
+    return parse_modes(site.section("access_modes"), site.section("country_groups"), demo=demo)
 
 
 async def sync_modes(session: AsyncSession, specs: list[ModeSpec]) -> list[AccessMode]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aifhub.access import api, cli, cli_allocations, tasks, web, web_staff
 from aifhub.access.card import access_card
+from aifhub.access.project_section import access_section
 from aifhub.core.i18n import N_
 from aifhub.core.modules import DomainModule, NavItem, Periodic
 
@@ -24,6 +25,7 @@ module = DomainModule(
         NavItem(N_("Access dashboard"), "/staff/access", staff_only=True, order=890),
     ),  # fmt: skip
     cards=(access_card,),
+    project_sections=(access_section,),
     periodic=(
         Periodic("access.allocation_states", 300.0, tasks.allocation_states),
         Periodic("access.allocation_notices", 3600.0, tasks.allocation_notices),

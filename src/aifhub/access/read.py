@@ -6,12 +6,12 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from aifhub.access import workflow
 from aifhub.access.applications import AppView, is_late, views
 from aifhub.access.deadlines import next_cutoff
 from aifhub.access.ledger import Balance
 from aifhub.access.models import AccessMode, Allocation, Application, Review
 from aifhub.access.modes import spec_of
+from aifhub.access.progress import Progress, next_step, offered
 from aifhub.core.db import utcnow
 from aifhub.identity.models import User
 from aifhub.resources import Partition
@@ -21,6 +21,7 @@ from aifhub.schemas.access import (
     ApplicationRead,
     BalanceRead,
     ItemRead,
+    NextStepRead,
     ReviewRead,
 )
 
@@ -49,8 +50,29 @@ def mode_read(mode: AccessMode, today: date | None = None) -> AccessModeRead:
     )
 
 
+def progress_read(v: AppView) -> Progress:
+    """The application as the rule of actions reads it."""
+    return Progress(v.app.state, spec_of(v.mode), v.submitted)
+
+
+def next_step_read(v: AppView) -> NextStepRead | None:
+    """Who acts next, doing what, by the decision deadline."""
+    step = next_step(progress_read(v))
+    if step is None:
+        return None
+    waiting = step.actor in ("staff", "reviewers", "director")
+    return NextStepRead(
+        actor=step.actor,
+        what=step.what,
+        reviews_submitted=step.have,
+        reviews_needed=step.need,
+        due_date=v.app.due_date if waiting else None,
+        action=step.action,
+    )
+
+
 def application_read(v: AppView, today: date | None = None) -> ApplicationRead:
-    """An application with its items, deadline and the actions its state allows."""
+    """An application with its items, deadline, next step and the actions the rules accept."""
     a = v.app
     return ApplicationRead(
         id=a.id,
@@ -78,7 +100,9 @@ def application_read(v: AppView, today: date | None = None) -> ApplicationRead:
         allocated_at=a.allocated_at,
         state_reason=a.state_reason,
         revision=a.revision,
-        allowed_actions=workflow.allowed_actions(a.state),
+        allowed_actions=offered(progress_read(v)),
+        next_step=next_step_read(v),
+        decided_automatically=a.decided_at is not None and a.decided_by_id is None,
     )
 
 

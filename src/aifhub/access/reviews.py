@@ -6,27 +6,21 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from aifhub.access import notifications
+from aifhub.access import notifications, progress
 from aifhub.access.conflicts import conflicted_user_ids, refuse_conflict
 from aifhub.access.decisions import require_assessor
 from aifhub.access.lookup import get_application
 from aifhub.access.models import AccessMode, Application, Review
 from aifhub.access.modes import spec_of
+from aifhub.access.progress import ASSIGN_IN, SUBMIT_IN, Progress
 from aifhub.core import audit
 from aifhub.core.db import utcnow
-from aifhub.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from aifhub.core.errors import AppError, Conflict, InvalidInput, NotFound, PermissionDenied
 from aifhub.identity import get_user_by_email
 from aifhub.identity.models import StaffRoleGrant, User
-from aifhub.schemas.enums.access import ApplicationState as S
 from aifhub.schemas.enums.access import ReviewState
 from aifhub.schemas.enums.identity import StaffRole
 
-# The application states in which each step's reviews are assigned, and submitted.
-ASSIGN_IN = {
-    "technical": (S.CHECKED, S.TECHNICAL_ASSESSMENT),
-    "peer": (S.TECHNICAL_ASSESSMENT, S.PEER_REVIEW),
-}
-SUBMIT_IN = {"technical": S.TECHNICAL_ASSESSMENT, "peer": S.PEER_REVIEW}
 REVIEWER_ROLES = (StaffRole.REVIEWER, StaffRole.EXPERT)
 
 
@@ -38,16 +32,9 @@ async def assign_reviewer(
     app = await get_application(session, actor, app_id)
     mode = await session.get(AccessMode, app.mode_id)
     assert mode is not None
-    spec = spec_of(mode)
-    if not spec.has_step(step):
-        steps = ", ".join(s.step for s in spec.review_steps) or "none"
-        raise Conflict(f"{spec.name} has no {step} review; its review steps: {steps}.")
-    if app.state not in ASSIGN_IN[step]:
-        states = ", ".join(ASSIGN_IN[step])
-        raise Conflict(
-            f"{step.title()} reviewers are assigned while the application is {states}; "
-            f"it is {app.state}."
-        )
+    if step not in ASSIGN_IN:
+        raise InvalidInput("The review step is 'technical' or 'peer'.", field="step")
+    progress.check(Progress(app.state, spec_of(mode)), f"assign_{step}")
     await refuse_conflict(session, actor, app, role="assess")
     reviewer = await get_user_by_email(session, reviewer_email)
     if reviewer is None or not reviewer.has_role(*REVIEWER_ROLES):
@@ -100,6 +87,20 @@ async def eligible_reviewers(session: AsyncSession, app: Application) -> list[Us
     return [u for u in staff if u.id not in conflicted]
 
 
+def review_refusal(review: Review, app: Application) -> AppError | None:
+    """Why a reviewer cannot submit this review now (None: the review form is open)."""
+    if review.state != ReviewState.ASSIGNED:
+        return Conflict(
+            f"Review {review.id} is already {review.state}; it cannot be submitted again."
+        )
+    if app.state != SUBMIT_IN[review.step]:
+        return Conflict(
+            f"{review.step.title()} reviews are submitted while the application is in "
+            f"{SUBMIT_IN[review.step]}; it is {app.state}."
+        )
+    return None
+
+
 async def _my_review(
     session: AsyncSession, actor: User, review_id: int
 ) -> tuple[Review, Application]:
@@ -130,15 +131,9 @@ async def submit_review(
 ) -> Review:
     """Submit scores (1-5 on each of the mode's criteria) and comments."""
     review, app = await _my_review(session, actor, review_id)
-    if review.state != ReviewState.ASSIGNED:
-        raise Conflict(
-            f"Review {review_id} is already {review.state}; it cannot be submitted again."
-        )
-    if app.state != SUBMIT_IN[review.step]:
-        raise Conflict(
-            f"{review.step.title()} reviews are submitted while the application is in "
-            f"{SUBMIT_IN[review.step]}; it is {app.state}."
-        )
+    refused = review_refusal(review, app)
+    if refused is not None:
+        raise refused
     await refuse_conflict(session, actor, app, role="review")
     mode = await session.get(AccessMode, app.mode_id)
     assert mode is not None

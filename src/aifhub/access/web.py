@@ -12,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from aifhub import identity, resources
 from aifhub.access import allocations, applications, conflicts, decisions, lookup, reviews
-from aifhub.access.modes import list_modes
+from aifhub.access.modes import list_modes, mode_spec
 from aifhub.access.read import allocation_read, application_out, application_read, mode_read
-from aifhub.access.web_common import access_page, act, synced_modes
+from aifhub.access.web_common import access_page, act, synced_modes, translated
 from aifhub.core.db import DbSession, attempt
 from aifhub.core.errors import AppError, InvalidInput
 from aifhub.core.i18n import N_
@@ -39,7 +39,7 @@ async def _form_ctx(request: Request, db: AsyncSession, user: User, **ctx: Any) 
     ctx.setdefault("errors", {})
     modes = [mode_read(m) for m in await list_modes(db)]
     return {
-        "mode_choices": [(m.slug, m.name) for m in modes],
+        "mode_choices": [(m.slug, translated(request, m.name)) for m in modes],
         "pi_projects": [(p.slug, p.name) for p, _, role in rows if role == "pi"],
         "modes": modes,
         "partitions": [(p.key, f"{p.key} ({p.unit})") for p in parts],
@@ -73,12 +73,17 @@ def _data(values: dict[str, Any], *, create: bool) -> dict[str, Any]:
 
 @router.get("/applications")
 async def applications_page(
-    request: Request, db: DbSession, user: PageUser, pg: Pagination, state: str = ""
+    request: Request,
+    db: DbSession,
+    user: PageUser,
+    pg: Pagination,
+    state: str = "",
+    project: str = "",
 ) -> Response:
-    """My applications (all, for staff), newest first."""
+    """My applications (all, for staff), newest first; `project` keeps one project's."""
     await synced_modes(request, db)
     rows, total = await applications.list_applications(
-        db, user, limit=pg.limit, offset=pg.offset, state=state or None
+        db, user, limit=pg.limit, offset=pg.offset, state=state or None, project=project or None
     )
     return access_page(
         request,
@@ -137,10 +142,14 @@ async def application_page(request: Request, db: DbSession, user: PageUser, app_
         conflicted = await conflicts.has_conflict(db, user, app)
         reviewers = [] if conflicted else await reviews.eligible_reviewers(db, app)
     is_pi = await identity.project_role(db, user, app.project_id) == "pi"
+    spec = await mode_spec(db, app.mode_id)
     return access_page(
         request,
         "access/application_detail.html",
         a=read,
+        mode=spec,
+        # National access: the director (staff admin) validates; other staff see who does.
+        may_decide=spec.decider_role != "admin" or user.has_role("admin"),
         is_pi=is_pi,
         assessor=user.has_role("reviewer"),
         conflicted=conflicted,
@@ -185,14 +194,24 @@ async def update_application(
 async def application_action(
     request: Request, db: DbSession, user: PageUser, app_id: Id, action: str, form: CsrfForm
 ) -> Response:
-    """Submit, withdraw, or (staff) assess, send to peer review, ask for changes, assign, decide."""
+    """Submit, withdraw, or (staff) assess, assign, send to peer review, ask for changes, decide,
+    allocate."""
     url = f"/applications/{app_id}"
     reason = str(form.get("reason") or "").strip()
-    calls: dict[str, tuple[Callable[[], Awaitable[Any]], str]] = {
-        "submit": (
-            lambda: applications.submit_application(db, user, app_id),
-            N_("Submitted: eligibility checked."),
-        ),
+    granted: list[bool] = []
+
+    async def submit() -> Any:
+        app = await applications.submit_application(db, user, app_id)
+        granted.append(app.allocated_at is not None)  # decided at once (auto_decide)
+        return app
+
+    def submitted() -> str:
+        if granted and granted[0]:
+            return N_("Submitted and granted at once: you can compute now.")
+        return N_("Submitted: eligibility checked.")
+
+    calls: dict[str, tuple[Callable[[], Awaitable[Any]], str | Callable[[], str]]] = {
+        "submit": (submit, submitted),
         "withdraw": (
             lambda: applications.withdraw_application(db, user, app_id),
             N_("Application withdrawn."),
@@ -218,6 +237,10 @@ async def application_action(
                 step=_step(form.get("step")),
             ),
             N_("Reviewer assigned."),
+        ),
+        "allocate": (
+            lambda: decisions.allocate_accepted(db, user, app_id),
+            N_("Allocation created."),
         ),
         "decide": (
             lambda: decisions.decide_application(
@@ -264,10 +287,12 @@ def _granted(form: Any) -> dict[str, Decimal]:
 
 @router.get("/allocations")
 async def allocations_page(
-    request: Request, db: DbSession, user: PageUser, pg: Pagination
+    request: Request, db: DbSession, user: PageUser, pg: Pagination, project: str = ""
 ) -> Response:
-    """Allocations of my projects with their balances."""
-    rows, total = await allocations.list_allocations(db, user, limit=pg.limit, offset=pg.offset)
+    """Allocations of my projects with their balances; `project` keeps one project's."""
+    rows, total = await allocations.list_allocations(
+        db, user, limit=pg.limit, offset=pg.offset, project=project or None
+    )
     return access_page(
         request,
         "access/allocations.html",

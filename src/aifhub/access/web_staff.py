@@ -37,12 +37,16 @@ async def review_form(
     review, app, reviewer = await reviews.review_row(db, review_id)
     if reviewer.id != user.id:
         raise NotFound(f"No review {review_id} assigned to you.")
+    spec = await mode_spec(db, app.mode_id)
     return access_page(
         request,
         "access/review_form.html",
         review=review,
         a=await application_out(db, app),
-        criteria=(await mode_spec(db, app.mode_id)).criteria,
+        mode=spec,
+        criteria=spec.criteria,
+        # The form is offered when a submission would be accepted (the service's own rule).
+        open_now=reviews.review_refusal(review, app) is None,
     )
 
 
@@ -51,7 +55,7 @@ def _scores(form: Any, criteria: list[str]) -> dict[str, int]:
     for c in criteria:
         value = str(form.get(f"score:{c}") or "")
         if not value.isdigit():
-            raise InvalidInput(f"Give a score from 1 to 5 for {c}.")
+            raise InvalidInput(f"Give a score from 1 to 5 for '{c}'.")
         out[c] = int(value)
     return out
 

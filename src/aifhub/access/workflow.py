@@ -97,6 +97,7 @@ async def move(
         app.id,
         before=before,
         after=after,
+        **({"reason": reason} if reason else {}),
         **details,
     )
     return after

@@ -203,6 +203,22 @@ class ComputeBackend(abc.ABC):
         splits a multi-byte character.
         """
 
+    async def read_log_tail(
+        self, backend_id: str, stream: LogStream = "stdout", max_bytes: int = 64 * 1024
+    ) -> LogTail:
+        """The last ``max_bytes`` of a job's output (file backends override this with a seek)."""
+        text, offset, end = "", 0, 0
+        while True:
+            chunk, end = await self.read_log(backend_id, end, stream)
+            if not chunk:
+                break
+            text += chunk
+            if len(text.encode()) > max_bytes:
+                kept = text.encode()[-max_bytes:]
+                offset = end - len(kept)
+                text = kept.decode("utf-8", errors="ignore")
+        return LogTail(text, offset, end)
+
     @abc.abstractmethod
     async def accounting(self, since: datetime) -> list[AccountingRecord]:
         """Return accounting records of jobs that ended (or are running) since ``since``."""
@@ -216,6 +232,38 @@ class ComputeBackend(abc.ABC):
 
 
 MAX_LOG_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class LogTail:
+    """The end of a log: its text, the byte offset it starts at (> 0: cut) and the log's size."""
+
+    text: str
+    start: int
+    end: int
+
+    @property
+    def truncated(self) -> bool:
+        """True when the log has more before ``text``."""
+        return self.start > 0
+
+
+def read_log_tail_file(path: str | os.PathLike[str], max_bytes: int) -> LogTail:
+    """The last ``max_bytes`` of a log file, cut at character boundaries (empty when absent)."""
+    try:
+        with open(path, "rb") as f:
+            size = f.seek(0, os.SEEK_END)
+            start = max(0, size - max_bytes)
+            f.seek(start)
+            data = f.read(size - start)
+    except FileNotFoundError:
+        return LogTail("", 0, 0)
+    skip = 0
+    if start > 0:  # drop the continuation bytes of a character cut at the front
+        while skip < min(3, len(data)) and data[skip] & 0xC0 == 0x80:
+            skip += 1
+    text, end = decode_log_chunk(data[skip:], start + skip)
+    return LogTail(text, start + skip, end)
 
 
 def read_log_chunk(path: str | os.PathLike[str], offset: int) -> bytes:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from aifhub import identity
 from aifhub.catalog import assets, contracts, downloads, huggingface_cards, linked_data, versions
+from aifhub.catalog.models import AssetFile
 from aifhub.catalog.search import SORTS, SearchFilters, search_assets
 from aifhub.core.db import DbSession
 from aifhub.core.errors import InvalidInput, NotFound, PayloadTooLarge
@@ -281,12 +282,17 @@ async def download_file(
     _, version, row = await downloads.authorize_download(
         db, user, f"{ns}/{name}", _label(label), path, project_slug=project
     )
-    local = _store(request).local_path(row.sha256)
+    return file_response(_store(request), row)
+
+
+def file_response(store: ObjectStore, row: AssetFile) -> Response:
+    """A catalogue file's bytes from the store (Range supported), named by its path."""
+    local = store.local_path(row.sha256)
     if local is None or not local.exists():
-        raise NotFound(f"The bytes of '{path}' are missing from the store; tell the owner.")
+        raise NotFound(f"The bytes of '{row.path}' are missing from the store; tell the owner.")
     return LargeFileResponse(
         local,
-        filename=path.rsplit("/", 1)[-1],
+        filename=row.path.rsplit("/", 1)[-1],
         media_type="application/octet-stream",
         headers={"X-Content-SHA256": row.sha256, "ETag": f'"{row.sha256}"'},
     )

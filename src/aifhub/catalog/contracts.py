@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aifhub.catalog.assets import get_asset, require_owner
@@ -193,9 +194,13 @@ async def decide(
         raise Conflict(
             f"Request {contract_id} is {contract.state}; only a requested one is decided."
         )
+    if not approve and not data.note.strip():
+        raise InvalidInput(
+            "Give the reason for the refusal in a sentence: the requester reads it.", field="note"
+        )
     now = utcnow()
     contract.decided_by_id = actor.id
-    contract.decision_note = data.note
+    contract.decision_note = data.note.strip()
     if approve:
         contract.state = ContractState.AGREED.value
         contract.agreed_at = now
@@ -328,3 +333,72 @@ def grants_csv(rows: list[Row]) -> str:
             c.ended_at.isoformat() if c.ended_at else "",
         ])  # fmt: skip
     return out.getvalue()
+
+
+@dataclass(frozen=True)
+class PendingRequest:
+    """A request waiting for a decision, with everything the approver reads before deciding."""
+
+    contract: schemas.ContractRead
+    asset_name: str
+    project_name: str
+    organisation_name: str
+    requester_name: str
+    requester_email: str
+    # (question, answer) for every question of the asset's form, in the form's order.
+    answers: list[tuple[str, Any]]
+
+
+def _answers_shown(
+    questions: list[dict[str, Any]], answers: dict[str, Any]
+) -> list[tuple[str, Any]]:
+    shown = [(q["label"], answers.get(q["name"])) for q in questions]
+    asked = {q["name"] for q in questions}
+    # Answers to questions removed from the form since the request are still shown.
+    shown += [(name, value) for name, value in answers.items() if name not in asked]
+    return shown
+
+
+def _reviewable(actor: User) -> Any:
+    query = (
+        select(AccessContract, Asset, Project, Organisation, User)
+        .join(Asset, Asset.id == AccessContract.asset_id)
+        .join(Project, Project.id == AccessContract.project_id)
+        .join(Organisation, Organisation.id == Project.org_id)
+        .outerjoin(User, User.id == AccessContract.requested_by_id)
+        .where(AccessContract.state == ContractState.REQUESTED.value)
+    )
+    if not actor.has_role(StaffRole.ADMIN):
+        query = query.where(Asset.org_id.in_(_managed_org_ids(actor)))
+    return query
+
+
+async def pending_requests(
+    session: AsyncSession, actor: User, *, slug: str | None = None
+) -> list[PendingRequest]:
+    """Requests waiting for the actor's decision (assets of organisations they manage; staff
+    admins: all), oldest first, with the requester's every answer."""
+    query = _reviewable(actor)
+    if slug is not None:
+        query = query.where(Asset.slug == slug)
+    rows = await session.execute(query.order_by(AccessContract.requested_at, AccessContract.id))
+    out = []
+    for c, asset, project, org, requester in rows.all():
+        out.append(
+            PendingRequest(
+                contract=to_read((c, asset.slug, project.slug, org.slug)),
+                asset_name=asset.name,
+                project_name=project.name,
+                organisation_name=org.name,
+                requester_name=requester.name if requester else "",
+                requester_email=requester.email if requester else "",
+                answers=_answers_shown(asset.gate_questions or [], c.answers or {}),
+            )
+        )
+    return out
+
+
+async def count_pending(session: AsyncSession, actor: User) -> int:
+    """How many requests wait for the actor's decision."""
+    sub = _reviewable(actor).with_only_columns(AccessContract.id).subquery()
+    return int(await session.scalar(select(func.count()).select_from(sub)) or 0)

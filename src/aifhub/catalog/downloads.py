@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aifhub.catalog.assets import get_asset, is_owner_member, require_owner
-from aifhub.catalog.errors import GrantRequired
+from aifhub.catalog.errors import GrantExpired, GrantRequired, PolicyDenied
 from aifhub.catalog.grants import log_access, require_grant
 from aifhub.catalog.models import AccessLogEntry, Asset, AssetFile, AssetVersion
 from aifhub.catalog.versions import find_version, get_file
@@ -71,8 +71,9 @@ async def access_log(
     asset = await get_asset(session, slug)
     await require_owner(session, actor, asset)
     rows = await session.execute(
-        select(AccessLogEntry, AssetVersion.label, Project.slug)
+        select(AccessLogEntry, AssetVersion.label, Project.slug, User.email)
         .outerjoin(AssetVersion, AssetVersion.id == AccessLogEntry.version_id)
+        .outerjoin(User, User.id == AccessLogEntry.user_id)
         .outerjoin(Project, Project.id == AccessLogEntry.project_id)
         .where(AccessLogEntry.asset_id == asset.id)
         .order_by(AccessLogEntry.id.desc())
@@ -86,9 +87,24 @@ async def access_log(
             version=label,
             path=e.path,
             user_id=e.user_id,
+            user=email,
             project=pslug,
             job_key=e.job_key,
             client_addr=e.client_addr,
         )
-        for e, label, pslug in rows.all()
+        for e, label, pslug, email in rows.all()
     ]
+
+
+async def export_refused(session: AsyncSession, actor: User, slug: str, project_slug: str) -> bool:
+    """True when the asset's usage policy forbids this project to download its files now
+    (a restricted asset may be usable in the factory's jobs only)."""
+    asset = await get_asset(session, slug)
+    project = await get_project(session, actor, project_slug)
+    try:
+        await require_grant(
+            session, asset=asset, project=project, at=utcnow(), destination="export"
+        )
+    except (PolicyDenied, GrantRequired, GrantExpired):
+        return True
+    return False

@@ -8,9 +8,10 @@ if not all([await grant_valid(session, i.grant_id, utcnow()) for i in inputs]): 
 ... and the worker links the files into the job's folder:
 stage_into(store, inputs[0], job_dir / "inputs" / inputs[0].asset)
 
-The compute domain calls the two methods of `CatalogJobInputs` (its `JobInputs` protocol,
-provided by the catalogue's module object): ``check_inputs`` at submission and
-``stage_inputs`` in the worker, right before the job reaches its backend.
+The compute domain calls the methods of `CatalogJobInputs` (its `JobInputs` protocol,
+provided by the catalogue's module object): ``check_inputs`` at submission,
+``stage_inputs`` in the worker, right before the job reaches its backend, and
+``usable_inputs`` for the submission form's picker.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aifhub.backends.base import StagedInput
@@ -31,10 +32,12 @@ from aifhub.catalog.errors import GrantExpired, GrantRequired, InputUnavailable,
 from aifhub.catalog.grants import grant_valid, log_access, require_grant
 from aifhub.catalog.models import AccessContract, Asset, AssetVersion
 from aifhub.catalog.versions import find_version, version_files
+from aifhub.compute import UsableInput
 from aifhub.core.db import utcnow
 from aifhub.core.errors import InvalidInput, NotFound
 from aifhub.core.infra import Infrastructure
 from aifhub.identity.models import Project
+from aifhub.schemas.enums.catalog import AccessPolicy, ContractState, VersionState
 from aifhub.storage import ObjectStore
 
 if TYPE_CHECKING:
@@ -51,6 +54,7 @@ __all__ = [
     "record_staging",
     "stage_into",
     "stage_path",
+    "usable_inputs_of",
 ]
 
 
@@ -165,6 +169,48 @@ def stage_into(store: ObjectStore, item: GrantedInput, dest: Path) -> Path:
     return dest
 
 
+async def usable_inputs_of(
+    session: AsyncSession, *, project: Project, at: datetime | None = None
+) -> list[UsableInput]:
+    """Every published version a project may use in a job now: open assets, its own
+    organisation's, and those with a grant in force that `require_grant` accepts (a restricted
+    asset's policy included), by kind, asset and newest version first."""
+    at = at or utcnow()
+    granted = select(AccessContract.asset_id).where(
+        AccessContract.project_id == project.id,
+        AccessContract.state == ContractState.FINALIZED,
+        AccessContract.ended_at.is_(None),
+        or_(AccessContract.expires_at.is_(None), AccessContract.expires_at > at),
+    )
+    rows = await session.execute(
+        select(Asset, AssetVersion.label)
+        .join(AssetVersion, AssetVersion.asset_id == Asset.id)
+        .where(
+            AssetVersion.state == VersionState.PUBLISHED,
+            or_(
+                Asset.access_policy == AccessPolicy.OPEN,
+                Asset.org_id == project.org_id,
+                Asset.id.in_(granted),
+            ),
+        )
+        .order_by(Asset.kind, Asset.slug, AssetVersion.published_at.desc(), AssetVersion.id.desc())
+    )
+    allowed: dict[int, bool] = {}
+    out: list[UsableInput] = []
+    for asset, label in rows.all():
+        if asset.id not in allowed:
+            try:
+                await require_grant(
+                    session, asset=asset, project=project, at=at, destination="factory"
+                )
+                allowed[asset.id] = True
+            except (GrantRequired, GrantExpired, PolicyDenied):
+                allowed[asset.id] = False
+        if allowed[asset.id]:
+            out.append(UsableInput(kind=asset.kind, ref=f"{asset.slug}@{label}", name=asset.name))
+    return out
+
+
 # ------------------------------------------------------------------ the compute hook
 
 
@@ -254,3 +300,9 @@ class CatalogJobInputs:
             session, project_id=job.project_id, inputs=granted, job_key=f"job:{job.id}"
         )
         return staged
+
+    async def usable_inputs(
+        self, session: AsyncSession, *, user: User, project: Project
+    ) -> list[UsableInput]:
+        """What the project may name as job inputs now (the submission form's picker)."""
+        return await usable_inputs_of(session, project=project)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from aifhub.catalog import api, cli, web
+from aifhub.catalog.card import requests_card
 from aifhub.catalog.job_inputs import CatalogJobInputs
+from aifhub.catalog.project_section import catalog_section
 from aifhub.compute import JobInputs
 from aifhub.core.i18n import N_
 from aifhub.core.modules import DomainModule, NavItem
@@ -16,6 +18,8 @@ module = DomainModule(
     api_routers=(api.router,),
     page_routers=(web.router,),
     nav=(NavItem(N_("Catalogue"), "/catalog", order=50),),
+    cards=(requests_card,),
+    project_sections=(catalog_section,),
     commands=(cli.register,),
     provides=(JOB_INPUTS,),
 )

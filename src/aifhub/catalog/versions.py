@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import AsyncIterator
+from typing import Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,6 +28,7 @@ from aifhub.storage import (
 )
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+UPLOAD_CHUNK = 1024 * 1024
 
 
 def check_file_path(path: str) -> str:
@@ -263,3 +266,55 @@ async def get_file(session: AsyncSession, version: AssetVersion, path: str) -> A
     if row is None:
         raise NotFound(f"Version '{version.label}' has no file '{path}'.")
     return row
+
+
+class Upload(Protocol):
+    """A file posted with a form (Starlette's UploadFile fits)."""
+
+    filename: str | None
+
+    async def read(self, size: int = -1) -> bytes: ...
+
+    async def seek(self, offset: int) -> None: ...
+
+
+async def _chunks(upload: Upload) -> AsyncIterator[bytes]:
+    while chunk := await upload.read(UPLOAD_CHUNK):
+        yield chunk
+
+
+async def upload_from_page(
+    session: AsyncSession,
+    store: ObjectStore,
+    actor: User,
+    slug: str,
+    label: str,
+    upload: Upload,
+    *,
+    max_bytes: int,
+) -> AssetFile:
+    """A file posted from the asset's page into a draft version, opened if it does not exist.
+
+    The browser sends no digest: the file (already spooled by the form parser) is hashed
+    once, then received like an API upload, so the store checks the same digest.
+    """
+    name = (upload.filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    if not name:
+        raise InvalidInput("Choose a file to upload.", field="file")
+    check_file_path(name)
+    asset = await get_asset(session, slug)
+    await require_owner(session, actor, asset)
+    exists = await session.scalar(
+        select(AssetVersion.id).where(
+            AssetVersion.asset_id == asset.id, AssetVersion.label == label
+        )
+    )
+    if exists is None:
+        await create_version(session, actor, slug, data=schemas.VersionCreate(label=label))
+    digest = hashlib.sha256()
+    async for chunk in _chunks(upload):
+        digest.update(chunk)
+    await upload.seek(0)
+    sha = await check_upload(session, actor, slug, label, path=name, sha256=digest.hexdigest())
+    stored = await receive_file(store, _chunks(upload), path=name, sha256=sha, max_bytes=max_bytes)
+    return await record_upload(session, actor, slug, label, path=name, stored=stored)

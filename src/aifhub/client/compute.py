@@ -2,7 +2,7 @@
 
     with Client.from_config() as c:
         job = c.jobs.submit("train.sh", project="llm-fr", partition="jean-zay/gpu_p5", gpus=8,
-                            time="20h")
+                            time="20h", inputs=["openllm-france/lucie-7b@v1"])
         for text in c.jobs.follow(job.id):
             print(text, end="")
 
@@ -14,24 +14,37 @@ from __future__ import annotations
 
 import time as clock
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from aifhub.client.base import Resource, body
+from aifhub.client.catalog import asset_path
 from aifhub.client.errors import ServerUnreachable
 from aifhub.schemas.access import ProjectUsage
 from aifhub.schemas.compute import ClusterLoginRead, JobLog, JobRead
 from aifhub.schemas.enums.compute import TERMINAL_STATUSES
 from aifhub.schemas.page import Page
 
+KINDS = ("dataset", "model")
+InputSpec = str | Mapping[str, str]
+
+
+def unix_text(text: str) -> str:
+    """A script as bash reads it: LF line ends (a Windows editor's CRLF or CR become LF)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
 
 def script_text(script: str | Path) -> tuple[str, str]:
-    """(text, default job name) of a script given as a path or as its text."""
+    """(text, default job name) of a script given as a path or as its text.
+
+    A file is read as UTF-8 (a leading byte-order mark dropped, so `#!` stays first) with
+    its line ends made LF, whatever the editor that wrote it used.
+    """
     if isinstance(script, Path) or ("\n" not in script and Path(script).is_file()):
         path = Path(script)
-        return path.read_text(), safe_name(path.stem)
-    return str(script), "job"
+        return unix_text(path.read_bytes().decode("utf-8-sig")), safe_name(path.stem)
+    return unix_text(str(script)), "job"
 
 
 def safe_name(text: str) -> str:
@@ -52,11 +65,17 @@ class Jobs(Resource):
         time: str = "1h",
         gpus: int = 0,
         name: str | None = None,
+        inputs: Sequence[InputSpec] | None = None,
         idempotency_key: str | None = None,
         retries: int = 2,
         **fields: Any,
     ) -> JobRead:
-        """Submit a script (path or text); retried on lost answers without duplicates."""
+        """Submit a script (path or text); retried on lost answers without duplicates.
+
+        `inputs` names catalogue datasets and models the job reads: `"org/asset@v1"` (its
+        kind is looked up), `"dataset:org/asset@v1"`, or the API's
+        `{"kind": ..., "ref": ..., "mount": ...}`.
+        """
         text, default_name = script_text(script)
         data = body(
             project=project,
@@ -65,6 +84,7 @@ class Jobs(Resource):
             time_limit=time,
             gpus=gpus,
             name=name or default_name,
+            inputs=self.input_refs(inputs) if inputs else None,
             **fields,
         )
         headers = {"Idempotency-Key": idempotency_key or uuid.uuid4().hex}
@@ -78,6 +98,21 @@ class Jobs(Resource):
                 continue
             return JobRead.model_validate(r.json())
         raise AssertionError("unreachable")
+
+    def input_refs(self, inputs: Sequence[InputSpec]) -> list[dict[str, str]]:
+        """The API's `inputs` items for `submit`'s `inputs` (a bare ref's kind looked up)."""
+        out: list[dict[str, str]] = []
+        for item in inputs:
+            if isinstance(item, Mapping):
+                out.append(dict(item))
+                continue
+            kind, sep, ref = item.partition(":")
+            if not sep or kind not in KINDS:
+                ref = item.strip()
+                asset = self._client.request("GET", asset_path(ref.split("@", 1)[0])).json()
+                kind = str(asset["kind"])
+            out.append({"kind": kind, "ref": ref})
+        return out
 
     def list(
         self,

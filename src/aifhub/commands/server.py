@@ -53,6 +53,7 @@ def serve(
         console.print("[bold]Demo logins[/] (password for all: [cyan]demo-password[/]):")
         for email, what in DEMO_LOGINS:
             console.print(f"  {email:32} {what}")
+        os.environ["AIFHUB_DEMO"] = "1"  # the app below runs with the demo's settings
     os.environ["AIFHUB_RUN_WORKER_IN_PROCESS"] = "1" if worker and workers == 1 else "0"
     get_settings.cache_clear()
     url = f"http://{host}:{port}/"

@@ -7,10 +7,11 @@ by their own path.
 
 from __future__ import annotations
 
-from aifhub.compute.inputs import JobInputs
+from aifhub.compute.inputs import JobInputs, UsableInput
 from aifhub.compute.models import Job
 
 __all__ = [
     "Job",
     "JobInputs",
+    "UsableInput",
 ]

@@ -76,9 +76,9 @@ async def list_jobs(
 
 
 @router.get("/jobs/{job_id}")
-async def read_job(db: DbSession, user: CurrentUser, job_id: Id) -> JobRead:
-    """One job."""
-    return await _one(db, await job_service.get_job(db, user, job_id))
+async def read_job(db: DbSession, user: CurrentUser, infra: Infra, job_id: Id) -> JobRead:
+    """One job, with why it failed or waits (`explanation`, from its stderr's end too)."""
+    return await job_service.read_job(db, user, job_id, backends=infra.backends)
 
 
 @router.post("/jobs/{job_id}/cancel")

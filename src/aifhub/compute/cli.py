@@ -26,6 +26,8 @@ from aifhub.core.db import make_engine, make_sessionmaker
 from aifhub.core.infra import build_infrastructure
 from aifhub.resources import sync_site
 from aifhub.schemas.access import ProjectUsage
+from aifhub.schemas.compute import JobRead
+from aifhub.schemas.enums.compute import TERMINAL_STATUSES
 
 clusters_app = typer.Typer(help="Clusters and partitions of the site file.", no_args_is_help=True)
 allocations_app = typer.Typer(help="Allocations on the clusters.", no_args_is_help=True)
@@ -49,9 +51,21 @@ def submit(
     qos: Annotated[str | None, typer.Option(help="QoS")] = None,
     workdir: Annotated[str | None, typer.Option(help="Working directory on the cluster")] = None,
     env: Annotated[list[str] | None, typer.Option(help="NAME=VALUE, repeatable")] = None,
+    inputs: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--input",
+            help="A catalogue dataset or model the job reads, org/asset@version (its kind is "
+            "looked up; or write dataset:org/asset@version); repeatable",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Submit a script; the hours are reserved at once, the worker sends it to the cluster."""
+    """Submit a script; the hours are reserved at once, the worker sends it to the cluster.
+
+    The job reads each --input (read-only) at $AIFHUB_INPUT_<ORG>_<ASSET>, which is
+    /inputs/<org>/<asset> on a local cluster. A script written with CRLF line ends runs as is.
+    """
     env_map = {}
     for item in env or []:
         key, sep, value = item.partition("=")
@@ -73,6 +87,7 @@ def submit(
             qos=qos,
             workdir=workdir,
             env=env_map or None,
+            inputs=inputs,
         )
     print_result(
         job,
@@ -112,6 +127,37 @@ def jobs(
             ),
         ),  # fmt: skip
     )
+
+
+@handles_errors
+def job(job_id: int, as_json: JsonOpt = False) -> None:
+    """One job: its state, exit code, the scheduler's reason and why it failed or waits."""
+    with signed_in_client() as client:
+        found = client.jobs.get(job_id)
+    print_result(found, as_json, _show_job)
+
+
+def _show_job(j: JobRead) -> None:
+    rows = [
+        ("state", j.state),
+        ("exit code", j.exit_code),
+        ("reason", j.reason),
+        ("project", j.project),
+        ("partition", j.partition),
+        ("cluster job id", j.backend_id),
+        ("submitted", j.created_at),
+        ("started", j.started_at),
+        ("ended", j.ended_at),
+        ("reserved h", j.reserved_hours),
+        ("charged h", j.charged_hours),
+    ]
+    print_table(f"Job {j.id} {j.name}", ["", ""], rows)
+    if j.explanation is not None:
+        console.print(f"{j.explanation.text} [dim]({j.explanation.key})[/]", markup=True)
+        if j.explanation.evidence:
+            console.print(j.explanation.evidence, markup=False, highlight=False)
+    if j.state in TERMINAL_STATUSES:
+        console.print(f"[dim]aifhub logs {j.id} --stderr[/] prints its error output.")
 
 
 @handles_errors
@@ -310,6 +356,7 @@ def register(app: typer.Typer) -> None:
     """Add the compute commands to the root command."""
     app.command("submit")(submit)
     app.command("jobs")(jobs)
+    app.command("job")(job)
     app.command("logs")(logs)
     app.command("cancel")(cancel)
     app.command("usage")(usage)

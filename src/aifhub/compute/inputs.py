@@ -4,7 +4,8 @@ The compute domain does not know the catalogue. When a job names inputs, submiss
 ``check_inputs`` (inside the submission transaction: raise an ``AppError`` such as
 ``GrantRequired`` to refuse, before anything is reserved or reaches a backend), and the
 worker calls ``stage_inputs`` right before handing the job to the backend (it returns the
-``StagedInput`` list the backend mounts or exports).
+``StagedInput`` list the backend mounts or exports). The submission form asks
+``usable_inputs`` what a project may name (its picker offers only those).
 
 The catalogue provides the implementation through its module object
 (``aifhub.catalog.module``: ``provides=(CatalogJobInputs(),)``); the app and the worker
@@ -16,6 +17,7 @@ touch it.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Protocol, runtime_checkable
 
 from fastapi import Depends, Request
@@ -29,6 +31,20 @@ if TYPE_CHECKING:
     from aifhub.compute.models import Job
     from aifhub.identity.models import Project, User
     from aifhub.schemas.compute import InputRef
+
+
+@dataclass(frozen=True)
+class UsableInput:
+    """A dataset or model version a project may name as a job input now."""
+
+    kind: str  # "dataset" or "model", as InputRef.kind
+    ref: str  # "<asset>@<version>", as InputRef.ref
+    name: str  # the asset's display name
+
+    @property
+    def value(self) -> str:
+        """The form's value for it: "<kind>:<ref>"."""
+        return f"{self.kind}:{self.ref}"
 
 
 @runtime_checkable
@@ -46,6 +62,12 @@ class JobInputs(Protocol):
     ) -> list[StagedInput]:
         """Re-check a queued job's inputs, stage them (from `infra.store`, under
         `infra.paths.job_inputs`) and say where the backend finds them."""
+        ...
+
+    async def usable_inputs(
+        self, session: AsyncSession, *, user: User, project: Project
+    ) -> list[UsableInput]:
+        """Every published version the project may use now (what check_inputs would accept)."""
         ...
 
 
@@ -91,3 +113,12 @@ async def stage_inputs(
     if job_inputs is None:
         raise InputNotAllowed("The catalogue is not installed: the job's inputs cannot be staged.")
     return await job_inputs.stage_inputs(session, job=job, infra=infra)
+
+
+async def usable_inputs(
+    job_inputs: JobInputs | None, session: AsyncSession, *, user: User, project: Project
+) -> list[UsableInput]:
+    """What the project may name as inputs (nothing where no catalogue is installed)."""
+    if job_inputs is None:
+        return []
+    return await job_inputs.usable_inputs(session, user=user, project=project)

@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from aifhub.backends.base import BackendError
+from aifhub.backends.base import BackendError, ComputeBackend, LogStream, LogTail
 from aifhub.compute.cluster_backends import backend_for
 from aifhub.compute.delivery import release_unrun
 from aifhub.compute.errors import JobNotCancellable
+from aifhub.compute.explain import TERMINAL_FAILURES, explain
 from aifhub.compute.models import Job
 from aifhub.core import audit
+from aifhub.core.db import utcnow
 from aifhub.core.errors import InvalidInput, NotFound, ServiceUnavailable
 from aifhub.core.infra import BackendPool
 from aifhub.identity import PROJECT_MANAGERS
 from aifhub.identity.models import Project, ProjectMember, User
 from aifhub.resources import Cluster, Partition
-from aifhub.schemas.compute import JobLog, JobRead
-from aifhub.schemas.enums.compute import JobStatus
+from aifhub.schemas.compute import JobExplanation, JobLog, JobRead
+from aifhub.schemas.enums.compute import TERMINAL_STATUSES, JobStatus
 
 
 def visible_jobs(actor: User) -> Select[Job]:
@@ -51,8 +57,125 @@ async def job_reads(session: AsyncSession, jobs: list[Job]) -> list[JobRead]:
         project, email, cluster, partition = names[job.id]
         data = {c: getattr(job, c) for c in JobRead.model_fields if hasattr(job, c)}
         data.update(project=project, user=email, cluster=cluster, partition=partition)
+        data["explanation"] = explanation_of(job)
         out.append(JobRead.model_validate(data))
     return out
+
+
+def explanation_of(job: Job, stderr_tail: str = "") -> JobExplanation | None:
+    """Why the job failed or waits (see compute.explain), from its row and its stderr's end."""
+    found = explain(
+        job.state,
+        exit_code=job.exit_code,
+        reason=job.reason,
+        stderr_tail=stderr_tail,
+        cancel_requested=job.cancel_requested,
+        delivered=job.backend_id is not None,
+    )
+    if found is None:
+        return None
+    return JobExplanation(key=found.key, text=found.text, evidence=found.evidence)
+
+
+SETTLE_WAIT = timedelta(minutes=10)  # a page stops waiting for a charge after this
+EXPLAIN_TAIL = 8 * 1024  # how much of stderr's end the explanation looks at
+NO_LOG = LogTail("", 0, 0)
+
+
+async def _backend_of(session: AsyncSession, job: Job, backends: BackendPool) -> ComputeBackend:
+    cluster = await session.get(Cluster, job.cluster_id)
+    assert cluster is not None
+    return backend_for(backends, cluster)
+
+
+async def _tail(
+    session: AsyncSession, job: Job, backends: BackendPool, stream: LogStream, max_bytes: int
+) -> LogTail | None:
+    """The end of one of the job's logs; None when the cluster cannot be read now."""
+    if job.backend_id is None:
+        return NO_LOG
+    backend = await _backend_of(session, job, backends)
+    try:
+        return await backend.read_log_tail(job.backend_id, stream, max_bytes)
+    except (BackendError, OSError):
+        return None
+
+
+async def read_job(
+    session: AsyncSession, actor: User, job_id: int, *, backends: BackendPool
+) -> JobRead:
+    """One visible job; a failed one's explanation also reads the end of its stderr."""
+    job = await get_job(session, actor, job_id)
+    read = (await job_reads(session, [job]))[0]
+    if job.state in TERMINAL_FAILURES:
+        tail = await _tail(session, job, backends, "stderr", EXPLAIN_TAIL)
+        read.explanation = explanation_of(job, tail.text if tail else "")
+    return read
+
+
+@dataclass
+class JobView:
+    """A job as its page shows it: the job, the end of each log (None: cannot be read now)."""
+
+    job: JobRead
+    stdout: LogTail | None
+    stderr: LogTail | None
+
+    @property
+    def ended(self) -> bool:
+        """True once the job will not change state any more."""
+        return self.job.state in TERMINAL_STATUSES
+
+    @property
+    def poll_every_s(self) -> int | None:
+        """How often its page asks again: every 2 s while it runs, every 5 s while an ended
+        job's charge is being settled (for at most SETTLE_WAIT), then never."""
+        if not self.ended:
+            return 2
+        ended_at = self.job.ended_at
+        if self.job.settled_at is None and ended_at and utcnow() - ended_at < SETTLE_WAIT:
+            return 5
+        return None
+
+
+async def job_view(
+    session: AsyncSession, actor: User, job_id: int, *, backends: BackendPool, tail_bytes: int
+) -> JobView:
+    """The job, its explanation and the last `tail_bytes` of its stdout and stderr."""
+    job = await get_job(session, actor, job_id)
+    read = (await job_reads(session, [job]))[0]
+    out = await _tail(session, job, backends, "stdout", tail_bytes)
+    err = await _tail(session, job, backends, "stderr", tail_bytes)
+    read.explanation = explanation_of(job, err.text[-EXPLAIN_TAIL:] if err else "")
+    return JobView(read, out, err)
+
+
+async def log_source(
+    session: AsyncSession, actor: User, job_id: int, *, backends: BackendPool
+) -> tuple[ComputeBackend, str] | None:
+    """The backend and id to read a visible job's logs from (None before its delivery)."""
+    job = await get_job(session, actor, job_id)
+    if job.backend_id is None:
+        return None
+    return await _backend_of(session, job, backends), job.backend_id
+
+
+async def iter_log(
+    source: tuple[ComputeBackend, str] | None, stream: LogStream
+) -> AsyncIterator[bytes]:
+    """A whole log, chunk by chunk, as UTF-8 bytes (for a download)."""
+    if source is None:
+        return
+    backend, backend_id = source
+    offset = 0
+    while True:
+        try:
+            text, offset = await backend.read_log(backend_id, offset, stream)
+        except BackendError:
+            return
+        if not text:
+            return
+        yield text.encode()
 
 
 async def list_jobs(

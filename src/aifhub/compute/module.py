@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aifhub.compute import api, cli, tasks, web, web_logins
 from aifhub.compute.login_proofs import apply_oidc_claims
+from aifhub.compute.project_section import compute_section
 from aifhub.core.i18n import N_
 from aifhub.core.modules import DomainModule, NavItem, Periodic
 
@@ -25,6 +26,7 @@ module = DomainModule(
             order=920,
         ),
     ),  # fmt: skip
+    project_sections=(compute_section,),
     periodic=(
         Periodic("compute.deliver", 1.0, tasks.deliver),
         Periodic("compute.cancel", 2.0, tasks.send_cancels),

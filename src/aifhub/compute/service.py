@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -20,11 +21,11 @@ from aifhub.compute.errors import (
 from aifhub.compute.logins import approved_login, missing_login_message
 from aifhub.compute.models import Job
 from aifhub.core import audit
-from aifhub.core.errors import NotFound, PermissionDenied, about
+from aifhub.core.errors import AppError, NotFound, PermissionDenied, about
 from aifhub.identity import visible_projects
 from aifhub.identity.models import Project, ProjectMember, User
 from aifhub.resources import Cluster, Partition
-from aifhub.schemas.compute import JobCreate
+from aifhub.schemas.compute import JobCreate, JobResources
 from aifhub.schemas.enums.compute import JobStatus
 
 SLURM_BACKENDS = ("slurm", "slurmrest")
@@ -35,7 +36,31 @@ def charge_units(partition: Partition, *, gpus: int, cpus: int) -> int:
     return gpus if partition.unit == "gpu_hours" else cpus
 
 
-def check_resources(partition: Partition, data: JobCreate) -> None:
+@dataclass(frozen=True)
+class Reservation:
+    """The hours a job reserves: time limit x GPUs (or cores) x the partition's factor."""
+
+    hours: Decimal
+    time_limit_s: int
+    units: int  # GPUs on a gpu_hours partition, cores otherwise
+    gpu: bool  # True when the units are GPUs
+    factor: Decimal
+
+
+def reservation(partition: Partition, data: JobResources) -> Reservation:
+    """What a submission reserves on a partition (the one formula, for submit and estimate)."""
+    units = charge_units(partition, gpus=data.gpus, cpus=data.ntasks * data.cpus_per_task)
+    factor = Decimal(partition.charge_factor) if partition.charged else Decimal(0)
+    return Reservation(
+        hours=access.hours(data.time_limit_s, units, factor),
+        time_limit_s=data.time_limit_s,
+        units=units,
+        gpu=partition.unit == "gpu_hours",
+        factor=factor,
+    )
+
+
+def check_resources(partition: Partition, data: JobResources) -> None:
     """Refuse resources the partition cannot give, naming the limit."""
     p = partition
     problems: list[tuple[str, str]] = []  # (the input at fault, what is wrong)
@@ -75,6 +100,19 @@ def check_resources(partition: Partition, data: JobCreate) -> None:
             f"On partition '{p.key}': " + "; ".join(t for _, t in problems) + ".",
             # One input at fault: the message goes next to it; several: the partition is.
             field=fields.pop() if len(fields) == 1 else "partition",
+        )
+
+
+def check_balance(partition: Partition, cost: Reservation, remaining: Decimal) -> None:
+    """Refuse a reservation larger than what the paying allocation has left."""
+    if cost.hours > remaining:
+        raise AllocationExhausted(
+            f"This job needs {cost.hours} normalised hours ({cost.time_limit_s} s x {cost.units} "
+            f"{'GPU' if cost.gpu else 'core'}(s) x factor {cost.factor}); "
+            f"the allocation on '{partition.key}' has {remaining} left. Shorten the "
+            "time limit, use fewer resources, or ask for more hours.",
+            requested=str(cost.hours),
+            remaining=str(remaining),
         )
 
 
@@ -180,19 +218,10 @@ async def submit_job(
         first = await _job_by_key(session, user, idempotency_key)
         if first is not None:
             return first, False
-    units = charge_units(partition, gpus=data.gpus, cpus=data.ntasks * data.cpus_per_task)
-    factor = Decimal(partition.charge_factor) if partition.charged else Decimal(0)
-    reserve = access.hours(data.time_limit_s, units, factor)
+    cost = reservation(partition, data)
+    reserve = cost.hours
     balance = await access.get_balance(session, allocation.id)
-    if reserve > balance.remaining:
-        raise AllocationExhausted(
-            f"This job needs {reserve} normalised hours ({data.time_limit_s} s x {units} "
-            f"{'GPU' if partition.unit == 'gpu_hours' else 'core'}(s) x factor {factor}); "
-            f"the allocation on '{partition.key}' has {balance.remaining} left. Shorten the "
-            "time limit, use fewer resources, or ask for more hours.",
-            requested=str(reserve),
-            remaining=str(balance.remaining),
-        )
+    check_balance(partition, cost, balance.remaining)
     check_workdir(cluster, data.workdir)
     if data.allow_network:
         await network.check_network(session, project=project, partition=partition)
@@ -250,3 +279,41 @@ async def submit_job(
     )
     await session.flush()
     return job, True
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """What a submission with these resources would reserve, and what the payer has left.
+
+    `problem` is the first refusal the submission would meet now (None: it would pass these
+    checks); `cost` and `remaining` are None where they cannot be known (unknown partition,
+    no allocation).
+    """
+
+    partition: str
+    cost: Reservation | None
+    remaining: Decimal | None
+    problem: str | None
+
+
+async def estimate_job(session: AsyncSession, user: User, data: JobResources) -> Estimate:
+    """The reservation of a would-be job, by the same checks and formula as `submit_job`,
+    in its order (partition, project, resources, allocation, balance). Writes nothing."""
+    try:
+        partition, _ = await resources.find_partition(session, data.partition)
+    except AppError as exc:
+        return Estimate(data.partition, None, None, exc.detail)
+    cost = reservation(partition, data)
+    problem: str | None = None
+    remaining: Decimal | None = None
+    try:
+        project = await member_project(session, user, data.project)
+        check_resources(partition, data)
+        allocation = await access.current_allocation(
+            session, project=project, partition_id=partition.id, partition_key=partition.key
+        )
+        remaining = (await access.get_balance(session, allocation.id)).remaining
+        check_balance(partition, cost, remaining)
+    except AppError as exc:
+        problem = exc.detail
+    return Estimate(partition.key, cost, remaining, problem)

@@ -81,6 +81,10 @@ class Settings(BaseSettings):
     login_delay_s: int = 2
     login_max_delay_s: int = 900
     login_forget_s: int = 86400
+    # A password-reset link works once, for this long; an address (account or client) may ask
+    # this many links per hour before each further request must wait.
+    password_reset_minutes: int = 60
+    password_reset_requests: int = 3
     default_locale: str = "en"
     log_sql: bool = False
     run_worker_in_process: bool = True
@@ -99,6 +103,8 @@ class Settings(BaseSettings):
     # memory: 3 passes over 64 MiB); "cheapest" is argon2's minimum, for test suites only.
     # Existing hashes keep verifying either way: each hash carries its own parameters.
     password_hash_cost: Literal["standard", "cheapest"] = "standard"
+    # Set by `aifhub serve --demo`: the demo's own choices (Playground decides at once).
+    demo: bool = False
 
     @field_validator("var_dir", "site_file")
     @classmethod

@@ -49,6 +49,10 @@ DIGEST_WINDOW_S = 300  # how long the first pending message of a person waits fo
 LEASE_S = 300  # a claimed row is invisible to other workers this long
 MAX_ATTEMPTS = 8
 BATCH_RECIPIENTS = 50
+# Kinds whose message leaves at the next delivery round, never held for a digest: a link the
+# person is waiting for on the page (address verification, password reset). Filled by
+# `MailTemplate(urgent=True)`.
+URGENT_KINDS: set[str] = set()
 
 
 class MailMessage(Base):
@@ -118,6 +122,11 @@ class MailTemplate:
     key: str
     subject: str
     body: str
+    urgent: bool = False
+
+    def __post_init__(self) -> None:
+        if self.urgent:
+            URGENT_KINDS.add(self.kind)
 
 
 async def queue_notice(
@@ -171,9 +180,10 @@ async def claim_batch(
     session: AsyncSession, *, now: datetime, window_s: float = DIGEST_WINDOW_S
 ) -> list[Outgoing]:
     """Claim the pending messages of recipients whose digest window has closed (one e-mail each)."""
+    waited = MailMessage.created_at <= now - timedelta(seconds=window_s)
     due = (
         select(MailMessage.recipient)
-        .where(*_pending(now), MailMessage.created_at <= now - timedelta(seconds=window_s))
+        .where(*_pending(now), or_(waited, MailMessage.kind.in_(sorted(URGENT_KINDS))))
         .distinct()
         .limit(BATCH_RECIPIENTS)
     )

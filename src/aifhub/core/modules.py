@@ -50,6 +50,22 @@ class Card:
 CardProvider = Callable[[AsyncSession, Any, Request], Awaitable[Card | None]]
 
 
+@dataclass
+class Section:
+    """A part of a project's page (its hub): a template (extending nothing) rendered with
+    `context`, placed by `order`. The page also gives it `project` and `section`."""
+
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+    order: int = 100
+
+
+# A provider returns its section of this project's page for this user, or None to show nothing.
+# The user and the project are identity's `User` and `Project` (the project is visible to the
+# user: the page checked). Providers only read, in one or two statements.
+ProjectSectionProvider = Callable[[AsyncSession, Any, Any], Awaitable[Section | None]]
+
+
 @dataclass(frozen=True)
 class TaskContext:
     """What a periodic task runs with: the database, the infrastructure (settings, parsed site
@@ -97,6 +113,7 @@ class DomainModule:
     page_routers: tuple[APIRouter, ...] = ()
     nav: tuple[NavItem, ...] = ()
     cards: tuple[CardProvider, ...] = ()
+    project_sections: tuple[ProjectSectionProvider, ...] = ()  # parts of /projects/{slug}
     periodic: tuple[Periodic, ...] = ()
     commands: tuple[CommandRegistrar, ...] = ()
     sign_in_hooks: tuple[SignInHook, ...] = ()
@@ -137,6 +154,11 @@ class Assembly:
     def cards(self) -> tuple[CardProvider, ...]:
         """Every dashboard card provider, in domain order."""
         return tuple(c for m in self.modules for c in m.cards)
+
+    @property
+    def project_sections(self) -> tuple[ProjectSectionProvider, ...]:
+        """Every provider of a part of the project page, in domain order."""
+        return tuple(s for m in self.modules for s in m.project_sections)
 
     @property
     def periodic(self) -> tuple[Periodic, ...]:

@@ -271,6 +271,39 @@ async def roster(
     return [(e, u) for e, u in rows.all()]
 
 
+async def session_for_staff(
+    session: AsyncSession, actor: User, session_id: int
+) -> tuple[CourseSession, Course, bool]:
+    """A session, its course, and whether it has started (staff: the roster's heading)."""
+    _require_staff(actor)
+    cs = await session.get(CourseSession, session_id)
+    if cs is None:
+        raise NotFound(f"No training session {session_id}.")
+    course = await session.get(Course, cs.course_id)
+    assert course is not None
+    return cs, course, cs.starts_at <= utcnow()
+
+
+async def record_attendance(
+    session: AsyncSession, actor: User, session_id: int, *, present: Sequence[int]
+) -> None:
+    """Set attendance for the whole roster at once: the enrolled people in `present` attended,
+    the other enrolled people did not (staff, once the session has started)."""
+    rows = await roster(session, actor, session_id)
+    enrolled = [e.user_id for e, _ in rows if e.state == E.ENROLLED]
+    wanted = set(present)
+    here = [u for u in enrolled if u in wanted]
+    absent = [u for u in enrolled if u not in wanted]
+    if wanted - set(enrolled):
+        raise Conflict("Only people holding a seat of this session can attend it.")
+    if not enrolled:
+        raise Conflict("Nobody holds a seat of this session yet.")
+    if here:
+        await mark_attendance(session, actor, session_id, user_ids=here, attended=True)
+    if absent:
+        await mark_attendance(session, actor, session_id, user_ids=absent, attended=False)
+
+
 async def mark_attendance(
     session: AsyncSession, actor: User, session_id: int, *, user_ids: list[int], attended: bool
 ) -> list[Enrolment]:

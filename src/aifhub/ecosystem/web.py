@@ -34,6 +34,7 @@ async def _training_page(
         counts=counts,
         mine=by_session,
         attended=[e for e, _ in mine if e.attended],
+        staff=training.is_training_staff(user),
         error=error,
     )
 
@@ -73,6 +74,50 @@ async def cancel(
     except AppError as exc:
         return await _training_page(request, db, user, exc.status, exc.detail)
     return redirect(request, "/training", gettext(request, "Enrolment cancelled."))
+
+
+async def _roster_page(
+    request: Request,
+    db: DbSession,
+    user: PageUser,
+    session_id: int,
+    status_code: int = 200,
+    error: str | None = None,
+) -> Response:
+    cs, course, started = await training.session_for_staff(db, user, session_id)
+    rows = await training.roster(db, user, session_id)
+    return render(
+        request,
+        "ecosystem/roster.html",
+        status_code=status_code,
+        cs=cs,
+        course=course,
+        started=started,
+        rows=rows,
+        error=error,
+    )
+
+
+@router.get("/training/sessions/{session_id}/roster")
+async def roster(request: Request, db: DbSession, user: PageUser, session_id: Id) -> Response:
+    """A session's roster: seats, then the waiting list in order; attendance (staff)."""
+    return await _roster_page(request, db, user, session_id)
+
+
+@router.post("/training/sessions/{session_id}/attendance")
+async def attendance(
+    request: Request, db: DbSession, user: PageUser, session_id: Id, form: CsrfForm
+) -> Response:
+    """Record who attended: the ticked people did, the other seat holders did not (staff)."""
+    present = [int(v) for v in map(str, form.getlist("attended")) if v.isdigit()]
+    try:
+        async with attempt(db):
+            await training.record_attendance(db, user, session_id, present=present)
+    except AppError as exc:
+        error = gettext(request, exc.detail)
+        return await _roster_page(request, db, user, session_id, exc.status, error)
+    msg = gettext(request, "Attendance recorded.")
+    return redirect(request, f"/training/sessions/{session_id}/roster", msg)
 
 
 @router.get("/training/certificates/{enrolment_id}")

@@ -121,6 +121,15 @@ async def login_for_token(
     if user is None:
         await db.commit()  # keep the failed attempt for rate limiting
         raise NotAuthenticated("Wrong e-mail or password.")
+    if not user.email_verified:
+        await verification.send_verification(
+            db, user, secret_key=settings.resolved_secret_key(), base_url=settings.base_url
+        )
+        await db.commit()
+        raise verification.EmailNotVerified(
+            f"Confirm your e-mail address before signing in: we sent a new link to {user.email};"
+            " open it, then sign in again."
+        )
     token, secret = await credentials.create_token(db, user, data=body)
     return _created(token, secret)
 

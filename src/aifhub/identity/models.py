@@ -216,3 +216,20 @@ class LoginThrottle(Base):
     failures: Mapped[int] = mapped_column(default=0)
     last_failure_at: Mapped[datetime | None]
     next_allowed_at: Mapped[datetime | None]
+
+
+class PasswordReset(Base):
+    """A password-reset link sent by e-mail; only the SHA-256 of its token is stored.
+
+    It serves once, until `expires_at`: using it, a later link for the same account, or a
+    password change spends it (`spent_at`).
+    """
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    spent_at: Mapped[datetime | None]

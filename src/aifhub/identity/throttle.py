@@ -82,16 +82,27 @@ async def claim_attempt(
     Runs in its own short transaction, committed at once: the count must hold whatever the
     request does next, and no lock may be held while the password hash is computed.
     """
-    engine = session.bind
-    assert isinstance(engine, AsyncEngine), "sessions are bound to the app's engine"
     keys = [(account_key(email), limits.account)]
     if client_addr:
         keys.append((address_key(client_addr), limits.address))
+    return await claim_keys(session, keys, forget_s=limits.forget_s)
+
+
+async def claim_keys(
+    session: AsyncSession, keys: list[tuple[str, Delays]], *, forget_s: int
+) -> float:
+    """Count one attempt for each key; 0, or the seconds left to wait (nothing counted then).
+
+    The same progressive delays serve other requests worth slowing down (password-reset
+    links, under their own keys).
+    """
+    engine = session.bind
+    assert isinstance(engine, AsyncEngine), "sessions are bound to the app's engine"
     now = utcnow()
     async with engine.connect() as conn:
         tx = await conn.begin()
         for key, delays in keys:
-            wait = await _claim(conn, key, delays, now, limits.forget_s)
+            wait = await _claim(conn, key, delays, now, forget_s)
             if wait:
                 await tx.rollback()  # a refused attempt counts for neither key
                 return wait
@@ -145,3 +156,11 @@ async def record_success(session: AsyncSession, *, email: str, client_addr: str 
             .where(t.key == address_key(client_addr), t.failures > 0)
             .values(failures=t.failures - 1)
         )
+
+
+async def forget(session: AsyncSession, key: str) -> None:
+    """Clear one key's count (the account's owner proved who they are another way)."""
+    t = LoginThrottle
+    await session.execute(
+        update(t).where(t.key == key).values(failures=0, next_allowed_at=None, last_failure_at=None)
+    )

@@ -11,7 +11,7 @@ from aifhub.core import context, i18n
 from aifhub.core.db import DbSession, attempt
 from aifhub.core.errors import AppError, TooManyRequests
 from aifhub.core.validation import Id
-from aifhub.identity import credentials, service, verification
+from aifhub.identity import credentials, passwords, registration, service, verification
 from aifhub.identity import projects as project_service
 from aifhub.identity.deps import SESSION_COOKIE
 from aifhub.identity.models import User
@@ -22,8 +22,8 @@ from aifhub.identity.web_common import TOKEN_SCOPES, choices, is_htmx, page, ref
 from aifhub.schemas import identity as schemas
 from aifhub.web.dashboard import dashboard_cards
 from aifhub.web.deps import safe_next
-from aifhub.web.forms import error_for, form_values, validate
-from aifhub.web.render import flash, gettext, page_locale, redirect
+from aifhub.web.forms import form_values, validate
+from aifhub.web.render import gettext, page_locale, redirect
 
 router = APIRouter(include_in_schema=False)
 
@@ -116,6 +116,27 @@ async def login(request: Request, db: DbSession, form: AnonCsrfForm) -> Response
             values=values,
             errors=errors,
         )
+    if not user.email_verified:
+        # The right password, an address never proved: a fresh link, no session.
+        await _send_verification(request, db, user)
+        await db.commit()
+        errors = {
+            "__all__": gettext(
+                request,
+                "Confirm your e-mail address before signing in: we sent a new link to"
+                " %(email)s; open it, then sign in.",
+                email=user.email,
+            )
+        }
+        return page(
+            request,
+            "identity/login.html",
+            403,
+            providers=oidc_providers(request, next_url),
+            next=next_url,
+            values=values,
+            errors=errors,
+        )
     return await _sign_in(request, db, user, next_url)
 
 
@@ -138,7 +159,8 @@ async def register_page(request: Request, user: OptionalPageUser) -> Response:
 
 @router.post("/register")
 async def register(request: Request, db: DbSession, form: AnonCsrfForm) -> Response:
-    """Create a local account and sign in."""
+    """Create a local account to verify, or warn the owner of a taken address: one answer."""
+    settings = request.app.state.settings
     values = form_values(form)
     data, errors = validate(
         request, schemas.UserCreate, {k: values.get(k, "") for k in ("email", "name", "password")}
@@ -146,34 +168,103 @@ async def register(request: Request, db: DbSession, form: AnonCsrfForm) -> Respo
     if values.get("password") != values.get("password2"):
         errors.setdefault("password2", gettext(request, "The two passwords differ."))
     if data is not None and not errors:
-        try:
-            async with attempt(db):
-                user = await service.create_user(
-                    db,
-                    email=data.email,
-                    name=data.name,
-                    password=data.password,
-                    locale=page_locale(request),
-                )
-        except AppError as exc:
-            errors = error_for(exc)
-        else:
-            await _send_verification(request, db, user)
-            response = await _sign_in(request, db, user, "/")
-            flash(
-                request,
-                response,
-                gettext(
-                    request,
-                    "Welcome! We sent a link to %(email)s: open it to confirm your address.",
-                    email=user.email,
-                ),
-                "info",
-            )
-            return response
+        await registration.register(
+            db,
+            data=data,
+            locale=page_locale(request),
+            secret_key=settings.resolved_secret_key(),
+            policy=passwords.ResetPolicy.from_settings(settings),
+        )
+        return page(request, "identity/register_sent.html", email=data.email.strip().lower())
     values.pop("password", None)
     values.pop("password2", None)
     return page(request, "identity/register.html", 422, values=values, errors=errors)
+
+
+# ---------------------------------------------------------------- password reset
+
+
+@router.get(passwords.FORGOT_PATH)
+async def forgot_page(request: Request) -> Response:
+    """The form that asks for a password-reset link."""
+    return page(request, "identity/password_forgot.html", values={}, errors={}, sent="")
+
+
+@router.post(passwords.FORGOT_PATH)
+async def forgot(request: Request, db: DbSession, form: AnonCsrfForm) -> Response:
+    """Mail a reset link if the address has an account; the answer never says whether."""
+    settings = request.app.state.settings
+    values = form_values(form)
+    data, errors = validate(request, schemas.EmailOnly, {"email": values.get("email", "")})
+    if data is None:
+        return page(
+            request, "identity/password_forgot.html", 422, values=values, errors=errors, sent=""
+        )
+    email = data.email.strip().lower()
+    try:
+        await passwords.request_reset(
+            db,
+            email=email,
+            client_addr=_client(request),
+            policy=passwords.ResetPolicy.from_settings(settings),
+        )
+    except TooManyRequests as exc:
+        seconds = int(exc.extra["retry_after_s"])
+        errors = {
+            "__all__": gettext(
+                request,
+                "Too many password-reset requests; wait %(seconds)s seconds and try again.",
+                seconds=seconds,
+            )
+        }
+        response = page(
+            request, "identity/password_forgot.html", 429, values=values, errors=errors, sent=""
+        )
+        response.headers["Retry-After"] = str(seconds)
+        return response
+    return page(request, "identity/password_forgot.html", values={}, errors={}, sent=email)
+
+
+@router.get(passwords.RESET_PATH)
+async def reset_page(request: Request, db: DbSession, token: str = "") -> Response:
+    """The form that sets a new password, when the link's token is still good."""
+    try:
+        await passwords.reset_target(db, token)
+    except AppError as exc:
+        error = gettext(request, exc.detail)
+        return page(request, "identity/password_reset.html", 400, error=error, errors={})
+    return page(request, "identity/password_reset.html", token=token, error="", errors={})
+
+
+@router.post(passwords.RESET_PATH)
+async def reset(request: Request, db: DbSession, form: AnonCsrfForm) -> Response:
+    """Set the new password; the link is spent and every browser signed out."""
+    settings = request.app.state.settings
+    token = str(form.get("token") or "")
+    values = form_values(form)
+    data, errors = validate(request, schemas.PasswordSet, {"password": values.get("password", "")})
+    if values.get("password") != values.get("password2"):
+        errors.setdefault("password2", gettext(request, "The two passwords differ."))
+    if data is not None and not errors:
+        try:
+            async with attempt(db):
+                await passwords.reset_password(
+                    db,
+                    token=token,
+                    password=data.password,
+                    policy=passwords.ResetPolicy.from_settings(settings),
+                )
+        except AppError as exc:
+            error = gettext(request, exc.detail)
+            return page(request, "identity/password_reset.html", 400, error=error, errors={})
+        response = redirect(
+            request,
+            "/login",
+            gettext(request, "Your password is changed: sign in with the new one."),
+        )
+        response.delete_cookie(SESSION_COOKIE)
+        return response
+    return page(request, "identity/password_reset.html", 422, token=token, error="", errors=errors)
 
 
 # ---------------------------------------------------------------- dashboard
@@ -270,6 +361,7 @@ async def _account(
 ) -> Response:
     ctx.setdefault("errors", {})
     ctx.setdefault("token_errors", {})
+    ctx.setdefault("password_errors", {})
     ctx.setdefault("token_values", {"scopes": ["read", "write"], "expires_in_days": "90"})
     return page(
         request,
@@ -306,6 +398,48 @@ async def update_profile(
         secure=request.app.state.settings.secure_cookies,
     )
     return response
+
+
+@router.post("/account/password")
+async def change_password(
+    request: Request, db: DbSession, user: PageUser, form: CsrfForm
+) -> Response:
+    """Set a new password, giving the current one; every other browser is signed out."""
+    settings = request.app.state.settings
+    values = form_values(form)
+    data, errors = validate(
+        request,
+        schemas.PasswordChange,
+        {k: values.get(k, "") for k in ("current_password", "password")},
+    )
+    if values.get("password") != values.get("password2"):
+        errors.setdefault("password2", gettext(request, "The two passwords differ."))
+    if data is None or errors:
+        return await _account(request, db, user, 422, password_errors=errors)
+    try:
+        await passwords.change_password(
+            db,
+            user,
+            current=data.current_password,
+            new=data.password,
+            client_addr=_client(request),
+            limits=LoginLimits.from_settings(settings),
+            keep_session=request.cookies.get(SESSION_COOKIE, ""),
+            policy=passwords.ResetPolicy.from_settings(settings),
+        )
+    except TooManyRequests as exc:
+        seconds = int(exc.extra["retry_after_s"])
+        msg = "Too many wrong passwords; wait %(seconds)s seconds and try again."
+        errs = {"__all__": gettext(request, msg, seconds=seconds)}
+        response = await _account(request, db, user, 429, password_errors=errs)
+        response.headers["Retry-After"] = str(int(exc.extra["retry_after_s"]))
+        return response
+    except AppError as exc:
+        await db.commit()  # a wrong current password counts towards the throttle
+        errs = {exc.field or "__all__": gettext(request, exc.detail)}
+        return await _account(request, db, user, 422, password_errors=errs)
+    msg = gettext(request, "Your password is changed; your other browsers were signed out.")
+    return redirect(request, "/account", msg)
 
 
 @router.post("/account/tokens")

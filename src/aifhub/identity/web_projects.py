@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from aifhub.core.db import DbSession, attempt
 from aifhub.core.errors import AppError
+from aifhub.core.modules import Section
 from aifhub.core.pagination import Pagination
 from aifhub.core.validation import Id
 from aifhub.identity import projects as project_service
@@ -83,6 +84,19 @@ async def create_project(
     return page(request, "identity/project_new.html", 422, **ctx)
 
 
+async def _sections(request: Request, db: DbSession, user: User, project: Any) -> list[Section]:
+    """The parts other domains add to the project's page (allocations, jobs, data...), in order.
+
+    Identity is the lowest layer: it names no domain above it; each one registers a provider
+    in its module (`DomainModule.project_sections`)."""
+    out = []
+    for provider in request.app.state.assembly.project_sections:
+        section = await provider(db, user, project)
+        if section is not None:
+            out.append(section)
+    return sorted(out, key=lambda s: s.order)
+
+
 async def _detail(
     request: Request, db: DbSession, user: User, slug: str, status: int = 200, **ctx: Any
 ) -> Response:
@@ -106,13 +120,15 @@ async def _detail(
         manager=manager,
         members=await project_service.list_project_members(db, user, slug),
         role_choices=choices(request, PROJECT_ROLES),
+        sections=await _sections(request, db, user, project),
         **ctx,
     )
 
 
 @router.get("/projects/{slug}")
 async def project(request: Request, db: DbSession, user: PageUser, slug: str) -> Response:
-    """A project: details and members with their roles."""
+    """A project's hub: details, members, and each domain's part (allocations, jobs, usage,
+    data requests, tickets, recommendations), each one click away."""
     return await _detail(request, db, user, slug)
 
 

@@ -13,7 +13,9 @@ from aifhub.core.modules import Card
 from aifhub.identity import PageUser, list_projects
 from aifhub.identity.models import User
 from aifhub.recommend import service
-from aifhub.web.render import render
+from aifhub.recommend.candidates import Candidate
+from aifhub.recommend.links import KIND_LABELS, ItemLinks, item_links
+from aifhub.web.render import gettext, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -28,13 +30,41 @@ async def help_card(session: AsyncSession, user: User, request: Request) -> Card
     return Card("recommend/card.html", {"projects": mine, "tickets": n_tickets}, 40)
 
 
+def _links(
+    request: Request, items: list[Candidate], project: str | None
+) -> dict[tuple[str, str], ItemLinks]:
+    """Each item's page and actions, keyed by (kind, id), labels in the page's language."""
+
+    def translate(message: str) -> str:
+        return gettext(request, message)
+
+    return {
+        (c.kind, c.id): item_links(
+            c.kind,
+            c.id,
+            c.title,
+            project,
+            translate,
+            open_access=c.meta.get("access_policy") == "open",
+        )  # fmt: skip
+        for c in items
+    }
+
+
 @router.get("/projects/{slug}/recommendations")
 async def recommendations_page(
     request: Request, db: DbSession, user: PageUser, slug: str
 ) -> Response:
     """What the factory proposes to a project, and why."""
     rec = await service.recommend_for_project(db, user, slug)
-    return render(request, "recommend/recommendations.html", rec=rec)
+    items = [r.candidate for rs in rec.groups.values() for r in rs]
+    return render(
+        request,
+        "recommend/recommendations.html",
+        rec=rec,
+        links=_links(request, items, rec.profile.slug),
+        kind_labels=KIND_LABELS,
+    )
 
 
 @router.get("/search")
@@ -46,4 +76,13 @@ async def search_page(request: Request, db: DbSession, user: PageUser, q: str = 
             groups = await service.search_all(db, user, q=q)
         except AppError as exc:
             error = exc.detail
-    return render(request, "recommend/search.html", q=q, groups=groups, error=error)
+    items = [c for hits in groups.values() for c, _, _ in hits]
+    return render(
+        request,
+        "recommend/search.html",
+        q=q,
+        groups=groups,
+        error=error,
+        links=_links(request, items, None),
+        kind_labels=KIND_LABELS,
+    )

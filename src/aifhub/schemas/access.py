@@ -58,6 +58,22 @@ class ItemRead(BaseModel):
     granted: Decimal | None
 
 
+class NextStepRead(BaseModel):
+    """Who acts next on an application and what they do.
+
+    actor: applicant, staff, reviewers or director. what: submit, revise, start_assessment,
+    technical_review, peer_review, send_to_peer_review, decide, allocate, compute.
+    """
+
+    actor: str
+    what: str
+    reviews_submitted: int = 0
+    reviews_needed: int = 0
+    due_date: date | None = None
+    # The staff action that moves it on (one of allowed_actions), when staff act next.
+    action: str | None = None
+
+
 class ApplicationRead(BaseModel):
     id: int
     project: str
@@ -81,7 +97,12 @@ class ApplicationRead(BaseModel):
     allocated_at: datetime | None
     state_reason: str
     revision: int
+    # What the rules accept now: the state's transitions that the mode and the reviews allow,
+    # and assign_technical / assign_peer (who may act is checked when they do).
     allowed_actions: list[str]
+    next_step: NextStepRead | None = None
+    # Decided by the platform itself (a mode with auto_decide), not by staff.
+    decided_automatically: bool = False
 
 
 class ReasonIn(BaseModel):

@@ -280,6 +280,7 @@ class AccessLogRead(BaseModel):
     version: str | None
     path: str | None
     user_id: int | None
+    user: str | None = None  # the e-mail address of who accessed, while the account exists
     project: str | None
     job_key: str | None
     client_addr: str | None

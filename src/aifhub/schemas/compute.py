@@ -31,22 +31,38 @@ class InputRef(Strict):
     mount: Annotated[str, StringConstraints(pattern=r"^/[A-Za-z0-9_./-]{0,200}$")] | None = None
 
 
-class JobCreate(Strict):
-    """What a user submits: the script and its resources, on a project's allocation."""
+class JobResources(Strict):
+    """What a job asks for and who pays: all its reservation depends on (an estimate reads it)."""
 
     project: Annotated[str, StringConstraints(min_length=2, max_length=64)]
     partition: Annotated[str, StringConstraints(min_length=1, max_length=130)]
-    name: JobName = "job"
-    script: Annotated[str, StringConstraints(min_length=1, max_length=100_000)]
     time_limit: str | int = Field("1h", description="e.g. 30m, 2h, 1d, 02:00:00 or seconds")
     nodes: int = Field(1, ge=1, le=10_000)
     ntasks: int = Field(1, ge=1, le=1_000_000)
     cpus_per_task: int = Field(1, ge=1, le=1024)
     gpus: int = Field(0, ge=0, le=100_000)
     mem_mb: int | None = Field(None, ge=1)
+    qos: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,60}$")] | None = None
+
+    @field_validator("time_limit")
+    @classmethod
+    def _time(cls, value: str | int) -> str | int:
+        parse_duration(value)
+        return value
+
+    @property
+    def time_limit_s(self) -> int:
+        """The time limit in seconds."""
+        return parse_duration(self.time_limit)
+
+
+class JobCreate(JobResources):
+    """What a user submits: the script and its resources, on a project's allocation."""
+
+    name: JobName = "job"
+    script: Annotated[str, StringConstraints(min_length=1, max_length=100_000)]
     env: dict[str, Annotated[str, StringConstraints(max_length=4000)]] = {}
     workdir: Annotated[str, StringConstraints(pattern=r"^/[^\n\r\x00]{0,399}$")] | None = None
-    qos: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,60}$")] | None = None
     inputs: list[InputRef] = Field([], max_length=50)
     allow_network: bool = False
 
@@ -55,12 +71,6 @@ class JobCreate(Strict):
     def _unix_lines(cls, value: str) -> str:
         # A browser's textarea sends CRLF; bash would read `cmd\r` and fail on every line.
         return value.replace("\r\n", "\n").replace("\r", "\n")
-
-    @field_validator("time_limit")
-    @classmethod
-    def _time(cls, value: str | int) -> str | int:
-        parse_duration(value)
-        return value
 
     @field_validator("env")
     @classmethod
@@ -77,10 +87,13 @@ class JobCreate(Strict):
                 raise ValueError(f"the value of {key} contains a NUL byte")
         return value
 
-    @property
-    def time_limit_s(self) -> int:
-        """The time limit in seconds."""
-        return parse_duration(self.time_limit)
+
+class JobExplanation(BaseModel):
+    """Why a job failed or waits, in a sentence (`key` is stable; `text` is English)."""
+
+    key: str = Field(description="e.g. time_limit, out_of_memory, crlf, command_not_found")
+    text: str
+    evidence: str | None = Field(None, description="The stderr line that showed it")
 
 
 class JobRead(BaseModel):
@@ -114,7 +127,12 @@ class JobRead(BaseModel):
     elapsed_s: int | None
     reserved_hours: Decimal
     charged_hours: Decimal | None
+    settled_at: datetime | None = None
     cancel_requested: bool
+    explanation: JobExplanation | None = Field(
+        None,
+        description="Why it failed or waits; one job's read also looks at the end of its stderr",
+    )
 
 
 class JobLog(BaseModel):

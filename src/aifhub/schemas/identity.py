@@ -28,6 +28,24 @@ class UserCreate(Strict):
     password: Password
 
 
+class EmailOnly(Strict):
+    """An address to send a password-reset link to."""
+
+    email: EmailStr
+
+
+class PasswordSet(Strict):
+    """A new password (reset link), with the same rules as at registration."""
+
+    password: Password
+
+
+class PasswordChange(PasswordSet):
+    """A new password set by the signed-in owner, who gives the current one."""
+
+    current_password: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
 class UserUpdate(Strict):
     name: Name | None = None
     locale: Annotated[str, StringConstraints(pattern=r"^(en|fr)$")] | None = None

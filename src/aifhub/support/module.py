@@ -5,6 +5,7 @@ from __future__ import annotations
 from aifhub.core.i18n import N_
 from aifhub.core.modules import DomainModule, NavItem, Periodic
 from aifhub.support import api, attachments, cli, tasks, web
+from aifhub.support.project_section import support_section
 
 module = DomainModule(
     name="support",
@@ -20,6 +21,7 @@ module = DomainModule(
             order=920,
         ),
     ),  # fmt: skip
+    project_sections=(support_section,),
     periodic=(Periodic("support.sla_breaches", 300.0, tasks.warn_sla_breaches),),
     commands=(cli.register,),
     # Attachments of the former on-disk layout move into the object store at start-up.

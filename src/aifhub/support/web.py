@@ -48,8 +48,17 @@ async def _form(request: Request, db: DbSession, user: PageUser, **ctx: object) 
 
 @router.get("/support/new")
 async def new_ticket(request: Request, db: DbSession, user: PageUser) -> Response:
-    """The ticket form; articles are suggested while one types."""
-    return await _form(request, db, user)
+    """The ticket form; articles are suggested while one types. A link may fill in the
+    project, title and category (`?project=...&title=...`: a project's page, an expert)."""
+    values = {"priority": "normal", "category": "compute"}
+    values.update(
+        {
+            k: v[:200]
+            for k, v in request.query_params.items()
+            if k in ("project", "title", "category") and v
+        }
+    )
+    return await _form(request, db, user, values=values)
 
 
 @router.get("/support/suggest")
@@ -65,12 +74,16 @@ async def suggest(
 async def create_ticket(
     request: Request, db: DbSession, user: PageUser, form: CsrfForm
 ) -> Response:
-    """Open a ticket from the form."""
+    """Open a ticket from the form, with optional attachments."""
     values = {k: form.get(k) for k in ("project", "title", "body", "category", "priority")}
+    files = [f for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename]
     data, errors = validate(request, schemas.TicketCreate, values)
     if data is not None:
         try:
             async with attempt(db):
+                checked = await attachments.check_uploads(
+                    files, max_bytes=max_attachment_bytes(request)
+                )
                 t = await tickets.open_ticket(
                     db,
                     user,
@@ -80,6 +93,8 @@ async def create_ticket(
                     category=data.category.value,
                     priority=data.priority.value,
                     policy=sla_policy(request),
+                    files=checked,
+                    store=get_infra(request).store,
                 )
         except AppError as exc:
             errors = error_for(exc)

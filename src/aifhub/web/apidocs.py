@@ -28,6 +28,7 @@ def install_api_docs(app: FastAPI, *, docs_path: str, openapi_path: str) -> None
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>aifhub API</title>
 <link rel="stylesheet" href="{ASSETS}/swagger-ui.css">
+<link rel="stylesheet" href="/static/apidocs.css">
 <link rel="icon" href="{ASSETS}/favicon.png">
 </head>
 <body data-openapi="{openapi_path}">

@@ -40,9 +40,11 @@ from aifhub.backends.base import (
     JobSpec,
     JobState,
     LogStream,
+    LogTail,
     SubmissionRejected,
     decode_log_chunk,
     read_log_chunk,
+    read_log_tail_file,
 )
 from aifhub.backends.local.files import (
     now_utc,
@@ -160,6 +162,15 @@ class LocalBackend(ComputeBackend):
             raise ValueError(f"stream must be 'stdout' or 'stderr', not {stream!r}")
         data = await asyncio.to_thread(read_log_chunk, self._dir(backend_id) / stream, offset)
         return decode_log_chunk(data, offset)
+
+    async def read_log_tail(
+        self, backend_id: str, stream: LogStream = "stdout", max_bytes: int = 64 * 1024
+    ) -> LogTail:
+        """The end of the job's stdout or stderr file."""
+        if stream not in ("stdout", "stderr"):
+            raise ValueError(f"stream must be 'stdout' or 'stderr', not {stream!r}")
+        path = self._dir(backend_id) / stream
+        return await asyncio.to_thread(read_log_tail_file, path, max_bytes)
 
     async def accounting(self, since: datetime) -> list[AccountingRecord]:
         """Records of the jobs that ended at or after ``since``."""

@@ -24,9 +24,11 @@ from aifhub.backends.base import (
     JobSpec,
     JobState,
     LogStream,
+    LogTail,
     SubmissionRejected,
     decode_log_chunk,
     read_log_chunk,
+    read_log_tail_file,
 )
 from aifhub.backends.slurm.sbatch import (
     SACCT_DELIMITER,
@@ -307,6 +309,18 @@ class SlurmBackend(ComputeBackend):
             return "", offset
         data = await asyncio.to_thread(read_log_chunk, path, offset)
         return decode_log_chunk(data, offset)
+
+    async def read_log_tail(
+        self, backend_id: str, stream: LogStream = "stdout", max_bytes: int = 64 * 1024
+    ) -> LogTail:
+        """The end of the job's output or error file (``--error``, kept apart from stdout)."""
+        _check_id(backend_id)
+        if stream not in ("stdout", "stderr"):
+            raise ValueError(f"stream must be 'stdout' or 'stderr', not {stream!r}")
+        path = await self._log_path(backend_id, stream)
+        if path is None:
+            return LogTail("", 0, 0)
+        return await asyncio.to_thread(read_log_tail_file, path, max_bytes)
 
     async def _log_path(self, backend_id: str, stream: str) -> str | None:
         key = (backend_id, stream)

@@ -30,9 +30,11 @@ from aifhub.backends.base import (
     JobSpec,
     JobState,
     LogStream,
+    LogTail,
     SubmissionRejected,
     decode_log_chunk,
     read_log_chunk,
+    read_log_tail_file,
 )
 from aifhub.backends.slurm.commands import run_slurm_command, slurm_env
 from aifhub.backends.slurm.sbatch import (
@@ -251,14 +253,28 @@ class SlurmRestBackend(ComputeBackend):
         self, backend_id: str, offset: int = 0, stream: LogStream = "stdout"
     ) -> tuple[str, int]:
         """Read ``<log_dir>/aifhub-<id>.out|.err`` from the shared filesystem."""
+        path = self._log_file(backend_id, stream)
+        if path is None:
+            return "", offset
+        data = await asyncio.to_thread(read_log_chunk, path, offset)
+        return decode_log_chunk(data, offset)
+
+    async def read_log_tail(
+        self, backend_id: str, stream: LogStream = "stdout", max_bytes: int = 64 * 1024
+    ) -> LogTail:
+        """The end of ``<log_dir>/aifhub-<id>.out|.err``."""
+        path = self._log_file(backend_id, stream)
+        if path is None:
+            return LogTail("", 0, 0)
+        return await asyncio.to_thread(read_log_tail_file, path, max_bytes)
+
+    def _log_file(self, backend_id: str, stream: str) -> str | None:
         if stream not in ("stdout", "stderr"):
             raise ValueError(f"stream must be 'stdout' or 'stderr', not {stream!r}")
         if not backend_id.isdigit() or not self.log_dir:
-            return "", offset
+            return None
         suffix = "out" if stream == "stdout" else "err"
-        path = f"{self.log_dir.rstrip('/')}/aifhub-{backend_id}.{suffix}"
-        data = await asyncio.to_thread(read_log_chunk, path, offset)
-        return decode_log_chunk(data, offset)
+        return f"{self.log_dir.rstrip('/')}/aifhub-{backend_id}.{suffix}"
 
 
 def _db_records(data: Mapping[str, Any]) -> list[AccountingRecord]:

@@ -71,12 +71,12 @@ LABELS: Labels = {
         ApplicationKind.TOP_UP: N_("top-up"),
     },
     ReviewState: {
-        ReviewState.ASSIGNED: N_("assigned"),
+        ReviewState.ASSIGNED: N_("to do"),
         ReviewState.SUBMITTED: N_("submitted"),
         ReviewState.CONFLICT: N_("conflict of interest"),
     },
     ReviewStep: {
-        ReviewStep.TECHNICAL: N_("technical assessment"),
+        ReviewStep.TECHNICAL: N_("technical review"),
         ReviewStep.PEER: N_("peer review"),
     },
 }
