@@ -29,11 +29,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from aifhub.access.models import Allocation, Application, Review
 from aifhub.catalog.models import Asset
+from aifhub.compute.job_form import SCRIPT_TEMPLATES
 from aifhub.compute.models import ClusterLogin, Job
 from aifhub.core.i18n import label
 from aifhub.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo
-from aifhub.ecosystem.models import Enrolment
+from aifhub.ecosystem.models import CourseSession, Enrolment
 from aifhub.identity.models import Organisation, Project, ProjectMember, User
+from aifhub.identity.passwords import issue_reset
 from aifhub.models import metadata
 from aifhub.resources import Partition
 from aifhub.schemas.enums.compute import TERMINAL_STATUSES, JobStatus, LoginSource, LoginStatus
@@ -209,6 +211,15 @@ async def _jobs_and_logins(db: AsyncSession) -> None:
     await db.commit()
 
 
+async def _reset_token(db: AsyncSession) -> str:
+    """A good link of the password reset (for the last user: no demo login is changed)."""
+    user = await db.scalar(select(User).order_by(User.id.desc()).limit(1))
+    assert user is not None
+    _reset, token = await issue_reset(db, user, minutes=60)
+    await db.commit()
+    return token
+
+
 async def _paths(db: AsyncSession) -> list[str]:
     """Every page, its path parameters taken from the demo data."""
 
@@ -224,24 +235,34 @@ async def _paths(db: AsyncSession) -> list[str]:
         "/catalog", f"/catalog?q={QUERIES['model']}", "/support", "/support/new", "/support/desk",
         "/support/suggest?q=gpu slurm", "/training", "/partners", "/talent",
         *(f"/search?q={q}" for q in QUERIES.values()),
+        "/catalog/new", "/catalog/requests", "/password/forgot", "/password/reset?token=spent",
+        f"/password/reset?token={await _reset_token(db)}",
+        *(f"/jobs/new/script?template={key}" for key, _title in SCRIPT_TEMPLATES),
     ]  # fmt: skip
     for slug in await ids(Organisation.slug):
         paths.append(f"/organisations/{slug}")
     for slug in await ids(Project.slug):
         paths += [f"/projects/{slug}", f"/projects/{slug}/usage"]
         paths.append(f"/projects/{slug}/recommendations")
+        paths += [f"/jobs/new?project={slug}", f"/jobs/new/fields?project={slug}"]
+        paths.append(f"/jobs/new/estimate?project={slug}&gpus=1&nodes=1&time_limit=90")
     for app_id in await ids(Application.id):
         paths += [f"/applications/{app_id}", f"/applications/{app_id}/edit"]
     for review_id in await ids(Review.id):
         paths.append(f"/staff/reviews/{review_id}")
     for job_id in await ids(Job.id, limit=len(JobStatus)):
-        paths += [f"/jobs/{job_id}", f"/jobs/{job_id}/log-tail"]
+        paths += [f"/jobs/{job_id}", f"/jobs/{job_id}/log-tail", f"/jobs/{job_id}/live"]
+        paths.append(f"/jobs/{job_id}?tab=stderr")
     for slug in await ids(Asset.slug):
-        paths.append(f"/catalog/{slug}")
+        paths += [f"/catalog/{slug}", f"/catalog/{slug}/access-log"]
     for ticket_id in await ids(Ticket.id):
         paths.append(f"/support/tickets/{ticket_id}")
     for slug in await ids(KbArticle.slug):
         paths.append(f"/support/articles/{slug}")
+    # The first sessions, and those with enrolments (their roster lists the people).
+    enrolled = (await db.scalars(select(Enrolment.session_id).distinct())).all()
+    for session_id in sorted({*await ids(CourseSession.id), *map(str, enrolled)}):
+        paths.append(f"/training/sessions/{session_id}/roster")
     for enrolment_id in await ids(Enrolment.id):
         paths.append(f"/training/certificates/{enrolment_id}")
     return paths
