@@ -29,7 +29,7 @@ async def test_recommendation_and_search_pages(client, db):
     assert 'href="/projects/mri/recommendations"' in home.text
     page = await client.get("/projects/mri/recommendations", headers=HTML)
     assert page.status_code == 200
-    assert "Deep learning for medical imaging" in page.text and "same sector: health" in page.text
+    assert "Deep learning for medical imaging" in page.text and "same sector: Health" in page.text
     found = await client.get("/search?q=medical imaging", headers=HTML)
     assert "Deep learning for medical imaging" in found.text
     assert "Type at least two characters" in (await client.get("/search?q=a", headers=HTML)).text

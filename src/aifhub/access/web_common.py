@@ -15,23 +15,21 @@ from aifhub.core.errors import AppError
 from aifhub.core.i18n import N_
 from aifhub.core.infra import get_infra
 from aifhub.identity import choices, page, refused_message
+from aifhub.schemas.enums.access import (
+    LABELS,
+    AllocationState,
+    ApplicationKind,
+    ApplicationState,
+    ReviewState,
+    ReviewStep,
+)
 from aifhub.web.render import gettext, redirect
 
+# The state labels, declared next to the enums (aifhub.schemas.enums.access.LABELS).
 STATES = {
-    "draft": N_("draft"),
-    "submitted": N_("submitted"),
-    "checked": N_("checked"),
-    "technical_assessment": N_("technical assessment"),
-    "peer_review": N_("peer review"),
-    "changes_requested": N_("changes requested"),
-    "accepted": N_("accepted"),
-    "rejected": N_("rejected"),
-    "allocated": N_("allocated"),
-    "withdrawn": N_("withdrawn"),
-    "scheduled": N_("scheduled"),
-    "active": N_("active"),
-    "expired": N_("expired"),
-    "suspended": N_("suspended"),
+    m.value: text
+    for enum in (ApplicationState, AllocationState)
+    for m, text in LABELS[enum].items()
 }
 
 
@@ -42,13 +40,10 @@ CRITERIA = {
     "impact": N_("Expected impact"),
     "resources": N_("Fit of the resources asked"),
 }
-KINDS = {"new": N_("new application"), "renewal": N_("renewal"), "top_up": N_("top-up")}
-STEPS = {"technical": N_("technical review"), "peer": N_("peer review")}
-REVIEW_STATES = {
-    "assigned": N_("to do"),
-    "submitted": N_("submitted"),
-    "conflict": N_("conflict of interest"),
-}
+# Kinds, review steps and review states: their labels come from the enums too.
+KINDS = {m.value: text for m, text in LABELS[ApplicationKind].items()}
+STEPS = {m.value: text for m, text in LABELS[ReviewStep].items()}
+REVIEW_STATES = {m.value: text for m, text in LABELS[ReviewState].items()}
 # The names and descriptions of the built-in modes (default_modes.toml), for the catalogue: the
 # pages translate a mode's text when the catalogue has it, and show a site's own text as is.
 MODE_TEXTS = [

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from aifhub.core.i18n import N_
+from aifhub.schemas.enums.compute import LABELS, JobStatus
 
 SENTENCES: dict[str, str] = {
     # Ended.
@@ -70,18 +71,7 @@ TERMINAL_FAILURES = frozenset({"failed", "timeout", "out_of_memory", "node_fail"
 WAITING = frozenset({"queued", "submitting", "pending"})
 
 # Job states as the pages show them (the API keeps the raw values).
-STATE_LABELS: dict[str, str] = {
-    "queued": N_("queued"),
-    "submitting": N_("submitting"),
-    "pending": N_("pending"),
-    "running": N_("running"),
-    "completed": N_("completed"),
-    "failed": N_("failed"),
-    "cancelled": N_("cancelled"),
-    "timeout": N_("timed out"),
-    "node_fail": N_("node failure"),
-    "out_of_memory": N_("out of memory"),
-}
+STATE_LABELS: dict[str, str] = {s.value: text for s, text in LABELS[JobStatus].items()}
 
 
 @dataclass(frozen=True)

@@ -7,42 +7,27 @@ from typing import Any
 from fastapi import Request
 
 from aifhub.core.errors import AppError, PermissionDenied
-from aifhub.core.i18n import N_, babel_locale
+from aifhub.core.i18n import babel_locale
+from aifhub.schemas.enums.identity import (
+    LABELS,
+    OrgKind,
+    OrgRole,
+    ProjectRole,
+    Sector,
+    StaffRole,
+    TokenScope,
+)
 from aifhub.schemas.fields import COUNTRY_CODES
 from aifhub.web.forms import error_for
 from aifhub.web.render import gettext, page_locale, render
 
-ORG_KINDS = {
-    "startup": N_("Startup"),
-    "sme": N_("SME"),
-    "large_company": N_("Large company"),
-    "academic": N_("Academic"),
-    "public_body": N_("Public body"),
-}
-SECTORS = {
-    "health": N_("Health"),
-    "aeronautics": N_("Aeronautics"),
-    "energy": N_("Energy"),
-    "materials": N_("Materials"),
-    "robotics": N_("Robotics"),
-    "agronomy": N_("Agronomy"),
-    "defence_security": N_("Defence and security"),
-    "education": N_("Education"),
-    "mobility": N_("Mobility"),
-    "finance": N_("Finance"),
-    "humanities": N_("Humanities"),
-    "other": N_("Other"),
-}
-ORG_ROLES = {"owner": N_("Owner"), "admin": N_("Admin"), "member": N_("Member")}
-PROJECT_ROLES = {"pi": N_("PI"), "manager": N_("Manager"), "member": N_("Member")}
-STAFF_ROLES = {
-    "admin": N_("Staff admin"),
-    "reviewer": N_("Reviewer"),
-    "expert": N_("Expert"),
-    "support": N_("Support"),
-}
-PROJECT_STATUSES = (N_("active"), N_("closed"), N_("suspended"))
-TOKEN_SCOPES = {"read": N_("read"), "write": N_("write"), "admin": N_("admin")}
+# The enums' labels (declared next to them: aifhub.schemas.enums.identity.LABELS).
+ORG_KINDS = {m.value: text for m, text in LABELS[OrgKind].items()}
+SECTORS = {m.value: text for m, text in LABELS[Sector].items()}
+ORG_ROLES = {m.value: text for m, text in LABELS[OrgRole].items()}
+PROJECT_ROLES = {m.value: text for m, text in LABELS[ProjectRole].items()}
+STAFF_ROLES = {m.value: text for m, text in LABELS[StaffRole].items()}
+TOKEN_SCOPES = {m.value: text for m, text in LABELS[TokenScope].items()}
 
 
 def choices(request: Request, labels: dict[str, str]) -> list[tuple[str, str]]:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from aifhub.core.db import DbSession
 from aifhub.identity import CurrentUser
 from aifhub.recommend import service
+from aifhub.recommend.ranking import matches
 from aifhub.schemas import recommend as schemas
 
 router = APIRouter(tags=["recommend"])
@@ -66,7 +67,7 @@ async def search(
                     id=c.id,
                     title=c.title,
                     score=s,
-                    reasons=["matches " + ", ".join(f"'{t}'" for t in terms[:4])],
+                    reasons=[matches(terms[:4])],
                     meta=c.meta,
                 )
                 for c, s, terms in hits

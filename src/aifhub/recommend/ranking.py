@@ -12,18 +12,32 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
+from enum import StrEnum
 from types import MappingProxyType
 
 from aifhub.core.bm25 import BM25Index
+from aifhub.core.i18n import N_, Text
 from aifhub.recommend.candidates import Candidate
 from aifhub.recommend.profile import ProjectProfile
+from aifhub.schemas.enums.identity import OrgKind, Sector
 
 METHODS = ("bm25", "bm25+rules", "embeddings")
 SECTOR_BONUS = 0.35
 EXCLUDED = float("-inf")
 MODERN = {"H100", "A100", "MI250", "MI250X", "MI300A", "MI300", "MI430X", "H200", "L40S"}
 AMD_ACC = {"MI250", "MI250X", "MI300A", "MI300", "MI430X"}
+
+
+def _member(enum: type[StrEnum], value: str) -> str:
+    """The enum member of a value (its label is shown), or the value itself."""
+    return enum(value) if value in enum._value2member_map_ else value
+
+
+def matches(terms: Iterable[str]) -> Text:
+    """The reason 'matches 'a', 'b'' (the words a candidate shares with the query)."""
+    return Text(N_("matches %(terms)s"), terms=", ".join(f"'{t}'" for t in terms))
 
 
 @dataclass
@@ -44,45 +58,54 @@ def partition_rule(profile: ProjectProfile, c: Candidate) -> tuple[float, list[s
     acc = (m.get("accelerator") or "").upper() or None
     total = int(m.get("gpus_per_node") or 0) * int(m.get("nodes") or 1)
     factor = Decimal(str(m.get("charge_factor") or "1"))
-    score, reasons = 0.0, []
+    score, reasons = 0.0, list[str]()
     why = f" ({', '.join(w.evidence[:3])})" if w.evidence else ""
     if w.gpu_need == "none":
         if acc is None:
-            score, reasons = 1.0, [f"CPU partition for a CPU workload{why}"]
+            score, reasons = 1.0, [Text(N_("CPU partition for a CPU workload%(why)s"), why=why)]
         else:
-            score, reasons = -0.5, ["GPU partition, but the workload looks CPU-bound"]
+            score, reasons = -0.5, [Text(N_("GPU partition, but the workload looks CPU-bound"))]
     elif acc is None:
-        return -1.0, ["CPU only; the project needs GPUs"]
+        return -1.0, [Text(N_("CPU only; the project needs GPUs"))]
     elif w.gpu_need == "large":
         if total >= 32:
             score += 1.0
-            reasons.append(f"{total} {acc} GPUs for a large workload{why}")
+            reasons.append(
+                Text(
+                    N_("%(n)s %(acc)s GPUs for a large workload%(why)s"), n=total, acc=acc, why=why
+                )
+            )
         else:
             score += 0.2
-            reasons.append(f"only {total} GPUs for a large workload")
+            reasons.append(Text(N_("only %(n)s GPUs for a large workload"), n=total))
         if acc in MODERN:
             score += 0.5
-            reasons.append(f"{acc} has the memory large models need")
+            reasons.append(Text(N_("%(acc)s has the memory large models need"), acc=acc))
     elif w.gpu_need == "medium":
         score += 1.0
-        reasons.append(f"{acc} GPUs for training{why}")
+        reasons.append(Text(N_("%(acc)s GPUs for training%(why)s"), acc=acc, why=why))
         if acc in MODERN:
             score += 0.3
-            reasons.append(f"{acc} is a current-generation GPU")
+            reasons.append(Text(N_("%(acc)s is a current-generation GPU"), acc=acc))
     else:
         score += 0.7
-        reasons.append(f"{acc} GPUs for a small workload")
+        reasons.append(Text(N_("%(acc)s GPUs for a small workload"), acc=acc))
         if factor <= 1:
             score += 0.3
-            reasons.append(f"charge factor {factor}: cheapest hours")
+            reasons.append(Text(N_("charge factor %(factor)s: cheapest hours"), factor=factor))
     if w.vendor and acc:
         amd = acc in AMD_ACC
         if (w.vendor == "amd") == amd:
             score += 0.5
-            reasons.append(f"{'AMD ROCm' if amd else 'NVIDIA CUDA'} matches the code base")
+            stack = "AMD ROCm" if amd else "NVIDIA CUDA"
+            reasons.append(Text(N_("%(stack)s matches the code base"), stack=stack))
         else:
             score -= 0.5
-            reasons.append(f"code targets {w.vendor.upper()}, this is {acc}")
+            reasons.append(
+                Text(
+                    N_("code targets %(vendor)s, this is %(acc)s"), vendor=w.vendor.upper(), acc=acc
+                )
+            )
     return score, reasons
 
 
@@ -90,33 +113,39 @@ def expert_rule(profile: ProjectProfile, c: Candidate) -> tuple[float, list[str]
     """Prefer experts with room for one more ticket."""
     load, cap = int(c.meta.get("load", 0)), int(c.meta.get("capacity", 0))
     if cap and load >= cap:
-        return -0.5, [f"at full capacity ({load}/{cap})"]
-    return 0.1 * (1 - load / cap if cap else 0), [f"available (load {load}/{cap})"]
+        return -0.5, [Text(N_("at full capacity (%(load)s/%(cap)s)"), load=load, cap=cap)]
+    available = Text(N_("available (load %(load)s/%(cap)s)"), load=load, cap=cap)
+    return 0.1 * (1 - load / cap if cap else 0), [available]
 
 
 def course_rule(profile: ProjectProfile, c: Candidate) -> tuple[float, list[str]]:
     """Prefer courses with a session that still has seats."""
     nxt = c.meta.get("next_session")
     if nxt:
-        return 0.15, [f"seats left on {nxt[:10]}"]
+        return 0.15, [Text(N_("seats left on %(day)s"), day=date.fromisoformat(nxt[:10]))]
     if "next_session" in c.meta:
-        return -0.1, ["no upcoming session with free seats"]
+        return -0.1, [Text(N_("no upcoming session with free seats"))]
     return 0.0, []
 
 
 def partner_rule(profile: ProjectProfile, c: Candidate) -> tuple[float, list[str]]:
     """Partners that take only startups are excluded for other organisations."""
     if c.meta.get("startups_only") and profile.org_kind and profile.org_kind != "startup":
-        return EXCLUDED, [f"takes startups only; the organisation is {profile.org_kind}"]
-    score, reasons = 0.0, []
+        return EXCLUDED, [
+            Text(
+                N_("takes startups only; the organisation is %(kind)s"),
+                kind=_member(OrgKind, profile.org_kind),
+            )
+        ]
+    score, reasons = 0.0, list[str]()
     countries = c.meta.get("countries") or []
     if profile.org_country and countries:
         if profile.org_country in countries:
             score += 0.1
-            reasons.append(f"invests in {profile.org_country}")
+            reasons.append(Text(N_("invests in %(country)s"), country=profile.org_country))
         else:
             score -= 0.2
-            reasons.append(f"not active in {profile.org_country}")
+            reasons.append(Text(N_("not active in %(country)s"), country=profile.org_country))
     return score, reasons
 
 
@@ -202,11 +231,12 @@ def rank(
             if idx is not None:
                 terms = idx.matched_terms(profile.text, c.text)[:4]
                 if terms:
-                    reasons.append("matches " + ", ".join(f"'{t}'" for t in terms))
+                    reasons.append(matches(terms))
             else:
-                reasons.append(f"similar meaning (cosine {text[i]:.2f})")
+                cosine = Decimal(f"{text[i]:.2f}")
+                reasons.append(Text(N_("similar meaning (cosine %(cos)s)"), cos=cosine))
         if rules and sector and sector in c.sectors:
-            reasons.append(f"same sector: {sector}")
+            reasons.append(Text(N_("same sector: %(sector)s"), sector=_member(Sector, sector)))
         out.append(Recommendation(c, round(score, 4), reasons + (why or [])))
     return out
 

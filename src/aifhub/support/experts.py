@@ -10,10 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from aifhub.core import audit
 from aifhub.core.bm25 import tokenize
 from aifhub.core.errors import InvalidInput, NotFound, PermissionDenied
+from aifhub.core.i18n import N_, Text
 from aifhub.identity.models import Project, StaffRoleGrant, User
 from aifhub.schemas import support as schemas
-from aifhub.schemas.enums.identity import StaffRole
-from aifhub.schemas.enums.support import OPEN_STATES
+from aifhub.schemas.enums.identity import Sector, StaffRole
+from aifhub.schemas.enums.support import OPEN_STATES, TicketCategory
 from aifhub.support import taxonomy
 from aifhub.support.models import ExpertProfile, Ticket, TicketMessage
 from aifhub.support.tickets import expert_load, get_ticket, is_desk
@@ -91,6 +92,15 @@ async def get_expert(session: AsyncSession, user_id: int) -> tuple[ExpertProfile
     return row[0], row[1], await expert_load(session, user_id)
 
 
+def _member(category: str) -> str:
+    # The category's enum member (its label is shown), or the value itself.
+    return TicketCategory(category) if category in TicketCategory._value2member_map_ else category
+
+
+def _sector(sector: str) -> str:
+    return Sector(sector) if sector in Sector._value2member_map_ else sector
+
+
 @dataclass
 class Proposal:
     """An expert proposed for a ticket, with the score and the reasons behind it."""
@@ -113,12 +123,18 @@ def score_expert(
 ) -> tuple[float, list[str]]:
     """Score one expert for a request; pure, so the rules are easy to read and test."""
     known = taxonomy.skills()
-    score, reasons = 0.0, []
+    score, reasons = 0.0, list[str]()
     covering = [s for s in profile.skills if s in known and category in known[s].categories]
     if covering:
         score += min(2.0, 1.0 * len(covering))
         labels = ", ".join(known[s].label for s in covering[:2])
-        reasons.append(f"skills for '{category}': {labels}")
+        reasons.append(
+            Text(
+                N_("skills for '%(category)s': %(skills)s"),
+                category=_member(category),
+                skills=labels,
+            )
+        )
     words = set(tokenize(text))
     hits: list[str] = []
     for s in profile.skills:
@@ -126,21 +142,21 @@ def score_expert(
             hits += [k for k in known[s].keywords if set(tokenize(k)) & words and k not in hits]
     if hits:
         score += min(2.5, 0.5 * len(hits))
-        reasons.append("matches " + ", ".join(f"'{h}'" for h in hits[:5]))
+        reasons.append(Text(N_("matches %(terms)s"), terms=", ".join(f"'{h}'" for h in hits[:5])))
     if sector and sector in profile.sectors:
         score += 0.75
-        reasons.append(f"knows the {sector} sector")
+        reasons.append(Text(N_("knows the %(sector)s sector"), sector=_sector(sector)))
     if language:
         if language in profile.languages:
             score += 0.5
-            reasons.append(f"speaks {language}")
+            reasons.append(Text(N_("speaks %(language)s"), language=language))
         else:
             score -= 0.5
-            reasons.append(f"does not list {language}")
+            reasons.append(Text(N_("does not list %(language)s"), language=language))
     if profile.capacity:
         free = max(0.0, 1 - load / profile.capacity)
         score += 0.5 * free
-        reasons.append(f"load {load}/{profile.capacity}")
+        reasons.append(Text(N_("load %(load)s/%(cap)s"), load=load, cap=profile.capacity))
     return round(score, 3), reasons
 
 

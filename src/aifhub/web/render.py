@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -104,13 +104,45 @@ def _datetime_filter(ctx: Context, value: datetime | None, fmt: str = "medium") 
 
 
 @pass_context
-def _date_filter(ctx: Context, value: datetime | None, fmt: str = "medium") -> str:
+def _date_filter(ctx: Context, value: date | str | None, fmt: str = "medium") -> str:
+    # A day may come as its ISO text ('2026-12-03', as in the usage rows).
+    if isinstance(value, str):
+        value = date.fromisoformat(value) if value else None
     return "" if value is None else format_date(value, fmt, locale=ctx.get("locale", "en"))
 
 
 @pass_context
 def _number_filter(ctx: Context, value: Any) -> str:
     return "" if value is None else format_decimal(value, locale=ctx.get("locale", "en"))
+
+
+@pass_context
+def _label_filter(ctx: Context, value: Any, kind: str | None = None) -> str:
+    """The translated label of a value (enum member or its string, see core.i18n.label);
+    `kind` names the enum when several share the value: `m.role|label('ProjectRole')`."""
+    return i18n.label(value, ctx.get("locale", "en"), kind)
+
+
+@pass_context
+def _language_filter(ctx: Context, code: str | None) -> str:
+    """A language code ('fr') as its name in the page's language ('français')."""
+    if not code:
+        return ""
+    return i18n.babel_locale(ctx.get("locale", "en")).languages.get(code, code)
+
+
+@pass_context
+def _country_filter(ctx: Context, code: str | None) -> str:
+    """An ISO country code ('DE') as its name in the page's language ('Allemagne')."""
+    if not code:
+        return ""
+    return i18n.babel_locale(ctx.get("locale", "en")).territories.get(code.upper(), code)
+
+
+@pass_context
+def _label_choices(ctx: Context, kind: str) -> list[tuple[str, str]]:
+    """(value, translated label) of each member of an enum: `label_choices('Sector')`."""
+    return i18n.label_choices(kind, ctx.get("locale", "en"))
 
 
 def _web_href(value: str | None) -> str:
@@ -124,6 +156,10 @@ templates.env.filters["web_href"] = _web_href
 templates.env.filters["datetime"] = _datetime_filter
 templates.env.filters["date"] = _date_filter
 templates.env.filters["number"] = _number_filter
+templates.env.filters["label"] = _label_filter
+templates.env.filters["language"] = _language_filter
+templates.env.filters["country"] = _country_filter
+templates.env.globals["label_choices"] = _label_choices
 
 
 # ---------------------------------------------------------------- flash messages

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from aifhub.schemas.enums.labels import N_, Labels
+
 
 class JobStatus(StrEnum):
     """Platform job states: the outbox states, then the backend's own (backends.JobState)."""
@@ -48,3 +50,31 @@ class LoginSource(StrEnum):
     OIDC = "oidc"  # a trusted claim of the identity provider
     MAPPING = "mapping"  # the cluster's site mapping file
     REQUEST = "request"  # the user's own word: pending until staff approve it
+
+
+LABELS: Labels = {
+    JobStatus: {
+        JobStatus.QUEUED: N_("queued"),
+        JobStatus.SUBMITTING: N_("submitting"),
+        JobStatus.PENDING: N_("pending"),
+        JobStatus.RUNNING: N_("running"),
+        JobStatus.COMPLETED: N_("completed"),
+        JobStatus.FAILED: N_("failed"),
+        JobStatus.CANCELLED: N_("cancelled"),
+        JobStatus.TIMEOUT: N_("timed out"),
+        JobStatus.NODE_FAIL: N_("node failure"),
+        JobStatus.OUT_OF_MEMORY: N_("out of memory"),
+    },
+    LoginStatus: {
+        LoginStatus.PENDING: N_("waiting for approval"),
+        LoginStatus.APPROVED: N_("approved"),
+        LoginStatus.REJECTED: N_("rejected"),
+        LoginStatus.REVOKED: N_("revoked"),
+    },
+    LoginSource: {
+        LoginSource.STAFF: N_("set by the staff"),
+        LoginSource.OIDC: N_("identity provider"),
+        LoginSource.MAPPING: N_("site mapping file"),
+        LoginSource.REQUEST: N_("requested by the user"),
+    },
+}
