@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import case, func, insert, select
+from sqlalchemy import ColumnElement, case, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aifhub.access.errors import NoActiveAllocation
@@ -61,13 +61,9 @@ def is_current(allocation: Allocation, at: datetime) -> bool:
     )
 
 
-async def usage_by_allocation(
-    session: AsyncSession, allocation_ids: Iterable[int]
-) -> dict[int, tuple[Decimal, Decimal]]:
-    """(reserved, used) normalised hours per allocation, in one query."""
-    ids = list(allocation_ids)
-    if not ids:
-        return {}
+def ledger_terms() -> tuple[ColumnElement[Decimal], ColumnElement[Decimal]]:
+    """What one ledger entry adds to an allocation's reserved hours, and to its used hours:
+    sum each over the entries to get the balance's two moving parts."""
     signed_reserve = case(
         (LedgerEntry.kind == LedgerKind.RESERVE.value, LedgerEntry.amount),
         (LedgerEntry.kind == LedgerKind.RELEASE.value, -LedgerEntry.amount),
@@ -80,6 +76,17 @@ async def usage_by_allocation(
         ),
         else_=0,
     )
+    return signed_reserve, used
+
+
+async def usage_by_allocation(
+    session: AsyncSession, allocation_ids: Iterable[int]
+) -> dict[int, tuple[Decimal, Decimal]]:
+    """(reserved, used) normalised hours per allocation, in one query."""
+    ids = list(allocation_ids)
+    if not ids:
+        return {}
+    signed_reserve, used = ledger_terms()
     rows = await session.execute(
         select(LedgerEntry.allocation_id, func.sum(signed_reserve), func.sum(used))
         .where(LedgerEntry.allocation_id.in_(ids))

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from aifhub.access.models import AccessMode, Allocation, Application, LedgerEntry, LedgerKind
+from aifhub.access.ledger import ledger_terms
+from aifhub.access.models import AccessMode, Allocation, Application, LedgerEntry
 from aifhub.access.web_common import STATES
 from aifhub.core.i18n import N_
 from aifhub.core.modules import Section
@@ -40,18 +41,7 @@ class AllocationLine:
 
 async def project_allocations(session: AsyncSession, project_id: int) -> list[AllocationLine]:
     """Every allocation of a project with its partition and balance, in one statement."""
-    signed_reserve = case(
-        (LedgerEntry.kind == LedgerKind.RESERVE.value, LedgerEntry.amount),
-        (LedgerEntry.kind == LedgerKind.RELEASE.value, -LedgerEntry.amount),
-        else_=0,
-    )
-    used = case(
-        (
-            LedgerEntry.kind.in_([LedgerKind.CHARGE.value, LedgerKind.ADJUST.value]),
-            LedgerEntry.amount,
-        ),
-        else_=0,
-    )
+    signed_reserve, used = ledger_terms()
     sums = (
         select(
             LedgerEntry.allocation_id.label("allocation_id"),

@@ -22,7 +22,7 @@ from aifhub.core import audit, context
 from aifhub.core.config import Settings
 from aifhub.core.db import utcnow
 from aifhub.core.errors import InvalidInput, TooManyRequests
-from aifhub.core.mail import queue_notice
+from aifhub.core.mail import MailTemplate, queue_notice
 from aifhub.core.security import hash_password, token_digest, verify_password
 from aifhub.identity import throttle
 from aifhub.identity.models import PasswordReset, User, WebSession
@@ -111,34 +111,31 @@ async def request_reset(
     user = await get_user_by_email(session, email)
     if user is None or not user.is_active:
         return
-    reset, raw = await issue_reset(session, user, minutes=policy.minutes)
-    await queue_notice(
-        session,
-        PASSWORD_RESET,
-        to=user.email,
-        user=user,
-        reset=reset,
-        minutes=policy.minutes,
-        link=policy.link(raw),
-    )
-    await audit.record(session, "user.password_reset_sent", "user", user.id)
+    await _mail_reset_link(session, user, PASSWORD_RESET, policy, "user.password_reset_sent")
 
 
 async def warn_existing_owner(session: AsyncSession, user: User, *, policy: ResetPolicy) -> None:
     """Someone registered with this account's address: tell its owner, with a reset link."""
     if not user.is_active:
         return
+    await _mail_reset_link(session, user, REGISTER_EXISTING, policy, "user.register_existing")
+
+
+async def _mail_reset_link(
+    session: AsyncSession, user: User, template: MailTemplate, policy: ResetPolicy, action: str
+) -> None:
+    """Issue a reset link (cancelling older ones), queue the mail that carries it, audit it."""
     reset, raw = await issue_reset(session, user, minutes=policy.minutes)
     await queue_notice(
         session,
-        REGISTER_EXISTING,
+        template,
         to=user.email,
         user=user,
         reset=reset,
         minutes=policy.minutes,
         link=policy.link(raw),
     )
-    await audit.record(session, "user.register_existing", "user", user.id)
+    await audit.record(session, action, "user", user.id)
 
 
 _INVALID = (
