@@ -7,6 +7,8 @@ import sqlite3
 
 import pytest
 
+DEMO_PASSWORD = "demo-password"
+
 # The path of the link each kind of mail carries.
 LINKS = {
     "user.verify_email": r"/account/verify-email\?token=\S+",
@@ -33,6 +35,15 @@ def mailed_link(tmp_path_factory: pytest.TempPathFactory, to: str, kind: str, ur
     raise AssertionError(f"no {kind} mail to {to}")
 
 
+def sign_in(page, url: str, email: str, password: str = DEMO_PASSWORD) -> None:
+    """Sign in through the page's form; the dashboard is open after."""
+    page.goto(f"{url}/login")
+    page.fill("#f-email", email)
+    page.fill("#f-password", password)
+    page.click("form[action='/login'] button[type=submit]")
+    page.wait_for_url(f"{url}/")
+
+
 def register_and_sign_in(
     page,
     url: str,
@@ -52,7 +63,4 @@ def register_and_sign_in(
     page.wait_for_selector("#register-sent")
     page.goto(mailed_link(tmp_path_factory, email, "user.verify_email", url))
     page.wait_for_url(f"{url}/login")
-    page.fill("#f-email", email)
-    page.fill("#f-password", password)
-    page.click("form[action='/login'] button[type=submit]")
-    page.wait_for_url(f"{url}/")
+    sign_in(page, url, email, password)

@@ -11,11 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from ..browser_helpers import register_and_sign_in
+from ..browser_helpers import register_and_sign_in, sign_in
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
-DEMO_PASSWORD = "demo-password"
 ADMIN, REVIEWER, EXPERT = "admin@aifhub.example", "reviewer@aifhub.example", "expert@aifhub.example"
 
 # What the pages say, per language (the journey asserts the words a person reads).
@@ -55,11 +54,7 @@ def _shot(page, artifacts_dir: Path, name: str) -> None:
 
 def _sign_in(browser, url: str, email: str, locale: str):
     page = browser.new_context(locale=locale, viewport={"width": 1280, "height": 900}).new_page()
-    page.goto(f"{url}/login")
-    page.fill("#f-email", email)
-    page.fill("#f-password", DEMO_PASSWORD)
-    page.click("form[action='/login'] button[type=submit]")
-    page.wait_for_url(f"{url}/")
+    sign_in(page, url, email)
     lang = locale[:2]
     if page.locator("html").get_attribute("lang") != lang:
         # A demo account keeps the language it chose: switch as a person would.

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from ..browser_helpers import sign_in
+
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
-DEMO_PASSWORD = "demo-password"
 OWNER = "eve@lumiere.example"  # owner of Laboratoire Lumière IA (identity demo)
 REQUESTER = "greta@gridwise.example"  # PI of the project ev-demand of GridWise Energy
 DATA = "station,kwh\nlyon-part-dieu,12.5\nnîmes-centre,7.25\n".encode()
@@ -36,11 +37,7 @@ def _sign_in(browser, url: str, locale: str, email: str):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale=locale)
     page = context.new_page()
     lang = locale[:2]
-    page.goto(f"{url}/login")
-    page.fill("#f-email", email)
-    page.fill("#f-password", DEMO_PASSWORD)
-    page.click("form[action='/login'] button[type=submit]")
-    page.wait_for_url(f"{url}/")
+    sign_in(page, url, email)
     # The account's language (English for the demo users) wins over the browser's: switch.
     switch = page.locator(f".langs a[hreflang={lang}]")
     if switch.count():  # the language shown is not a link

@@ -7,9 +7,10 @@ import re
 
 import pytest
 
+from ..browser_helpers import sign_in
+
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
-DEMO_PASSWORD = "demo-password"
 # The demo: brain-mri-seg (NeuroScan) has 2,000 GPU hours on local/gpu, and its organisation
 # publishes this dataset, which its projects may use without a grant.
 DATASET = "dataset:neuroscan/mri-features-synthetic@v1"
@@ -34,14 +35,6 @@ LABELS = {
 }
 
 
-def _sign_in(page, url: str, email: str) -> None:
-    page.goto(f"{url}/login")
-    page.fill("#f-email", email)
-    page.fill("#f-password", DEMO_PASSWORD)
-    page.click("form[action='/login'] button[type=submit]")
-    page.wait_for_url(f"{url}/")
-
-
 @pytest.mark.parametrize(
     ("locale", "email"),
     [("en-GB", "alice@neuroscan.example"), ("fr-FR", "nadia@neuroscan.example")],
@@ -53,7 +46,7 @@ def test_first_job_from_the_form(live_server, browser, artifacts_dir, locale, em
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale=locale)
     page = context.new_page()
     try:
-        _sign_in(page, url, email)
+        sign_in(page, url, email)
         page.goto(f"{url}/jobs")
         if locale == "fr-FR":
             # A demo account's own language (English) outranks the browser's after signing

@@ -8,18 +8,11 @@ import re
 
 import pytest
 
+from ..browser_helpers import sign_in
+
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
-DEMO_PASSWORD = "demo-password"
 SCRIPT = "echo out-start\necho err-start >&2\nsleep 8\necho err-late-disk-quota >&2\nexit 3\n"
-
-
-def _sign_in(page, url: str, email: str) -> None:
-    page.goto(f"{url}/login")
-    page.fill("#f-email", email)
-    page.fill("#f-password", DEMO_PASSWORD)
-    page.click("form[action='/login'] button[type=submit]")
-    page.wait_for_url(f"{url}/")
 
 
 def test_job_page_follows_a_failing_job_live(live_server_with_worker, browser, artifacts_dir):
@@ -28,7 +21,7 @@ def test_job_page_follows_a_failing_job_live(live_server_with_worker, browser, a
     url = live_server_with_worker
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
     page = context.new_page()
-    _sign_in(page, url, "alice@neuroscan.example")
+    sign_in(page, url, "alice@neuroscan.example")
     # Submitted through the API with the session (as the page's own requests are).
     csrf = page.locator("input[name=csrf_token]").first.get_attribute("value")
     body = {"project": "brain-mri-seg", "partition": "local/gpu", "name": "fails-late",
@@ -76,7 +69,7 @@ def test_job_page_follows_a_failing_job_live(live_server_with_worker, browser, a
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="fr-FR")
     context.add_cookies([{"name": "lang", "value": "fr", "url": url}])
     page = context.new_page()
-    _sign_in(page, url, "alice@neuroscan.example")
+    sign_in(page, url, "alice@neuroscan.example")
     page.goto(f"{url}/jobs/{job_id}")
     expect(page.locator("#job-state")).to_have_text("échec")
     expect(page.locator(".job-explanation")).to_contain_text(

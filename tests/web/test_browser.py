@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from ..browser_helpers import sign_in
+
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 DEMO_PASSWORD = "demo-password"
@@ -14,14 +16,6 @@ DEMO_PASSWORD = "demo-password"
 
 def _shot(page, artifacts_dir: Path, name: str) -> None:
     page.screenshot(path=str(artifacts_dir / f"web-{name}.png"), full_page=True)
-
-
-def _sign_in(page, url: str, email: str) -> None:
-    page.goto(f"{url}/login")
-    page.fill("#f-email", email)
-    page.fill("#f-password", DEMO_PASSWORD)
-    page.click("form[action='/login'] button[type=submit]")
-    page.wait_for_url(f"{url}/")
 
 
 def test_user_journey_in_the_browser(live_server, browser, artifacts_dir):
@@ -74,7 +68,7 @@ def test_user_journey_in_the_browser(live_server, browser, artifacts_dir):
     page.click("#invite button[type=submit]")
     page.wait_for_url(f"{url}/organisations/quantix")
     nadia = browser.new_context(locale="en-GB").new_page()
-    _sign_in(nadia, url, "nadia@neuroscan.example")
+    sign_in(nadia, url, "nadia@neuroscan.example")
     nadia.locator("#invitations li", has_text="quantix").locator("button").click()
     nadia.wait_for_url(f"{url}/")
     assert "Invitation accepted" in nadia.locator(".flash-success").inner_text()
@@ -147,7 +141,7 @@ def test_user_journey_in_the_browser(live_server, browser, artifacts_dir):
     # sign out, then the staff browse the audit log
     page.click("header form[action='/logout'] button")
     page.wait_for_url(f"{url}/login")
-    _sign_in(page, url, "admin@aifhub.example")
+    sign_in(page, url, "admin@aifhub.example")
     page.click("nav.mainnav >> text=Audit log")
     page.wait_for_url(f"{url}/staff/audit")
     _shot(page, artifacts_dir, "audit")
@@ -164,7 +158,7 @@ def test_forms_work_without_javascript(live_server, browser, artifacts_dir):
     url = live_server
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
-    _sign_in(page, url, "bruno@aerosim.example")
+    sign_in(page, url, "bruno@aerosim.example")
     page.goto(f"{url}/projects/cfd-surrogate")
     row = page.locator("tr", has_text="chloe@aerosim.example")
     row.locator("select[name=role]").select_option("manager")

@@ -18,11 +18,12 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from ..browser_helpers import sign_in
+
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
-DEMO_PASSWORD = "demo-password"
 API_DOCS = "/api/v1/docs"
 
 DESKTOP: dict[str, Any] = {"viewport": {"width": 1280, "height": 800}}
@@ -148,11 +149,7 @@ def route_of(path: str) -> str:
 def _sign_in(page: Any, url: str, email: str, lang: str = "en") -> None:
     if lang != "en":  # the language switch of the header (a cookie); then the pages are French
         page.goto(f"{url}/lang/{lang}?next=/login")
-    page.goto(f"{url}/login")
-    page.fill("#f-email", email)
-    page.fill("#f-password", DEMO_PASSWORD)
-    page.click("form[action='/login'] button[type=submit]")
-    page.wait_for_url(f"{url}/")
+    sign_in(page, url, email)
     assert page.locator("html").get_attribute("lang") == lang
 
 

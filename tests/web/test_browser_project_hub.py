@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from ..browser_helpers import sign_in
+
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
-DEMO_PASSWORD = "demo-password"
 PI = "alice@neuroscan.example"
 SLUG = "brain-mri-seg"
 TEXTS = {
@@ -23,11 +24,7 @@ TEXTS = {
 
 
 def _sign_in(page, url: str) -> None:
-    page.goto(f"{url}/login")
-    page.fill("#f-email", PI)
-    page.fill("#f-password", DEMO_PASSWORD)
-    page.click("form[action='/login'] button[type=submit]")
-    page.wait_for_url(f"{url}/")
+    sign_in(page, url, PI)
 
 
 @pytest.mark.parametrize("lang", ["en", "fr"])

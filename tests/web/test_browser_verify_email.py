@@ -4,22 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from ..browser_helpers import mailed_link
+from ..browser_helpers import mailed_link, sign_in
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
-DEMO_PASSWORD = "demo-password"
 NEWCOMER = "carol@verify.example"
 
 
 def test_verify_then_accept_the_invitation(live_server, browser, artifacts_dir, tmp_path_factory):
     url = live_server
     owner = browser.new_context(locale="en-GB").new_page()
-    owner.goto(f"{url}/login")
-    owner.fill("#f-email", "alice@neuroscan.example")
-    owner.fill("#f-password", DEMO_PASSWORD)
-    owner.click("form[action='/login'] button[type=submit]")
-    owner.wait_for_url(f"{url}/")
+    sign_in(owner, url, "alice@neuroscan.example")
     owner.goto(f"{url}/organisations/neuroscan")
     assert owner.locator("#add-member").count() == 0  # nobody is added without consent
     owner.fill("#invite-email", NEWCOMER)
