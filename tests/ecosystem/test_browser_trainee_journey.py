@@ -31,6 +31,8 @@ TEXTS = {
         "certificates": "My certificates",
         "certificate": "Certificate of attendance",
         "roster": "Roster",
+        "state_enrolled": "enrolled",
+        "state_waitlisted": "waitlisted",
     },
     "fr": {
         "enrolled": "Vous êtes inscrit.",
@@ -40,6 +42,8 @@ TEXTS = {
         "certificates": "Mes attestations",
         "certificate": "Attestation de présence",
         "roster": "Liste des participants",
+        "state_enrolled": "inscrit",
+        "state_waitlisted": "en liste d'attente",
     },
 }
 
@@ -136,15 +140,24 @@ def test_waiting_list_to_certificate(live_server, browser, artifacts_dir, tmp_pa
     card.locator("form[action$='/enrol'] button").click()
     trainee.wait_for_url(f"{url}/training")
     assert trainee.locator(".flash-success").inner_text() == texts["waiting"]
-    assert "waitlisted #1" in _course_card(trainee, title).locator(".badge.ok").inner_text()
+    assert (
+        f"{texts['state_waitlisted']} #1"
+        in _course_card(trainee, title).locator(".badge.ok").inner_text()
+    )
 
     staff = _persona(browser, url, locale, STAFF)
     staff.goto(f"{url}/training")
     _course_card(staff, title).get_by_role("link", name=texts["roster"]).click()
     staff.wait_for_url(f"{url}/training/sessions/{session_id}/roster")
     rows = staff.locator("#roster tbody tr")
-    assert holder_email in rows.nth(0).inner_text() and "enrolled" in rows.nth(0).inner_text()
-    assert trainee_email in rows.nth(1).inner_text() and "waitlisted" in rows.nth(1).inner_text()
+    assert (
+        holder_email in rows.nth(0).inner_text()
+        and texts["state_enrolled"] in rows.nth(0).inner_text()
+    )
+    assert (
+        trainee_email in rows.nth(1).inner_text()
+        and texts["state_waitlisted"] in rows.nth(1).inner_text()
+    )
 
     # The seat frees: the trainee moves up.
     holder.goto(f"{url}/training")
@@ -153,7 +166,7 @@ def test_waiting_list_to_certificate(live_server, browser, artifacts_dir, tmp_pa
     assert holder.locator(".flash-success").inner_text() == texts["cancelled"]
     trainee.goto(f"{url}/training")
     badge = _course_card(trainee, title).locator(".badge.ok").inner_text()
-    assert badge.strip() == "enrolled"
+    assert badge.strip() == texts["state_enrolled"]
 
     # The session runs; staff record who attended.
     _the_session_has_run(tmp_path_factory, session_id)

@@ -19,8 +19,22 @@ DESK = "support@aifhub.example"
 EXPERT_EMAILS = {name: email for email, name, *_ in EXPERTS}
 
 TEXTS = {
-    "en": {"new": "New ticket", "opened": "opened", "saved": "Saved.", "rate": "Rate the help"},
-    "fr": {"new": "Nouveau ticket", "opened": "ouvert", "saved": "Enregistré.", "rate": "Notez"},
+    "en": {
+        "new": "New ticket",
+        "opened": "opened",
+        "saved": "Saved.",
+        "rate": "Rate the help",
+        "assigned": "assigned",
+        "resolved": "resolved",
+    },
+    "fr": {
+        "new": "Nouveau ticket",
+        "opened": "ouvert",
+        "saved": "Enregistré.",
+        "rate": "Notez",
+        "assigned": "assigné",
+        "resolved": "résolu",
+    },
 }
 
 
@@ -80,7 +94,7 @@ def test_ticket_routed_to_an_expert_answered_and_rated(
     first.locator("button").click()
     desk.wait_for_url(ticket_url)
     assert desk.locator(".flash-success").inner_text() == texts["saved"]
-    assert "assigned" in desk.locator(".page-head .badge").first.inner_text()
+    assert texts["assigned"] in desk.locator(".page-head .badge").first.inner_text()
 
     # The expert finds it in their list, answers and resolves it.
     expert = _persona(browser, url, locale, EXPERT_EMAILS[expert_name])
@@ -95,7 +109,7 @@ def test_ticket_routed_to_an_expert_answered_and_rated(
     expert.wait_for_url(ticket_url)
     expert.locator("form[action$='/move']:has(input[value='resolved']) button").click()
     expert.wait_for_url(ticket_url)
-    assert "resolved" in expert.locator(".page-head .badge").first.inner_text()
+    assert texts["resolved"] in expert.locator(".page-head .badge").first.inner_text()
 
     # The user reads the answer and rates it.
     user.goto(ticket_url)
