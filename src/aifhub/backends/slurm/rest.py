@@ -84,7 +84,15 @@ class SlurmRestBackend(ComputeBackend):
         self._tokens: dict[str, tuple[str, float]] = {}
         if token:
             self._tokens[self.user] = (token, float("inf"))
-        self._client = httpx.AsyncClient(base_url=self.url, timeout=timeout_s, transport=transport)
+        # No kept-alive connections: slurmrestd closes an idle one at its own moment, and a
+        # request sent on it just then fails with "Server disconnected without sending a
+        # response", a submission included (seen on slurmrestd 22.05 right after a ping).
+        self._client = httpx.AsyncClient(
+            base_url=self.url,
+            timeout=timeout_s,
+            transport=transport,
+            limits=httpx.Limits(max_keepalive_connections=0),
+        )
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> SlurmRestBackend:
