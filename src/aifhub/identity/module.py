@@ -4,12 +4,28 @@ from __future__ import annotations
 
 from aifhub.core.i18n import N_
 from aifhub.core.modules import DomainModule, NavItem
-from aifhub.identity import api, cli, oidc, web, web_orgs, web_projects, web_staff
+from aifhub.identity import (
+    api,
+    cli,
+    oidc,
+    web,
+    web_orgs,
+    web_passwords,
+    web_projects,
+    web_staff,
+)
 
 module = DomainModule(
     name="identity",
     api_routers=(api.router,),
-    page_routers=(web.router, web_orgs.router, web_projects.router, web_staff.router, oidc.router),
+    page_routers=(
+        web.router,
+        web_passwords.router,
+        web_orgs.router,
+        web_projects.router,
+        web_staff.router,
+        oidc.router,
+    ),
     nav=(
         NavItem(N_("Dashboard"), "/", order=10),
         NavItem(N_("Projects"), "/projects", order=20),

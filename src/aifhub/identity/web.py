@@ -18,7 +18,14 @@ from aifhub.identity.models import User
 from aifhub.identity.oidc import oidc_providers
 from aifhub.identity.page_deps import AnonCsrfForm, CsrfForm, OptionalPageUser, PageUser
 from aifhub.identity.throttle import LoginLimits
-from aifhub.identity.web_common import TOKEN_SCOPES, choices, is_htmx, page, refused
+from aifhub.identity.web_common import (
+    TOKEN_SCOPES,
+    choices,
+    client_address,
+    is_htmx,
+    page,
+    refused,
+)
 from aifhub.schemas import identity as schemas
 from aifhub.web.dashboard import dashboard_cards
 from aifhub.web.deps import safe_next
@@ -28,10 +35,6 @@ from aifhub.web.render import gettext, page_locale, redirect
 router = APIRouter(include_in_schema=False)
 
 
-def _client(request: Request) -> str | None:
-    return request.client.host if request.client else None
-
-
 async def _sign_in(request: Request, db: DbSession, user: User, next_url: str) -> Response:
     settings = request.app.state.settings
     context.set_actor(user.id, user.email)
@@ -39,7 +42,7 @@ async def _sign_in(request: Request, db: DbSession, user: User, next_url: str) -
         db,
         user,
         hours=settings.session_hours,
-        client_addr=_client(request),
+        client_addr=client_address(request),
         user_agent=request.headers.get("user-agent"),
     )
     response = RedirectResponse(safe_next(next_url), status_code=303)
@@ -81,7 +84,7 @@ async def login(request: Request, db: DbSession, form: AnonCsrfForm) -> Response
             db,
             email=email,
             password=str(form.get("password") or ""),
-            client_addr=_client(request),
+            client_addr=client_address(request),
             limits=LoginLimits.from_settings(settings),
         )
     except TooManyRequests as exc:
@@ -179,92 +182,6 @@ async def register(request: Request, db: DbSession, form: AnonCsrfForm) -> Respo
     values.pop("password", None)
     values.pop("password2", None)
     return page(request, "identity/register.html", 422, values=values, errors=errors)
-
-
-# ---------------------------------------------------------------- password reset
-
-
-@router.get(passwords.FORGOT_PATH)
-async def forgot_page(request: Request) -> Response:
-    """The form that asks for a password-reset link."""
-    return page(request, "identity/password_forgot.html", values={}, errors={}, sent="")
-
-
-@router.post(passwords.FORGOT_PATH)
-async def forgot(request: Request, db: DbSession, form: AnonCsrfForm) -> Response:
-    """Mail a reset link if the address has an account; the answer never says whether."""
-    settings = request.app.state.settings
-    values = form_values(form)
-    data, errors = validate(request, schemas.EmailOnly, {"email": values.get("email", "")})
-    if data is None:
-        return page(
-            request, "identity/password_forgot.html", 422, values=values, errors=errors, sent=""
-        )
-    email = data.email.strip().lower()
-    try:
-        await passwords.request_reset(
-            db,
-            email=email,
-            client_addr=_client(request),
-            policy=passwords.ResetPolicy.from_settings(settings),
-        )
-    except TooManyRequests as exc:
-        seconds = int(exc.extra["retry_after_s"])
-        errors = {
-            "__all__": gettext(
-                request,
-                "Too many password-reset requests; wait %(seconds)s seconds and try again.",
-                seconds=seconds,
-            )
-        }
-        response = page(
-            request, "identity/password_forgot.html", 429, values=values, errors=errors, sent=""
-        )
-        response.headers["Retry-After"] = str(seconds)
-        return response
-    return page(request, "identity/password_forgot.html", values={}, errors={}, sent=email)
-
-
-@router.get(passwords.RESET_PATH)
-async def reset_page(request: Request, db: DbSession, token: str = "") -> Response:
-    """The form that sets a new password, when the link's token is still good."""
-    try:
-        await passwords.reset_target(db, token)
-    except AppError as exc:
-        error = gettext(request, exc.detail)
-        return page(request, "identity/password_reset.html", 400, error=error, errors={})
-    return page(request, "identity/password_reset.html", token=token, error="", errors={})
-
-
-@router.post(passwords.RESET_PATH)
-async def reset(request: Request, db: DbSession, form: AnonCsrfForm) -> Response:
-    """Set the new password; the link is spent and every browser signed out."""
-    settings = request.app.state.settings
-    token = str(form.get("token") or "")
-    values = form_values(form)
-    data, errors = validate(request, schemas.PasswordSet, {"password": values.get("password", "")})
-    if values.get("password") != values.get("password2"):
-        errors.setdefault("password2", gettext(request, "The two passwords differ."))
-    if data is not None and not errors:
-        try:
-            async with attempt(db):
-                await passwords.reset_password(
-                    db,
-                    token=token,
-                    password=data.password,
-                    policy=passwords.ResetPolicy.from_settings(settings),
-                )
-        except AppError as exc:
-            error = gettext(request, exc.detail)
-            return page(request, "identity/password_reset.html", 400, error=error, errors={})
-        response = redirect(
-            request,
-            "/login",
-            gettext(request, "Your password is changed: sign in with the new one."),
-        )
-        response.delete_cookie(SESSION_COOKIE)
-        return response
-    return page(request, "identity/password_reset.html", 422, token=token, error="", errors=errors)
 
 
 # ---------------------------------------------------------------- dashboard
@@ -422,7 +339,7 @@ async def change_password(
             user,
             current=data.current_password,
             new=data.password,
-            client_addr=_client(request),
+            client_addr=client_address(request),
             limits=LoginLimits.from_settings(settings),
             keep_session=request.cookies.get(SESSION_COOKIE, ""),
             policy=passwords.ResetPolicy.from_settings(settings),

@@ -74,6 +74,11 @@ def refused_message(exc: AppError) -> str:
     return _shown_inline(exc).detail
 
 
+def client_address(request: Request) -> str | None:
+    """The client's address as the server saw it (for the audit log and rate limits)."""
+    return request.client.host if request.client else None
+
+
 def is_htmx(request: Request) -> bool:
     """True for a request made by HTMX (answer with a fragment)."""
     return request.headers.get("hx-request") == "true"
