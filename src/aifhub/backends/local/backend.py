@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
-import getpass
 import logging
 import os
 import signal
@@ -47,6 +46,8 @@ from aifhub.backends.base import (
     read_log_tail_file,
 )
 from aifhub.backends.local.files import (
+    claim_job_dir,
+    id_key,
     now_utc,
     parse_dt,
     process_start_time,
@@ -54,7 +55,6 @@ from aifhub.backends.local.files import (
     same_process_alive,
     write_json_atomic,
     write_json_once,
-    write_text_atomic,
 )
 from aifhub.backends.local.sandbox import (
     NOBODY,
@@ -62,8 +62,8 @@ from aifhub.backends.local.sandbox import (
     check_workdir,
     find_bwrap,
 )
-from aifhub.backends.local.scheduler import Demand, RunningJob, pick_jobs_to_start
-from aifhub.backends.local.status import accounting_record, job_status
+from aifhub.backends.local.scheduler import Demand, RunningJob, demand_of, pick_jobs_to_start
+from aifhub.backends.local.status import accounting_records, job_status
 from aifhub.schemas.job_env import refused_env_name
 
 log = logging.getLogger(__name__)
@@ -158,23 +158,19 @@ class LocalBackend(ComputeBackend):
         self, backend_id: str, offset: int = 0, stream: LogStream = "stdout"
     ) -> tuple[str, int]:
         """Read the job's stdout or stderr file from a byte offset."""
-        if stream not in ("stdout", "stderr"):
-            raise ValueError(f"stream must be 'stdout' or 'stderr', not {stream!r}")
-        data = await asyncio.to_thread(read_log_chunk, self._dir(backend_id) / stream, offset)
+        data = await asyncio.to_thread(read_log_chunk, self._log(backend_id, stream), offset)
         return decode_log_chunk(data, offset)
 
     async def read_log_tail(
         self, backend_id: str, stream: LogStream = "stdout", max_bytes: int = 64 * 1024
     ) -> LogTail:
         """The end of the job's stdout or stderr file."""
-        if stream not in ("stdout", "stderr"):
-            raise ValueError(f"stream must be 'stdout' or 'stderr', not {stream!r}")
-        path = self._dir(backend_id) / stream
+        path = self._log(backend_id, stream)
         return await asyncio.to_thread(read_log_tail_file, path, max_bytes)
 
     async def accounting(self, since: datetime) -> list[AccountingRecord]:
         """Records of the jobs that ended at or after ``since``."""
-        return await asyncio.to_thread(self._accounting, since)
+        return await asyncio.to_thread(accounting_records, self.jobs_dir, since)
 
     async def health(self) -> bool:
         """True when the state dir is writable."""
@@ -218,7 +214,7 @@ class LocalBackend(ComputeBackend):
 
     def _create_job(self, spec: JobSpec) -> str:
         with self._locked():
-            job_id, job_dir = self._claim_job_dir()
+            job_id, job_dir = claim_job_dir(self.state_dir, self.jobs_dir)
             (job_dir / "script.sh").write_text(spec.script)
             write_json_atomic(
                 job_dir / "job.json",
@@ -279,7 +275,7 @@ class LocalBackend(ComputeBackend):
         with self._locked():
             running: list[RunningJob] = []
             pending: list[tuple[str, dict[str, Any]]] = []
-            for job_id in sorted(os.listdir(self.active_dir), key=_id_key):
+            for job_id in sorted(os.listdir(self.active_dir), key=id_key):
                 job_dir = self._dir(job_id)
                 job = read_json(job_dir / "job.json")
                 if job is None or self._settle(job_id, job):
@@ -290,14 +286,14 @@ class LocalBackend(ComputeBackend):
                     spec = job["spec"]
                     running.append(
                         RunningJob(
-                            demand=_demand_of(spec),
+                            demand=demand_of(spec),
                             gpu_indices=tuple(job.get("gpu_indices", [])),
                             ends_at=parse_dt(job["launched_at"]).timestamp()  # type: ignore[union-attr]
                             + spec["time_limit_s"]
                             + self.kill_grace_s,
                         )
                     )
-            queue = [(jid, _demand_of(j["spec"]), j["spec"]["time_limit_s"]) for jid, j in pending]
+            queue = [(jid, demand_of(j["spec"]), j["spec"]["time_limit_s"]) for jid, j in pending]
             starts = pick_jobs_to_start(
                 self.cpus, self.gpus, self.mem_mb, running, queue, now_utc().timestamp()
             )
@@ -383,36 +379,10 @@ class LocalBackend(ComputeBackend):
     def _job_status(self, job_id: str) -> BackendJob:
         return job_status(job_id, self._dir(job_id))
 
-    def _accounting(self, since: datetime) -> list[AccountingRecord]:
-        user = getpass.getuser()
-        records = []
-        for job_id in sorted(os.listdir(self.jobs_dir), key=_id_key):
-            rec = accounting_record(job_id, self._dir(job_id), since, user)
-            if rec is not None:
-                records.append(rec)
-        return records
-
-    def _claim_job_dir(self) -> tuple[str, Path]:
-        """The next job id and its new folder; a crash at any point never reuses or blocks ids.
-
-        The counter is only a hint (written atomically); creating the folder is the claim, so
-        a counter left behind by a killed process is skipped over, never trusted blindly.
-        """
-        counter = self.state_dir / "next_id"
-        try:
-            next_id = int(counter.read_text())
-        except (FileNotFoundError, ValueError):
-            existing = [int(p.name) for p in self.jobs_dir.iterdir() if p.name.isdigit()]
-            next_id = max(existing, default=0) + 1
-        while True:
-            job_dir = self._dir(str(next_id))
-            try:
-                job_dir.mkdir()
-                break
-            except FileExistsError:
-                next_id += 1
-        write_text_atomic(counter, str(next_id + 1))
-        return str(next_id), job_dir
+    def _log(self, job_id: str, stream: LogStream) -> Path:
+        if stream not in ("stdout", "stderr"):
+            raise ValueError(f"stream must be 'stdout' or 'stderr', not {stream!r}")
+        return self._dir(job_id) / stream
 
     def _dir(self, job_id: str) -> Path:
         if not job_id.isdigit():
@@ -445,14 +415,6 @@ async def _tick_forever(ref: weakref.ref[LocalBackend], interval: float) -> None
 
 def _demand(spec: JobSpec) -> Demand:
     return Demand(spec.total_cpus, spec.gpus, spec.mem_mb or 0)
-
-
-def _demand_of(spec: dict[str, Any]) -> Demand:
-    return Demand(spec["ntasks"] * spec["cpus_per_task"], spec["gpus"], spec.get("mem_mb") or 0)
-
-
-def _id_key(job_id: str) -> int:
-    return int(job_id) if job_id.isdigit() else -1
 
 
 def _total_mem_mb() -> int:

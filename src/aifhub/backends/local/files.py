@@ -103,3 +103,31 @@ def same_process_alive(pid: int | None, start_time: float | None) -> bool:
 def parse_dt(value: str | None) -> datetime | None:
     """Parse an ISO timestamp written by :func:`write_json_atomic`."""
     return datetime.fromisoformat(value) if value else None
+
+
+def id_key(job_id: str) -> int:
+    """Sort key of a job folder's name: numeric ids in order, anything else first."""
+    return int(job_id) if job_id.isdigit() else -1
+
+
+def claim_job_dir(state_dir: Path, jobs_dir: Path) -> tuple[str, Path]:
+    """The next job id and its new folder; a crash at any point never reuses or blocks ids.
+
+    The counter is only a hint (written atomically); creating the folder is the claim, so
+    a counter left behind by a killed process is skipped over, never trusted blindly.
+    """
+    counter = state_dir / "next_id"
+    try:
+        next_id = int(counter.read_text())
+    except (FileNotFoundError, ValueError):
+        existing = [int(p.name) for p in jobs_dir.iterdir() if p.name.isdigit()]
+        next_id = max(existing, default=0) + 1
+    while True:
+        job_dir = jobs_dir / str(next_id)
+        try:
+            job_dir.mkdir()
+            break
+        except FileExistsError:
+            next_id += 1
+    write_text_atomic(counter, str(next_id + 1))
+    return str(next_id), job_dir

@@ -8,8 +8,9 @@ never starved by a stream of small ones, and idle resources are still used.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -91,3 +92,8 @@ def _reservation(
             return end, Demand(cpu - head.cpus, gpu - head.gpus, mem - head.mem_mb)
     # Cannot happen for a validated job (it fits the empty node); reserve forever.
     return float("inf"), Demand(0, 0, 0)
+
+
+def demand_of(spec: Mapping[str, Any]) -> Demand:
+    """What a job recorded in job.json asks for (its spec as stored)."""
+    return Demand(spec["ntasks"] * spec["cpus_per_task"], spec["gpus"], spec.get("mem_mb") or 0)

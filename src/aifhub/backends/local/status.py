@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import getpass
+import os
 from datetime import datetime
 from pathlib import Path
 
 from aifhub.backends.base import AccountingRecord, BackendJob, JobState
-from aifhub.backends.local.files import now_utc, parse_dt, read_json
+from aifhub.backends.local.files import id_key, now_utc, parse_dt, read_json
 
 
 def job_status(job_id: str, job_dir: Path) -> BackendJob:
@@ -68,3 +70,14 @@ def accounting_record(
         name=spec.get("name", ""),
         exit_code=result.get("exit_code"),
     )
+
+
+def accounting_records(jobs_dir: Path, since: datetime) -> list[AccountingRecord]:
+    """Records of the jobs under ``jobs_dir`` that ended at or after ``since``."""
+    user = getpass.getuser()
+    records = []
+    for job_id in sorted(os.listdir(jobs_dir), key=id_key):
+        rec = accounting_record(job_id, jobs_dir / job_id, since, user)
+        if rec is not None:
+            records.append(rec)
+    return records
