@@ -4,25 +4,28 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import Depends, FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from aifhub import __version__
-from aifhub.core import context
 from aifhub.core.bodylimit import BodyGuard, BodyRule, rule
 from aifhub.core.config import Settings, get_settings
+from aifhub.core.context import ContextPerRequest
 from aifhub.core.db import make_engine, make_sessionmaker
 from aifhub.core.errors import install_error_handlers
 from aifhub.core.headers import SecurityHeaders
+from aifhub.core.http import PlainErrorsAsProblems, allow_head
 from aifhub.core.infra import build_infrastructure
+from aifhub.core.mail import mail_gauges
 from aifhub.core.metrics import install_metrics
 from aifhub.core.migrate import check_migrated
 from aifhub.core.modules import Assembly
+from aifhub.core.openapi import install_openapi
 from aifhub.core.validation import reject_nul_bytes
 from aifhub.domains import DOMAINS
 from aifhub.identity.bodyauth import credentials_problem
@@ -117,16 +120,12 @@ def create_app(
     # Called at each federated sign-in with the provider's verified claims (identity/oidc.py).
     app.state.federated_sign_in_hooks = list(domains.sign_in_hooks)
     install_error_handlers(app, render_html=render_error)
-    install_metrics(app)
+    install_metrics(app, providers=(mail_gauges, *domains.gauges))
     install_web(app)
     install_api_docs(app, docs_path=API_DOCS, openapi_path=f"{API_PREFIX}/openapi.json")
 
-    @app.middleware("http")
-    async def _request_context(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        context.begin(request.client.host if request.client else None)
-        return await call_next(request)
+    app.add_middleware(ContextPerRequest)
+    app.add_middleware(PlainErrorsAsProblems)
 
     # Added last, so it runs first: nothing reads a body before the credentials are checked.
     app.add_middleware(
@@ -141,10 +140,12 @@ def create_app(
     https = settings.secure_cookies or settings.base_url.startswith("https://")
     app.add_middleware(SecurityHeaders, hsts=https, docs_path=API_DOCS)
 
+    allow_head((*domains.api_routers, *domains.page_routers))
     for router in domains.api_routers:
         app.include_router(router, prefix=API_PREFIX)
     for router in domains.page_routers:
         app.include_router(router)
+    install_openapi(app)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz(request: Request) -> Any:
@@ -155,4 +156,5 @@ def create_app(
             return JSONResponse({"status": "fail", "database": str(exc)}, status_code=503)
         return {"status": "ok", "version": __version__}
 
+    allow_head([app.router])  # the app's own routes (/healthz, /metrics, the API docs)
     return app

@@ -20,6 +20,7 @@ from aifhub.core.config import Settings
 from aifhub.core.db import make_engine, make_sessionmaker
 from aifhub.core.infra import Infrastructure, build_infrastructure
 from aifhub.core.mail import MAIL_DELIVERY
+from aifhub.core.metrics import TASK_FAILURES, TASK_RUNS
 from aifhub.core.migrate import check_migrated
 from aifhub.core.modules import Assembly, Periodic, TaskContext
 from aifhub.domains import DOMAINS
@@ -62,9 +63,11 @@ class Worker:
         return done
 
     async def _run_task(self, task: Periodic) -> int:
+        TASK_RUNS.labels(task.name).inc()
         try:
             return await task.run(self.context)
         except Exception:
+            TASK_FAILURES.labels(task.name).inc()
             log.exception("task %s failed; it will be retried", task.name)
             return 0
 

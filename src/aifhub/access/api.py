@@ -148,7 +148,7 @@ async def request_changes(db: Db, user: StaffUser, app_id: Id, body: ReasonIn) -
     )
 
 
-@router.post("/applications/{app_id}/decision")
+@router.post("/applications/{app_id}/decision", operation_id="decide_application")
 async def decide(db: Db, user: StaffUser, app_id: Id, body: DecisionIn) -> ApplicationRead:
     """Accept (possibly with reduced amounts) or reject, with reasons (staff)."""
     app = await decisions.decide_application(

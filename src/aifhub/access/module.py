@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aifhub.access import api, cli, cli_allocations, tasks, web, web_staff
 from aifhub.access.card import access_card
+from aifhub.access.metrics import allocation_gauges
 from aifhub.access.project_section import access_section
 from aifhub.core.i18n import N_
 from aifhub.core.modules import DomainModule, NavItem, Periodic
@@ -31,4 +32,5 @@ module = DomainModule(
         Periodic("access.allocation_notices", 3600.0, tasks.allocation_notices),
     ),
     commands=(cli.register, cli_allocations.register),
+    gauges=(allocation_gauges,),
 )

@@ -40,7 +40,7 @@ def _label(label: str) -> str | None:
     return None if label == "latest" else label
 
 
-@router.get("/catalog")
+@router.get("/catalog", operation_id="search_catalog")
 async def search(
     db: DbSession,
     q: Annotated[str | None, Query(max_length=200, description="Words to find")] = None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aifhub.compute import api, cli, tasks, web, web_logins
 from aifhub.compute.login_proofs import apply_oidc_claims
+from aifhub.compute.metrics import job_gauges
 from aifhub.compute.project_section import compute_section
 from aifhub.core.i18n import N_
 from aifhub.core.modules import DomainModule, NavItem, Periodic
@@ -38,4 +39,5 @@ module = DomainModule(
     sign_in_hooks=(apply_oidc_claims,),
     # Runs after resources' start-up step (domains start in layer order): the clusters exist.
     startup=(tasks.sync_login_mappings,),
+    gauges=(job_gauges,),
 )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from starlette.types import ASGIApp, Receive, Scope, Send
+
 
 @dataclass
 class RequestContext:
@@ -39,3 +41,16 @@ def set_actor(actor_id: int | None, label: str) -> None:
     ctx = current()
     ctx.actor_id = actor_id
     ctx.actor_label = label
+
+
+class ContextPerRequest:
+    """ASGI middleware: each HTTP request starts a fresh context with its client's address."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            client = scope.get("client")
+            begin(client[0] if client else None)
+        await self.app(scope, receive, send)

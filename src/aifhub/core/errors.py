@@ -12,6 +12,8 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from aifhub.core.http import allowed_methods
+
 PROBLEM = "application/problem+json"
 
 
@@ -98,8 +100,10 @@ def _wants_html(request: Request) -> bool:
     )
 
 
-def _problem_response(request: Request, body: dict[str, Any]) -> JSONResponse:
-    headers = {}
+def _problem_response(
+    request: Request, body: dict[str, Any], headers: dict[str, str] | None = None
+) -> JSONResponse:
+    headers = dict(headers or {})
     if body.get("status") == 401:
         headers["WWW-Authenticate"] = "Bearer"
     if isinstance(body.get("retry_after_s"), int):
@@ -144,13 +148,20 @@ def install_error_handlers(app: FastAPI, render_html: HtmlErrorRenderer | None =
     async def _http(request: Request, exc: StarletteHTTPException) -> Any:
         if html := _html(request):
             return html(request, exc.status_code, "Error", str(exc.detail))
+        headers = dict(exc.headers or {})
+        detail = str(exc.detail)
+        if exc.status_code == 405:
+            # Every method of this path, not only those of the first route that matched it.
+            allowed = allowed_methods(request.app.router.routes, request.scope)
+            headers["Allow"] = ", ".join(allowed)
+            detail = f"{request.method} is not allowed here; use {' or '.join(allowed)}."
         body = {
             "type": "about:blank",
             "title": str(exc.detail),
             "status": exc.status_code,
-            "detail": str(exc.detail),
+            "detail": detail,
         }
-        return _problem_response(request, body)
+        return _problem_response(request, body, headers)
 
     @app.exception_handler(DBAPIError)
     async def _database(request: Request, exc: DBAPIError) -> Any:

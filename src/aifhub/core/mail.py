@@ -28,19 +28,21 @@ import asyncio
 import logging
 import smtplib
 import ssl
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from typing import Any
 
-from sqlalchemy import ColumnElement, Index, String, Text, or_, select
+from sqlalchemy import ColumnElement, Index, String, Text, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
 from aifhub.core.config import MailConfig
 from aifhub.core.db import Base, utcnow
+from aifhub.core.metrics import GaugeSamples
 from aifhub.core.modules import Periodic, TaskContext
 
 log = logging.getLogger("aifhub.mail")
@@ -288,3 +290,26 @@ async def deliver_mail(ctx: TaskContext) -> int:
 
 
 MAIL_DELIVERY = Periodic("mail.deliver", 30.0, deliver_mail)
+
+
+async def mail_gauges(session: AsyncSession) -> Sequence[GaugeSamples]:
+    """The mail outbox: messages waiting to be sent, and those that failed at least once."""
+    waiting, retried = (
+        await session.execute(
+            select(
+                func.count(),
+                func.count().filter(MailMessage.attempts > 0),
+            ).where(MailMessage.sent_at.is_(None))
+        )
+    ).one()
+    return [
+        GaugeSamples(
+            "aifhub_mail_backlog", "Mail messages not sent yet", (), [((), float(waiting))]
+        ),
+        GaugeSamples(
+            "aifhub_mail_retrying",
+            "Unsent mail messages that failed at least once",
+            (),
+            [((), float(retried))],
+        ),
+    ]

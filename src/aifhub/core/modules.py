@@ -19,6 +19,7 @@ from fastapi import APIRouter, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from aifhub.core.infra import Infrastructure
+from aifhub.core.metrics import GaugeProvider
 
 if TYPE_CHECKING:
     from typer import Typer
@@ -119,6 +120,7 @@ class DomainModule:
     sign_in_hooks: tuple[SignInHook, ...] = ()
     startup: tuple[StartupFn, ...] = ()
     provides: tuple[object, ...] = ()  # implementations of other domains' protocols
+    gauges: tuple[GaugeProvider, ...] = ()  # read when /metrics is scraped
 
 
 @dataclass(frozen=True)
@@ -179,6 +181,11 @@ class Assembly:
     def startup(self) -> tuple[StartupFn, ...]:
         """Every start-up step, in domain order."""
         return tuple(s for m in self.modules for s in m.startup)
+
+    @property
+    def gauges(self) -> tuple[GaugeProvider, ...]:
+        """Every domain's gauge providers, in domain order."""
+        return tuple(g for m in self.modules for g in m.gauges)
 
     @property
     def provides(self) -> tuple[object, ...]:

@@ -73,7 +73,7 @@ async def list_introductions(
     ]
 
 
-@router.post("/introductions/{intro_id}/decision")
+@router.post("/introductions/{intro_id}/decision", operation_id="decide_introduction")
 async def decide(
     db: DbSession, user: CurrentUser, intro_id: Id, body: schemas.IntroDecisionIn
 ) -> schemas.IntroductionRead:

@@ -48,7 +48,7 @@ async def recommendations(
     )
 
 
-@router.get("/search")
+@router.get("/search", operation_id="search_everything")
 async def search(
     db: DbSession,
     user: CurrentUser,
