@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from aifhub.app import create_app
 from aifhub.cli import app as cli_app
 from aifhub.client import Client
+from aifhub.client.output import ExitCode
 
 from ..smtp_server import free_port
 from .helpers import api_user, world
@@ -95,7 +96,7 @@ async def test_apply_follow_decide_and_allocations_from_the_cli(
         "--hours",
         "jz/a100=90000",
     )
-    assert r.exit_code == 1 and "at most 50000 gpu_hours" in r.output
+    assert r.exit_code == ExitCode.INVALID and "at most 50000 gpu_hours" in r.output
     r = await asyncio.to_thread(
         run,
         w.pi,
@@ -111,9 +112,9 @@ async def test_apply_follow_decide_and_allocations_from_the_cli(
         "--hours",
         "jz/a100",
     )
-    assert r.exit_code == 1 and "PARTITION=HOURS" in r.output
+    assert r.exit_code == ExitCode.INVALID and "PARTITION=HOURS" in r.output
     r = await asyncio.to_thread(run, w.pi, "applications", "submit", str(app_id))
-    assert r.exit_code == 1 and "409" in r.output and "cannot 'submit'" in r.output
+    assert r.exit_code == ExitCode.CONFLICT and "409" in r.output and "cannot 'submit'" in r.output
     # Staff assess, a reviewer reviews, staff decide with a reduced amount.
     assert (
         await asyncio.to_thread(run, w.admin, "applications", "assess", str(app_id))
@@ -166,4 +167,4 @@ async def test_apply_follow_decide_and_allocations_from_the_cli(
         assert got.state == "allocated" and str(got.items[0].granted) == "1000.0000"
     stranger = await api_user(db, "who@x.eu")
     r = await asyncio.to_thread(run, stranger, "applications", "show", str(app_id))
-    assert r.exit_code == 1 and "404" in r.output
+    assert r.exit_code == ExitCode.NOT_FOUND and "404" in r.output

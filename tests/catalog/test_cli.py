@@ -15,6 +15,7 @@ import pytest
 import uvicorn
 
 from aifhub.app import create_app
+from aifhub.client.output import ExitCode
 
 from .helpers import owner_with_asset
 
@@ -73,7 +74,7 @@ async def test_push_pull_search(client, db, server, tmp_path):
     r = _cli(server, token, "pull", "neuro/mri-small", str(dest))
     assert r.returncode == 0 and part.read_bytes() == data
     r = _cli(server, token, "push", str(src), "--asset", "neuro/mri-small", "--version", "v1")
-    assert r.returncode == 1 and "already published" in r.stdout
+    assert r.returncode == ExitCode.CONFLICT and "already published" in r.stderr
     r = _cli(server, token, "search", "mri")
     assert r.returncode == 0 and "neuro/mri-small" in r.stdout
     # Someone else without a grant gets the server's explanation.
@@ -81,4 +82,5 @@ async def test_push_pull_search(client, db, server, tmp_path):
 
     other = (await api_user(db, "x@y.example"))["Authorization"].split()[1]
     r = _cli(server, other, "pull", "neuro/mri-small", str(tmp_path / "nope"))
-    assert r.returncode == 1 and "HTTP 403" in r.stdout and "name the project" in r.stdout
+    assert r.returncode == ExitCode.FORBIDDEN
+    assert "403" in r.stderr and "name the project" in r.stderr

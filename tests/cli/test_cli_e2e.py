@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from aifhub.client import ApiError, Client, ServerUnreachable
+from aifhub.client.output import ExitCode
 from aifhub.core.db import make_engine, make_sessionmaker
 from aifhub.core.migrate import upgrade
 from aifhub.identity.service import create_user
@@ -136,7 +137,7 @@ def test_cli_journey(server: str, tmp_path: Path) -> None:
     r = cli(bob, "orgs", "accept", str(invitation["id"]))
     assert r.returncode == 0 and "joined 'ada-lab' as admin" in r.stdout, r.stderr
     r = cli(ada, "orgs", "set-role", "ada-lab", "ada@example.eu", "member")
-    assert r.returncode == 1 and "last owner" in r.stderr
+    assert r.returncode == ExitCode.CONFLICT and "last owner" in r.stderr
     r = cli(ada, "projects", "add-member", "llm-fr", "bob@example.eu")
     assert r.returncode == 0, r.stderr
     r = cli(ada, "projects", "set-role", "llm-fr", "bob@example.eu", "manager")
@@ -159,15 +160,15 @@ def test_cli_journey(server: str, tmp_path: Path) -> None:
     eve = tmp_path / "eve"
     login(eve, server, "eve@example.eu")
     r = cli(eve, "projects", "show", "llm-fr")
-    assert r.returncode == 1
+    assert r.returncode == ExitCode.NOT_FOUND
     assert "No project 'llm-fr' that you can see" in r.stderr
     assert "Traceback" not in r.stderr + r.stdout
     r = cli(eve, "projects", "add-member", "llm-fr", "eve@example.eu", "--role", "pi")
-    assert r.returncode == 1 and "404" in r.stderr
+    assert r.returncode == ExitCode.NOT_FOUND and "404" in r.stderr
 
     # Bob (manager) cannot demote the PI; the error says why.
     r = cli(bob, "projects", "set-role", "llm-fr", "ada@example.eu", "member")
-    assert r.returncode == 1 and "Only a PI" in r.stderr
+    assert r.returncode == ExitCode.FORBIDDEN and "Only a PI" in r.stderr
     r = cli(ada, "projects", "remove-member", "llm-fr", "bob@example.eu")
     assert r.returncode == 0, r.stderr
     r = cli(ada, "orgs", "remove-member", "ada-lab", "bob@example.eu")
@@ -192,23 +193,23 @@ def test_cli_journey(server: str, tmp_path: Path) -> None:
         "FR",
         env={"AIFHUB_TOKEN": ro["token"]},
     )
-    assert r.returncode == 1 and "read-only" in r.stderr
+    assert r.returncode == ExitCode.FORBIDDEN and "read-only" in r.stderr
     r = cli(ada, "tokens", "revoke", str(ro["id"]))
     assert r.returncode == 0, r.stderr
     r = cli(ada, "whoami", env={"AIFHUB_TOKEN": ro["token"]})
-    assert r.returncode == 1 and "revoked" in r.stderr
+    assert r.returncode == ExitCode.NOT_SIGNED_IN and "revoked" in r.stderr
 
     # Logout revokes the saved token server-side.
     r = cli(ada, "logout")
     assert r.returncode == 0 and "Signed out" in r.stdout
     assert "token" not in cfg.read_text()
     r = cli(ada, "whoami")
-    assert r.returncode == 1 and "Not signed in" in r.stderr
+    assert r.returncode == ExitCode.NOT_SIGNED_IN and "Not signed in" in r.stderr
 
 
 def test_cli_bad_login_and_unreachable(server: str, tmp_path: Path) -> None:
     r = cli(tmp_path, "login", "--url", server, input="ada@example.eu\nnot-the-password\n")
-    assert r.returncode == 1 and "Wrong e-mail or password" in r.stderr
+    assert r.returncode == ExitCode.NOT_SIGNED_IN and "Wrong e-mail or password" in r.stderr
     assert not (tmp_path / "aifhub" / "config.toml").exists()
     r = cli(
         tmp_path,
@@ -217,7 +218,7 @@ def test_cli_bad_login_and_unreachable(server: str, tmp_path: Path) -> None:
         f"http://127.0.0.1:{free_port()}",
         input=f"ada@example.eu\n{PASSWORD}\n",
     )
-    assert r.returncode == 1 and "Cannot reach the aifhub server" in r.stderr
+    assert r.returncode == ExitCode.UNAVAILABLE and "Cannot reach the aifhub server" in r.stderr
     r = cli(
         tmp_path,
         "orgs",

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from aifhub.client.output import ExitCode
 from aifhub.demo import DEMO_PASSWORD
 
 from ..servers import start_server
@@ -92,14 +93,14 @@ def test_tickets_from_the_cli(demo_server: str, tmp_path: Path) -> None:
     # Without --admin the desk's token carries no staff roles: refused, with the reason.
     plain_desk = signed_in(tmp_path, demo_server, DESK)
     r = cli(plain_desk, "tickets", "propose", tid, "--json")
-    assert r.returncode == 1 and "Only the support desk" in r.stderr
+    assert r.returncode == ExitCode.FORBIDDEN and "Only the support desk" in r.stderr
     out = ok(cli(desk, "tickets", "propose", tid, "--json"))
     proposals = json.loads(out)
     assert proposals and all(p["reasons"] for p in proposals)
     r = cli(desk, "tickets", "move", tid, "resolved")
-    assert r.returncode == 1 and "409" in r.stderr and "assigned" in r.stderr
+    assert r.returncode == ExitCode.CONFLICT and "409" in r.stderr and "assigned" in r.stderr
     r = cli(desk, "tickets", "assign", tid, "nobody@example.eu")
-    assert r.returncode == 1 and "not in the experts' directory" in r.stderr
+    assert r.returncode == ExitCode.FAILED and "not in the experts' directory" in r.stderr
 
     # Alice cannot open a ticket on AeroSim's project: a clear message, exit 1.
     r = cli(
@@ -114,10 +115,10 @@ def test_tickets_from_the_cli(demo_server: str, tmp_path: Path) -> None:
         "--category",
         "data",
     )
-    assert r.returncode == 1
+    assert r.returncode == ExitCode.NOT_FOUND
     assert "No project 'cfd-surrogate'" in r.stderr and "Traceback" not in r.stderr
     r = cli(alice, "tickets", "open", "brain-mri-seg", "--title", "x", "--body", "y")
-    assert r.returncode == 1 and "422" in r.stderr
+    assert r.returncode == ExitCode.INVALID and "422" in r.stderr
 
     out = ok(cli(alice, "kb", "search", "apptainer containers", "--json"))
     assert json.loads(out)[0]["slug"] == "containers-apptainer"
@@ -138,7 +139,7 @@ def test_courses_partners_and_recommend_from_the_cli(demo_server: str, tmp_path:
     # Two seats: Alice and Nadia get them, Bruno waits; Alice cancels and Bruno moves up.
     assert "enrolled" in ok(cli(alice, "courses", "enrol", session))
     r = cli(alice, "courses", "enrol", session)
-    assert r.returncode == 1 and "already enrolled" in r.stderr
+    assert r.returncode == ExitCode.CONFLICT and "already enrolled" in r.stderr
     ok(cli(nadia, "courses", "enrol", session))
     out = ok(cli(bruno, "courses", "enrol", session))
     assert "waitlisted" in out and "position 1 on the waiting list" in out
@@ -179,7 +180,7 @@ def test_courses_partners_and_recommend_from_the_cli(demo_server: str, tmp_path:
         "--pitch",
         "Surrogate models of turbulent flows for wings.",
     )
-    assert r.returncode == 1 and "only takes startups" in r.stderr
+    assert r.returncode == ExitCode.INVALID and "only takes startups" in r.stderr
     out = ok(cli(alice, "offers", "list", "--json"))
     assert any(o["title"] == "Medical imaging ML intern" for o in json.loads(out))
 
@@ -188,11 +189,11 @@ def test_courses_partners_and_recommend_from_the_cli(demo_server: str, tmp_path:
     rec = json.loads(ok(cli(alice, "recommend", "brain-mri-seg", "--json")))
     assert rec["project"] == "brain-mri-seg" and rec["groups"]
     r = cli(alice, "recommend", "cfd-surrogate")
-    assert r.returncode == 1 and "No project 'cfd-surrogate'" in r.stderr
+    assert r.returncode == ExitCode.NOT_FOUND and "No project 'cfd-surrogate'" in r.stderr
     out = ok(cli(alice, "search", "rocm", "--json"))
     assert any(i["id"] == "rocm-porting" for g in json.loads(out)["groups"].values() for i in g)
 
 
 def test_signed_out_is_told_to_log_in(demo_server: str, tmp_path: Path) -> None:
     r = cli(tmp_path, "tickets", "list", env={"AIFHUB_URL": demo_server})
-    assert r.returncode == 1 and "aifhub login" in r.stderr
+    assert r.returncode == ExitCode.NOT_SIGNED_IN and "aifhub login" in r.stderr

@@ -16,6 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from aifhub.client.output import ExitCode
+
 from ..catalog.helpers import owner_with_asset, publish
 from .conftest import run_worker_round, wait_for
 from .test_inputs_catalog import _world
@@ -81,7 +83,7 @@ async def test_cli_submit_jobs_logs_cancel_usage(client, db, world, settings, tm
         assert job["name"] == "train" and job["state"] == "queued"
         bad = await _cli(env, "submit", str(script), "--project", "proj", "--partition", "gpu",
                          "--gpus", "9")  # fmt: skip
-        assert bad.returncode == 1 and "9 GPUs asked" in " ".join(bad.stderr.split())
+        assert bad.returncode == ExitCode.INVALID and "9 GPUs asked" in " ".join(bad.stderr.split())
         deadline = time.monotonic() + 90
         while True:
             await run_worker_round(world)
@@ -113,7 +115,9 @@ async def test_cli_submit_jobs_logs_cancel_usage(client, db, world, settings, tm
         as_json = json.loads((await _cli(env, "job", str(failed_id), "--json")).stdout)
         assert as_json["explanation"]["key"] == "command_not_found"
         cancel = await _cli(env, "cancel", str(job["id"]))
-        assert cancel.returncode == 1 and "already ended" in " ".join(cancel.stderr.split())
+        assert cancel.returncode == ExitCode.CONFLICT and "already ended" in " ".join(
+            cancel.stderr.split()
+        )
         csv = await _cli(env, "usage", "proj", "--csv")
         assert csv.returncode == 0 and csv.stdout.startswith("day,allocation_id")
 
@@ -142,7 +146,11 @@ async def test_cli_submit_with_inputs_and_a_crlf_script(client, db, world, setti
         assert r.returncode == 0, r.stderr
         r = await _cli(env, "submit", str(script), "--project", "proj", "--partition", "cpu",
                        "--input", "model:neuro/mri-small@v1")  # fmt: skip
-        assert r.returncode == 1 and "is a dataset, not a model" in " ".join(r.stderr.split())
+        assert r.returncode == ExitCode.INVALID and "is a dataset, not a model" in " ".join(
+            r.stderr.split()
+        )
         r = await _cli(env, "submit", str(script), "--project", "proj", "--partition", "cpu",
                        "--input", "neuro/nothing@v1")  # fmt: skip
-        assert r.returncode == 1 and "No asset 'neuro/nothing'" in " ".join(r.stderr.split())
+        assert r.returncode == ExitCode.NOT_FOUND and "No asset 'neuro/nothing'" in " ".join(
+            r.stderr.split()
+        )

@@ -19,7 +19,9 @@ from rich.progress import (
 from rich.table import Table
 
 from aifhub.client import Client
-from aifhub.client.errors import ApiError, ClientError
+from aifhub.client.errors import ClientError
+from aifhub.client.output import JsonOpt, print_result, report_error
+from aifhub.schemas.catalog import SearchResult
 
 console = Console()
 data_app = typer.Typer(help="Datasets and models: search, push, pull.", no_args_is_help=True)
@@ -31,12 +33,9 @@ def _client() -> Client:
     return Client.from_config(timeout=TRANSFER_TIMEOUT_S)
 
 
-def _fail(exc: ClientError | OSError) -> typer.Exit:
-    """Print why a data command failed (in red, as `HTTP <status>: <detail>` for the server's
-    refusals) and return the exit to raise."""
-    message = f"HTTP {exc.status}: {exc.detail}" if isinstance(exc, ApiError) else str(exc)
-    console.print(f"[red]{message}[/]")
-    return typer.Exit(1)
+def _fail(exc: ClientError | OSError, as_json: bool = False) -> typer.Exit:
+    """Print why a data command failed and return the exit (its code says the kind)."""
+    return report_error(exc, as_json=as_json)
 
 
 class _Bars:
@@ -71,6 +70,7 @@ def search(
     language: Annotated[str | None, typer.Option(help="Language code, e.g. fr")] = None,
     task: Annotated[str | None, typer.Option(help="Task, e.g. text-generation")] = None,
     limit: int = 20,
+    as_json: JsonOpt = False,
 ) -> None:
     """Search the catalogue."""
     try:
@@ -79,7 +79,11 @@ def search(
                 q or None, kind=kind, license=license, language=language, task=task, limit=limit
             )
     except (ClientError, OSError) as exc:
-        raise _fail(exc) from exc
+        raise _fail(exc, as_json) from exc
+    print_result(result, as_json, _show_hits)
+
+
+def _show_hits(result: SearchResult) -> None:
     table = Table("asset", "kind", "licence", "access", "name")
     for hit in result.items:
         table.add_row(hit.slug, hit.kind, hit.license, hit.access_policy, hit.name)

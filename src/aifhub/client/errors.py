@@ -11,6 +11,10 @@ class ClientError(Exception):
     """Anything that stopped an SDK call; `str(err)` is a message for a person."""
 
 
+class NotSignedIn(ClientError):
+    """No token saved or given: the command needs `aifhub login` (or AIFHUB_TOKEN) first."""
+
+
 class ServerUnreachable(ClientError):
     """No HTTP answer (connection refused, DNS, timeout)."""
 

@@ -13,6 +13,7 @@ from aifhub.compute.inputs import JobInputsDep
 from aifhub.core.db import DbSession
 from aifhub.core.errors import InvalidInput
 from aifhub.core.infra import Infra
+from aifhub.core.openapi import body_of
 from aifhub.core.pagination import Pagination
 from aifhub.core.validation import Id
 from aifhub.identity import CurrentUser, StaffUser
@@ -102,7 +103,17 @@ async def read_log(
     )
 
 
-@router.get("/projects/{slug}/usage", response_model=None)
+@router.get(
+    "/projects/{slug}/usage",
+    response_model=None,
+    responses={
+        200: {
+            "description": "The usage report (JSON), or with ?format=csv a spreadsheet",
+            "model": ProjectUsage,
+            "content": body_of("text/csv"),
+        }
+    },
+)
 async def project_usage(
     db: DbSession, user: CurrentUser, slug: str, format: str = "json"
 ) -> ProjectUsage | Response:

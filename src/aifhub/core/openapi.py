@@ -50,6 +50,7 @@ PROBLEM_SCHEMA: dict[str, Any] = {
     },
     "required": ["title", "status", "detail"],
 }
+PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 ERROR_STATUSES = {
     "400": "The request cannot be processed as sent",
     "401": "No valid credentials (send `Authorization: Bearer <token>`)",
@@ -144,3 +145,29 @@ def install_openapi(app: FastAPI) -> None:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def body_of(media_type: str, *, binary: bool = False) -> dict[str, Any]:
+    """An OpenAPI content entry for a body that is not JSON (a file, CSV, Markdown...)."""
+    schema: dict[str, Any] = {"type": "string"}
+    if binary:
+        schema["format"] = "binary"
+    return {media_type: {"schema": schema}}
+
+
+def file_response(description: str = "The file's bytes") -> dict[int | str, dict[str, Any]]:
+    """`responses=` of a route that answers a file (Range requests give 206)."""
+    content = body_of("application/octet-stream", binary=True)
+    return {
+        200: {"description": description, "content": content},
+        206: {"description": "The requested byte range", "content": content},
+        416: {
+            "description": "The range is outside the file (Content-Range gives its size)",
+            "content": {"application/problem+json": {"schema": PROBLEM_REF}},
+        },
+    }
+
+
+def text_response(media_type: str, description: str) -> dict[int | str, dict[str, Any]]:
+    """`responses=` of a route that answers text of this media type instead of JSON."""
+    return {200: {"description": description, "content": body_of(media_type)}}
