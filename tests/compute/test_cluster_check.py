@@ -161,6 +161,21 @@ async def test_slurmrestd_on_a_closed_port_is_down_with_a_sentence(db, app, slur
 
 @pytest.mark.slow
 @pytest.mark.slurm
+async def test_a_slurmrest_cluster_is_read_through_slurmrestd(db, app, slurm_cluster):
+    name = f"ck{uuid.uuid4().hex[:8]}"
+    extra = f'url = "{slurm_cluster["SLURMRESTD_URL"]}"\n'
+    extra += f'user = "{slurm_cluster["SLURMRESTD_USER"]}"\n'
+    await _declare(db, site_toml(name, slurm_cluster["SLURM_CONF"], 4, "slurmrest", extra))
+    [report] = await check_clusters(await check_targets(db), app.state.infra.backends)
+    assert {d.daemon: d.text for d in report.daemons} == {
+        "slurmctld": "up", "slurmdbd": "up", "slurmrestd": "up",
+    }  # fmt: skip
+    assert [f.message for f in report.errors] == [GPU_ERROR]
+    assert any(f.message.startswith(TIME_WARNING) for f in report.findings)
+
+
+@pytest.mark.slow
+@pytest.mark.slurm
 async def test_the_staff_page_shows_health_and_findings(client, db, slurm_cluster):
     name = f"ck{uuid.uuid4().hex[:8]}"
     await _declare(db, site_toml(name, slurm_cluster["SLURM_CONF"], gpus=4))
