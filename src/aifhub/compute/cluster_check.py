@@ -201,10 +201,8 @@ async def check_clusters(
     return reports
 
 
-async def staff_cluster_reports(
-    session: AsyncSession, actor: User, backends: BackendPool, timeout_s: float = CHECK_TIMEOUT_S
-) -> list[ClusterReport]:
-    """Every enabled Slurm cluster's check, run now (the staff page; admins only)."""
+async def staff_check_targets(session: AsyncSession, actor: User) -> list[ClusterTarget]:
+    """What the staff page checks: every enabled Slurm cluster (admins only)."""
     if not actor.has_role(StaffRole.ADMIN):
         raise PermissionDenied("Only the factory's admins see the clusters' health.")
-    return await check_clusters(await check_targets(session), backends, timeout_s)
+    return await check_targets(session)
