@@ -175,6 +175,8 @@ async def _read(reader: Any) -> SlurmView | str:
         return "Slurm did not answer within the check's time limit"
     except BackendError as exc:
         return str(exc).strip().rstrip(".")
+    except (ValueError, KeyError, TypeError) as exc:  # an answer of a form never seen
+        return f"Slurm's answer could not be parsed: {exc!r}"
     return view
 
 
