@@ -109,7 +109,7 @@ def test_nav_entries_of_every_domain_in_order(app):
         ("/support", 50), ("/training", 60), ("/partners", 70), ("/talent", 75),
         ("/search", 80), ("/staff/reviews", 880), ("/staff/access", 890),
         ("/staff/audit", 900), ("/staff/users", 910), ("/staff/network", 920),
-        ("/staff/cluster-logins", 920), ("/support/desk", 920),
+        ("/staff/cluster-logins", 920), ("/support/desk", 920), ("/staff/clusters", 925),
     ]  # fmt: skip
     # Every entry leads to a page the app serves.
     pages = {r.path for r in iter_route_contexts(app.routes) if "GET" in (r.methods or ())}
@@ -131,7 +131,7 @@ def test_worker_runs_core_and_every_domain_task():
         "mail.deliver",
         "access.allocation_states", "access.allocation_notices",
         "compute.deliver", "compute.cancel", "compute.poll", "compute.accounting",
-        "support.sla_breaches",
+        "compute.cluster_check", "support.sla_breaches",
     ]  # fmt: skip
     # A task function a domain wrote (an async function of a TaskContext) is registered.
     registered = {t.run for t in tasks}

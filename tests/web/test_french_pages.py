@@ -232,6 +232,7 @@ async def _paths(db: AsyncSession) -> list[str]:
         "/organisations/new", "/projects", "/projects/new", "/staff/audit", "/staff/users",
         "/applications", "/applications/new", "/allocations", "/staff/reviews", "/staff/access",
         "/jobs", "/jobs/new", "/staff/network", "/cluster-logins", "/staff/cluster-logins",
+        "/staff/clusters",
         "/catalog", f"/catalog?q={QUERIES['model']}", "/support", "/support/new", "/support/desk",
         "/support/suggest?q=gpu slurm", "/training", "/partners", "/talent",
         *(f"/search?q={q}" for q in QUERIES.values()),

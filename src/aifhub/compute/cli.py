@@ -1,4 +1,5 @@
-"""Compute commands: submit, jobs, logs, cancel, usage (client); clusters sync, allocations push."""
+"""Compute commands: submit, jobs, logs, cancel, usage (client); clusters sync and check,
+allocations push."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from aifhub.client.output import (
     signed_in_client,
     table,
 )
+from aifhub.compute.cli_clusters import clusters_check
 from aifhub.compute.login_proofs import sync_mapping_files
 from aifhub.compute.push import push_allocations
 from aifhub.core.config import get_settings
@@ -361,6 +363,7 @@ def register(app: typer.Typer) -> None:
     app.command("cancel")(cancel)
     app.command("usage")(usage)
     clusters_app.command("sync")(clusters_sync)
+    clusters_app.command("check")(clusters_check)
     app.add_typer(clusters_app, name="clusters")
     for name, command in (
         ("list", logins_list), ("request", logins_request), ("map", logins_map),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aifhub.compute import api, cli, tasks, web, web_logins
+from aifhub.compute import api, cli, tasks, web, web_clusters, web_logins
 from aifhub.compute.login_proofs import apply_oidc_claims
 from aifhub.compute.metrics import job_gauges
 from aifhub.compute.project_section import compute_section
@@ -14,7 +14,7 @@ ADMIN = ("admin",)
 module = DomainModule(
     name="compute",
     api_routers=(api.router,),
-    page_routers=(web.router, web_logins.router),
+    page_routers=(web.router, web_logins.router, web_clusters.router),
     nav=(
         NavItem(N_("Jobs"), "/jobs", order=40),
         NavItem(N_("Cluster logins"), "/cluster-logins", order=45),
@@ -26,6 +26,9 @@ module = DomainModule(
             staff_roles=ADMIN,
             order=920,
         ),
+        NavItem(
+            N_("Cluster health"), "/staff/clusters", staff_only=True, staff_roles=ADMIN, order=925
+        ),
     ),  # fmt: skip
     project_sections=(compute_section,),
     periodic=(
@@ -33,6 +36,8 @@ module = DomainModule(
         Periodic("compute.cancel", 2.0, tasks.send_cancels),
         Periodic("compute.poll", 5.0, tasks.poll_states),
         Periodic("compute.accounting", 15.0, tasks.ingest_accounting),
+        # Runs at worker start, then every 10 minutes.
+        Periodic("compute.cluster_check", 600.0, tasks.check_slurm_clusters),
     ),
     commands=(cli.register,),
     # A federated sign-in's trusted login claim becomes the user's proven cluster login.

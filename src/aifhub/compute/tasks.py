@@ -17,6 +17,7 @@ from aifhub import resources
 from aifhub.backends.base import BackendError, JobState
 from aifhub.compute.accounting import ingest_records
 from aifhub.compute.cluster_backends import backend_for
+from aifhub.compute.cluster_check import check_clusters, check_targets
 from aifhub.compute.config import compute_config
 from aifhub.compute.delivery import deliver_queued, reconcile_submitting, release_unrun
 from aifhub.compute.inputs import job_inputs_in
@@ -173,3 +174,19 @@ async def send_cancels(ctx: TaskContext) -> int:
             done += 1
         await session.commit()
     return done
+
+
+async def check_slurm_clusters(ctx: TaskContext) -> int:
+    """Check the Slurm clusters (daemons, drift of the site file): one WARNING per problem.
+
+    Returns 0 whatever it found, so the worker waits the full interval before the next check.
+    """
+    async with ctx.maker() as session:
+        targets = await check_targets(session)
+    for report in await check_clusters(targets, ctx.infra.backends):
+        for daemon in report.daemons:
+            if not daemon.up:
+                log.warning("cluster %s: %s is %s", report.cluster, daemon.daemon, daemon.text)
+        for finding in report.findings:
+            log.warning("cluster %s: %s: %s", report.cluster, finding.severity, finding.message)
+    return 0
