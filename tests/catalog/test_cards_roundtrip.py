@@ -207,6 +207,17 @@ async def test_a_new_card_is_the_whole_description(client, db):
     assert exported == "---\nlicense: llama3.3\nlanguage: fr\n---\n\n# Llama\n\nAutre.\n"
 
 
+async def test_a_windows_card_keeps_its_line_ends(client, db):
+    h = await owner(client, db)
+    text = (CORPUS / "dataset-squad.md").read_text().replace("\n", "\r\n")
+    slug, r = await import_card(client, h, "dataset-squad.md", text)
+    assert r.status_code == 201, r.text
+    assert r.json()["name"] == "SQuAD" and r.json()["task"] == "question-answering"
+    exported = (await client.get(f"/api/v1/catalog/{slug}/README.md", headers=h)).text
+    raw = text.split("\n---\r\n", 1)[0].removeprefix("---\r\n")
+    assert exported.startswith(f"---\n{raw}\n---\n")
+
+
 async def test_a_long_card_body_is_kept_whole(client, db):
     h = await owner(client, db)
     text = (CORPUS / "model-deepseek-coder-6.7b-instruct.md").read_text()

@@ -201,7 +201,7 @@ def _generated_metadata(asset: Asset) -> dict[str, Any]:
 
 
 def _dump(meta: dict[str, Any]) -> str:
-    return yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=100).rstrip("\n")
+    return yaml.safe_dump(meta, sort_keys=False, allow_unicode=True).rstrip("\n")
 
 
 def card_of(asset: Asset) -> str:
