@@ -9,7 +9,15 @@ from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Res
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from aifhub import identity
-from aifhub.catalog import assets, contracts, downloads, huggingface_cards, linked_data, versions
+from aifhub.catalog import (
+    assets,
+    card_import,
+    contracts,
+    downloads,
+    huggingface_cards,
+    linked_data,
+    versions,
+)
 from aifhub.catalog.models import AssetFile
 from aifhub.catalog.search import SORTS, SearchFilters, search_assets
 from aifhub.core.db import DbSession
@@ -81,17 +89,13 @@ async def import_card(
     slug: str,
     kind: Annotated[str, Query(pattern="^(dataset|model)$")],
 ) -> schemas.AssetRead:
-    """Create an asset from a Hugging Face README.md (YAML front matter + Markdown)."""
-    fields = huggingface_cards.fields_from_card(await _text_body(request), kind=kind)
-    fields.setdefault("name", slug.split("/")[-1])
-    fields.setdefault("license", "unknown")
-    try:
-        data = schemas.AssetCreate.model_validate(
-            {**fields, "organisation": organisation, "slug": slug, "kind": kind}
-        )
-    except ValueError as exc:
-        raise InvalidInput(f"the card cannot describe an asset: {exc}") from exc
-    return await assets.to_read(db, await assets.create_asset(db, user, data=data))
+    """Create an asset from a Hugging Face README.md (YAML front matter + Markdown); the front
+    matter is kept as given and exported again untouched."""
+    text = await _text_body(request)
+    asset = await card_import.import_card(
+        db, user, organisation=organisation, slug=slug, kind=kind, text=text
+    )
+    return await assets.to_read(db, asset)
 
 
 async def _text_body(request: Request) -> str:
@@ -128,10 +132,10 @@ async def put_card(
     request: Request, db: DbSession, user: CurrentUser, ns: str, name: str
 ) -> schemas.AssetRead:
     """Replace an asset's description from a Hugging Face README.md (owners)."""
-    asset = await assets.get_asset(db, f"{ns}/{name}")
-    fields = huggingface_cards.fields_from_card(await _text_body(request), kind=asset.kind)
-    data = schemas.AssetUpdate.model_validate(fields)
-    return await assets.to_read(db, await assets.update_asset(db, user, asset.slug, data=data))
+    text = await _text_body(request)
+    return await assets.to_read(
+        db, await card_import.replace_card(db, user, f"{ns}/{name}", text=text)
+    )
 
 
 @router.get(ASSET + "/README.md", response_class=PlainTextResponse)

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from aifhub.catalog.huggingface_cards import CARD_FIELDS, rewrite_metadata
 from aifhub.catalog.models import Asset, AssetVersion
 from aifhub.core import audit
 from aifhub.core.db import utcnow
@@ -41,7 +42,7 @@ def search_text_of(asset: Asset) -> str:
         asset.summary,
         " ".join(asset.tags or []),
         asset.task or "",
-        asset.base_model or "",
+        " ".join(asset.base_models or []),
         asset.card[:20000],
     ]
     return "\n".join(p for p in parts if p)
@@ -121,23 +122,38 @@ async def _check_namespace(
 
 def _check_consistency(asset: Asset) -> None:
     if asset.license == "other" and not (asset.license_name and asset.license_link):
-        raise InvalidInput("license 'other' needs license_name and license_link (a URL).")
+        raise InvalidInput(
+            "license 'other' needs license_name and license_link (a URL, or a file of the "
+            "asset such as LICENSE)."
+        )
     if asset.access_policy == AccessPolicy.RESTRICTED and not asset.policy_rules:
         raise InvalidInput("a restricted asset needs policy_rules (at least one permission).")
-    if asset.kind == "dataset" and (asset.base_model or asset.library_name):
+    if asset.kind == "dataset" and (asset.base_models or asset.library_name):
         raise InvalidInput("base_model and library_name describe models, not datasets.")
 
 
 def _apply(asset: Asset, changes: dict[str, Any]) -> None:
     for key, value in changes.items():
         setattr(asset, key, value)
+    # base_model is the first of base_models: either may be given, the other follows.
+    if "base_models" in changes:
+        asset.base_model = asset.base_models[0] if asset.base_models else None
+    elif "base_model" in changes:
+        asset.base_models = [asset.base_model] if asset.base_model else []
     asset.sovereignty = sovereignty_of(asset.origin_country, asset.hosted_country)
     asset.search_text = search_text_of(asset)
     asset.updated_at = utcnow()
 
 
-async def create_asset(session: AsyncSession, actor: User, *, data: schemas.AssetCreate) -> Asset:
-    """Publish a new asset's description in an organisation the actor manages."""
+async def create_asset(
+    session: AsyncSession,
+    actor: User,
+    *,
+    data: schemas.AssetCreate,
+    card_metadata: str | None = None,
+) -> Asset:
+    """Publish a new asset's description in an organisation the actor manages (with an
+    imported card's front matter, kept verbatim)."""
     org = await session.scalar(select(Organisation).where(Organisation.slug == data.organisation))
     if org is None or not (
         actor.has_role(StaffRole.ADMIN) or await org_role(session, actor, org.id) in ORG_MANAGERS
@@ -153,10 +169,12 @@ async def create_asset(session: AsyncSession, actor: User, *, data: schemas.Asse
         languages=[],
         sectors=[],
         training_datasets=[],
+        base_models=[],
         metrics=[],
         policy_rules={},
         gate_questions=[],
         card="",
+        card_metadata=card_metadata,
         summary="",
         citation="",
         access_policy="open",
@@ -181,11 +199,30 @@ async def update_asset(
     asset = await get_asset(session, slug)
     await require_owner(session, actor, asset)
     changes = data.model_dump(exclude_unset=True, exclude_none=True, mode="json")
+    await apply_changes(session, asset, changes)
+    return asset
+
+
+async def apply_changes(
+    session: AsyncSession,
+    asset: Asset,
+    changes: dict[str, Any],
+    *,
+    new_card: bool = False,
+    card_metadata: str | None = None,
+) -> None:
+    """Apply checked changes to an asset the caller may edit, keep an imported card's front
+    matter in step (or, for a new card, replace it with card_metadata), and audit."""
+    before = {f: getattr(asset, f) for f in CARD_FIELDS}
     _apply(asset, changes)
     _check_consistency(asset)
+    if new_card:
+        asset.card_metadata = card_metadata
+    elif asset.card_metadata is not None:
+        changed = [f for f in CARD_FIELDS if getattr(asset, f) != before[f]]
+        asset.card_metadata = rewrite_metadata(asset.card_metadata, asset, changed)
     await session.flush()
     await audit.record(session, "catalog.asset_update", "asset", asset.slug, fields=sorted(changes))
-    return asset
 
 
 async def to_read(session: AsyncSession, asset: Asset) -> schemas.AssetRead:

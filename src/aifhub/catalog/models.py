@@ -32,6 +32,9 @@ class Asset(Base):
     name: Mapped[str] = mapped_column(String(200))
     summary: Mapped[str] = mapped_column(String(1000), default="")
     card: Mapped[str] = mapped_column(Text, default="")
+    # An imported Hugging Face card's YAML front matter, verbatim: exported as given (the
+    # columns are its index; an edit through the API rewrites the keys it changes).
+    card_metadata: Mapped[str | None] = mapped_column(Text)
     license: Mapped[str] = mapped_column(String(64), index=True)
     license_name: Mapped[str | None] = mapped_column(String(200))
     license_link: Mapped[str | None] = mapped_column(String(500))
@@ -45,7 +48,9 @@ class Asset(Base):
     hosted_country: Mapped[str | None] = mapped_column(String(2))
     # Derived from origin/hosting: "eu" (made and hosted in the EU), "eu_hosted", "non_eu".
     sovereignty: Mapped[str] = mapped_column(String(16), index=True, default="non_eu")
+    # The first of base_models (the one a short listing shows); base_models holds them all.
     base_model: Mapped[str | None] = mapped_column(String(200))
+    base_models: Mapped[list[str]] = mapped_column(JSON, default=list)
     training_datasets: Mapped[list[str]] = mapped_column(JSON, default=list)
     library_name: Mapped[str | None] = mapped_column(String(64))
     metrics: Mapped[list[str]] = mapped_column(JSON, default=list)

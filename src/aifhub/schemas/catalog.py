@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -36,11 +37,54 @@ SIZE_CATEGORIES = (
 )
 MODALITIES = ("text", "image", "audio", "video", "tabular", "time-series", "3d", "multimodal")
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-Language = Annotated[
+# A well-formed BCP-47 tag (RFC 5646 langtag: language, script, region, variants, extensions,
+# private use), e.g. fr, pt-BR, zh-Hans, sr-Latn-RS; plus the Hub's pseudo-languages.
+BCP47 = re.compile(
+    r"^(?:[a-z]{2,3}(?:-[a-z]{3}){0,3}|[a-z]{4,8})"
+    r"(?:-[a-z]{4})?(?:-(?:[a-z]{2}|[0-9]{3}))?"
+    r"(?:-(?:[a-z0-9]{5,8}|[0-9][a-z0-9]{3}))*"
+    r"(?:-[0-9a-wyz](?:-[a-z0-9]{2,8})+)*(?:-x(?:-[a-z0-9]{1,8})+)?$"
+)
+HUB_PSEUDO_LANGUAGES = ("code", "multilingual")
+
+
+def language_tag(value: str) -> str:
+    """A language tag in its canonical case (fr, pt-BR, zh-Hans) or ValueError naming it."""
+    tag = value.strip()
+    if tag.lower() in HUB_PSEUDO_LANGUAGES:
+        return tag.lower()
+    if len(tag) > 64 or not BCP47.match(tag.lower()):
+        raise ValueError(
+            f"'{value}' is not a language tag: use a BCP-47 tag such as fr, pt-BR or zh-Hans, "
+            f"or {' / '.join(HUB_PSEUDO_LANGUAGES)}"
+        )
+    parts = tag.lower().split("-")
+    out, extension = [parts[0]], False
+    for part in parts[1:]:
+        extension = extension or len(part) == 1  # after a singleton, all stays lower case
+        if not extension and len(part) == 4 and part.isalpha():
+            part = part.title()  # script: Hans
+        elif not extension and len(part) == 2 and part.isalpha():
+            part = part.upper()  # region: BR
+        out.append(part)
+    return "-".join(out)
+
+
+Language = Annotated[str, AfterValidator(language_tag)]
+# A licence link: an http(s) URL, or a path in the asset's own files (the Hub's `LICENSE`).
+LicenseLink = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z]{2,3}(-[a-z0-9]+)?$"),
+    StringConstraints(
+        strip_whitespace=True,
+        max_length=500,
+        pattern=r"^(?:https?://\S+|(?:\./)?[A-Za-z0-9_][A-Za-z0-9._-]*"
+        r"(?:/[A-Za-z0-9_][A-Za-z0-9._-]*)*)$",
+    ),
 ]
 License = Annotated[str, AfterValidator(normalise_license)]
+# A card's Markdown body: real Hub cards run well past LongText (the whole README is capped at
+# 1 MB where it is read).
+CardBody = Annotated[str, StringConstraints(max_length=1_000_000)]
 Label = Annotated[
     str,
     StringConstraints(
@@ -95,12 +139,10 @@ class AssetFields(Strict):
 
     name: Name | None = None
     summary: Annotated[str, StringConstraints(max_length=1000)] | None = None
-    card: LongText | None = None
+    card: CardBody | None = None
     license: License | None = None
     license_name: Annotated[str, StringConstraints(max_length=200)] | None = None
-    license_link: (
-        Annotated[str, StringConstraints(max_length=500, pattern=r"^https?://")] | None
-    ) = None
+    license_link: LicenseLink | None = None
     tags: list[Tag] | None = Field(default=None, max_length=50)
     task: Annotated[str, StringConstraints(max_length=64, pattern=r"^[a-z0-9-]+$")] | None = None
     languages: list[Language] | None = Field(default=None, max_length=200)
@@ -110,6 +152,9 @@ class AssetFields(Strict):
     origin_country: Country | None = None
     hosted_country: Country | None = None
     base_model: Annotated[str, StringConstraints(max_length=200)] | None = None
+    base_models: list[Annotated[str, StringConstraints(max_length=200)]] | None = Field(
+        default=None, max_length=50
+    )
     training_datasets: list[Annotated[str, StringConstraints(max_length=200)]] | None = None
     library_name: Annotated[str, StringConstraints(max_length=64)] | None = None
     metrics: list[Tag] | None = None
@@ -120,7 +165,7 @@ class AssetFields(Strict):
     gate_questions: list[GateQuestion] | None = None
     grant_days: Annotated[int, Field(ge=1, le=3650)] | None = None
 
-    @field_validator("tags", "languages", "metrics", "training_datasets")
+    @field_validator("tags", "languages", "metrics", "training_datasets", "base_models")
     @classmethod
     def _unique(cls, value: list[str] | None) -> list[str] | None:
         return list(dict.fromkeys(value)) if value is not None else None
@@ -170,6 +215,7 @@ class AssetRead(BaseModel):
     hosted_country: str | None
     sovereignty: str
     base_model: str | None
+    base_models: list[str]
     training_datasets: list[str]
     library_name: str | None
     metrics: list[str]
