@@ -11,7 +11,7 @@ import pwd
 import re
 from typing import Any
 
-from aifhub.core.errors import InvalidInput
+from aifhub.core.errors import InvalidInput, NotFound
 from aifhub.core.i18n import N_, Text
 from aifhub.resources import Cluster
 
@@ -42,6 +42,12 @@ UNCHECKED_NOTE = N_(
 
 class LoginRefused(InvalidInput):
     """A login nobody may hold (syntax, root, a system or service account, the site's list)."""
+
+
+class UnknownCluster(NotFound):
+    """No enabled cluster by that name (the known ones are listed)."""
+
+    type, title = "unknown-cluster", "Unknown cluster"
 
 
 class NotAUnixUser(LoginRefused):

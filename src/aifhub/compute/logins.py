@@ -21,6 +21,7 @@ from aifhub.compute.login_rules import (
     SYSTEM_LOGINS,
     LoginRefused,
     NotAUnixUser,
+    UnknownCluster,
     check_login,
     check_provable,
     cluster_login_rules,
@@ -36,7 +37,7 @@ from aifhub.core.errors import Conflict, InvalidInput, NotFound, PermissionDenie
 from aifhub.core.i18n import N_, Text
 from aifhub.identity import get_user_by_email
 from aifhub.identity.models import User
-from aifhub.resources import Cluster, UnknownPartition
+from aifhub.resources import Cluster
 from aifhub.schemas.enums.compute import LoginSource, LoginStatus
 from aifhub.schemas.enums.identity import StaffRole
 
@@ -55,7 +56,7 @@ async def _cluster(session: AsyncSession, name: str) -> Cluster:
         known = await session.scalars(
             select(Cluster.name).where(Cluster.enabled.is_(True)).order_by(Cluster.name)
         )
-        raise UnknownPartition(
+        raise UnknownCluster(
             Text(
                 N_("No cluster '%(name)s'; the clusters are: %(known)s."),
                 name=name,
