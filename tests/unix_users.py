@@ -6,6 +6,7 @@ import os
 import pwd
 import shutil
 import subprocess
+import time
 import uuid
 from collections.abc import Callable, Iterator
 
@@ -35,10 +36,13 @@ def make_unix_user() -> Iterator[Callable[[], str]]:
 
     def make() -> str:
         name = f"aif{uuid.uuid4().hex[:10]}"
-        subprocess.run(
-            [useradd, "--no-create-home", "--no-user-group", "--shell", "/usr/sbin/nologin", name],
-            check=True, capture_output=True,
-        )  # fmt: skip
+        argv = [useradd, "--no-create-home", "--no-user-group", "--shell", "/usr/sbin/nologin"]
+        for _ in range(20):  # another test's useradd may hold the lock of /etc/passwd a moment
+            done = subprocess.run([*argv, name], capture_output=True, text=True, check=False)
+            if done.returncode == 0 or "lock" not in done.stderr:
+                break
+            time.sleep(0.1)
+        assert done.returncode == 0, done.stderr
         made.append(name)
         assert pwd.getpwnam(name).pw_uid >= 1000
         return name

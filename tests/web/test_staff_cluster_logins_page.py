@@ -7,6 +7,7 @@ import html
 
 import pytest
 
+from aifhub.compute import web_logins
 from aifhub.core.config import SiteConfig
 from aifhub.resources.site import sync_site
 
@@ -79,3 +80,26 @@ async def test_map_form_refusals_sit_beside_their_field(client, admin_csrf, unix
         listed = (await client.get(PAGE + query, headers=HTML)).text
         table = listed.split('id="all-logins"', 1)[1]
         assert (f"<code>{unix_user}</code>" in table) is shown, query
+
+
+async def test_the_list_shows_the_newest_and_says_how_many_more(
+    client, db, admin_csrf, monkeypatch
+):
+    await make_user(db, "bob@lab.eu")
+    monkeypatch.setattr(web_logins, "LISTED_MAX", 1)
+    for email, login in (("ada@lab.eu", "ada_old"), ("bob@lab.eu", "bob_new")):
+        r = await client.post(
+            PAGE,
+            data={"csrf_token": admin_csrf, "user_email": email, "cluster": "rest", "login": login},
+            headers=HTML,
+        )
+        assert r.status_code == 303, r.text
+    listed = (await client.get(PAGE, headers=HTML)).text
+    assert "Showing the newest 1 of 2 logins: narrow them with the filters or the search." in (
+        listed
+    )
+    table = listed.split('id="all-logins"', 1)[1]
+    assert "<code>bob_new</code>" in table and "ada_old" not in table
+    # the search reaches the older one
+    table = (await client.get(PAGE + "?q=ada_old", headers=HTML)).text.split('id="all-logins"')[1]
+    assert "<code>ada_old</code>" in table

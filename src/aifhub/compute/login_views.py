@@ -76,16 +76,14 @@ def check_status(status: str) -> None:
         )
 
 
-async def filtered_logins(
-    session: AsyncSession,
+def _where(
+    query: Any,
     *,
-    status: str | None = None,
-    cluster: str | None = None,
-    user_email: str | None = None,
-    search: str | None = None,
-) -> list[LoginView]:
-    """Logins of one status, cluster, user (e-mail) or matching `search` (e-mail or login)."""
-    query = _views_query().order_by(ClusterLogin.created_at, ClusterLogin.id)
+    status: str | None,
+    cluster: str | None,
+    user_email: str | None,
+    search: str | None,
+) -> Any:
     if status:
         check_status(status)
         query = query.where(ClusterLogin.status == status)
@@ -103,4 +101,32 @@ async def filtered_logins(
                 ClusterLogin.login.like(like, escape="\\"),
             )
         )
-    return [_view(*r) for r in (await session.execute(query)).all()]
+    return query
+
+
+async def filtered_logins(
+    session: AsyncSession,
+    *,
+    status: str | None = None,
+    cluster: str | None = None,
+    user_email: str | None = None,
+    search: str | None = None,
+    newest_first: bool = False,
+    limit: int | None = None,
+) -> tuple[list[LoginView], int]:
+    """Logins of one status, cluster, user (e-mail) or matching `search` (e-mail or login),
+    oldest first unless told (at most `limit` of them), and how many match in all."""
+    filters = {"status": status, "cluster": cluster, "user_email": user_email, "search": search}
+    order = ClusterLogin.id.desc() if newest_first else ClusterLogin.id
+    query = _where(_views_query(), **filters).order_by(order).limit(limit)
+    views = [_view(*r) for r in (await session.execute(query)).all()]
+    if limit is None or len(views) < limit:
+        return views, len(views)
+    counted = _where(
+        select(func.count())
+        .select_from(ClusterLogin)
+        .join(Cluster, Cluster.id == ClusterLogin.cluster_id)
+        .join(User, User.id == ClusterLogin.user_id),
+        **filters,
+    )
+    return views, int(await session.scalar(counted) or 0)

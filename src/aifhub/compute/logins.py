@@ -282,12 +282,31 @@ async def list_logins(
     search: str | None = None,
 ) -> list[LoginView]:
     """Every login or request (staff), oldest first, filtered by status, cluster, user, text."""
+    views, _ = await page_of_logins(
+        session, actor, status=status, cluster=cluster, user_email=user_email, search=search
+    )
+    return views
+
+
+async def page_of_logins(
+    session: AsyncSession,
+    actor: User,
+    *,
+    status: str | None = None,
+    cluster: str | None = None,
+    user_email: str | None = None,
+    search: str | None = None,
+    newest_first: bool = False,
+    limit: int | None = None,
+) -> tuple[list[LoginView], int]:
+    """Logins as list_logins filters them, at most `limit`, with how many match in all."""
     _require_admin(actor)
     if cluster:
         await _cluster(session, cluster)
     return await filtered_logins(
-        session, status=status, cluster=cluster, user_email=user_email, search=search
-    )
+        session, status=status, cluster=cluster, user_email=user_email, search=search,
+        newest_first=newest_first, limit=limit,
+    )  # fmt: skip
 
 
 async def show_login(session: AsyncSession, actor: User, login_id: int) -> LoginView:

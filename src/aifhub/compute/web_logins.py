@@ -21,6 +21,8 @@ from aifhub.web.render import gettext, page_locale, redirect, render
 router = APIRouter(include_in_schema=False)
 
 STAFF_PAGE = "/staff/cluster-logins"
+# Rows of the page's list (newest first): the filters and the search reach the others.
+LISTED_MAX = 200
 
 
 def said(request: Request, exc: AppError) -> str:
@@ -81,16 +83,17 @@ async def _staff_page(
     clusters = await resources.enabled_clusters(db)
     names = {c.name for c in clusters}
     states = {s.value for s in LoginStatus}
-    listed = await logins.list_logins(
+    listed, total = await logins.page_of_logins(
         db, user,
         status=shown["status"] if shown["status"] in states else None,
         cluster=shown["cluster"] if shown["cluster"] in names else None,
-        search=shown["q"] or None,
+        search=shown["q"] or None, newest_first=True, limit=LISTED_MAX,
     )  # fmt: skip
     return render(
         request, "staff/cluster_logins.html", status_code,
         pending=await logins.list_logins(db, user, status=LoginStatus.PENDING.value),
-        listed=listed, filters=shown, clusters=[c.name for c in clusters],
+        listed=listed, listed_total=total, filters=shown,
+        clusters=[c.name for c in clusters],
         unchecked=[c.name for c in clusters if not logins.requires_unix_user(c)], **ctx,
     )  # fmt: skip
 
