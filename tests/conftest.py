@@ -24,6 +24,7 @@ from . import workers
 from .browser_fixtures import browser, live_server, live_server_with_worker  # noqa: F401  (shared fixtures)
 from .pg import shared_server, stop_shared_server
 from .system_fixtures import bwrap_installed, slurm_cluster  # noqa: F401  (shared fixtures)
+from .unix_users import make_unix_user, unix_user  # noqa: F401  (shared fixtures)
 
 # argon2's cheapest parameters: the default cost (~0.1 s a hash) was most of the suite's time.
 # Server processes the tests start inherit it through the environment.

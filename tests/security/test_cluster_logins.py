@@ -28,6 +28,9 @@ from ..identity.test_oidc import Browser, sign_in
 
 
 def slurm_site(**logins_conf: object) -> SiteConfig:
+    # These tests are about the other rules: the Unix-user rule (a login must be a user of
+    # this host) has its own tests in test_login_unix_users.py.
+    logins_conf.setdefault("require_unix_user", False)
     return SiteConfig.model_validate(
         {
             "compute": {"reserved_logins": ["backup-svc"]},
@@ -295,11 +298,12 @@ async def test_site_mapping_file_sync(db, settings, tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.browser
-def test_request_and_staff_approval_in_the_browser(live_server, browser):
-    _request_and_approve(live_server, browser)
+def test_request_and_staff_approval_in_the_browser(live_server, browser, unix_user):
+    # The demo's cluster is `local`: an approved login must be a Unix user of this host.
+    _request_and_approve(live_server, browser, unix_user)
 
 
-def _request_and_approve(url: str, browser) -> None:
+def _request_and_approve(url: str, browser, name: str) -> None:
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
     page = context.new_page()
 
@@ -316,19 +320,21 @@ def _request_and_approve(url: str, browser) -> None:
     page.fill("#f-login", "root")
     page.click("form[action='/cluster-logins'] button[type=submit]")
     assert "reserved or system account" in page.locator("#login-error").inner_text()
-    page.fill("#f-login", "amartin")
+    page.fill("#f-login", name)
     page.click("form[action='/cluster-logins'] button[type=submit]")
     page.wait_for_url(f"{url}/cluster-logins")
     assert "waiting for approval" in page.locator("#my-logins").inner_text()
 
     sign_in("admin@aifhub.example")
     page.goto(f"{url}/staff/cluster-logins")
-    row = page.locator("#pending-logins tr", has_text="amartin")
+    row = page.locator("#pending-logins tr", has_text=name)
     assert "alice@neuroscan.example" in row.inner_text()
     row.locator("button", has_text="Approve").click()
     page.wait_for_url(f"{url}/staff/cluster-logins")
-    assert "amartin" in page.locator("#approved-logins").inner_text()
-    assert "amartin" not in page.locator("#pending-logins").inner_text()
+    assert page.locator("#all-logins tr", has_text=name).locator(".state").inner_text() == (
+        "approved"
+    )
+    assert name not in page.locator("#pending-logins").inner_text()
 
     sign_in("alice@neuroscan.example")
     page.goto(f"{url}/cluster-logins")

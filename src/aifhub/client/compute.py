@@ -189,11 +189,23 @@ class ClusterLogins(Resource):
             "PUT", "/cluster-logins", ClusterLoginRead, json={"cluster": cluster, "login": login}
         )
 
-    def list(self, status: str | None = None) -> list[ClusterLoginRead]:
-        """Staff: every login or request, e.g. status="pending"."""
+    def list(
+        self,
+        status: str | None = None,
+        *,
+        cluster: str | None = None,
+        user: str | None = None,
+        search: str | None = None,
+    ) -> list[ClusterLoginRead]:
+        """Staff: every login or request, e.g. status="pending", cluster="jz", user=e-mail."""
         return self._call(
-            "GET", "/staff/cluster-logins", list[ClusterLoginRead], params=body(status=status)
-        )
+            "GET", "/staff/cluster-logins", list[ClusterLoginRead],
+            params=body(status=status, cluster=cluster, user=user, q=search),
+        )  # fmt: skip
+
+    def get(self, login_id: int) -> ClusterLoginRead:
+        """Staff: one login or request, whoever's."""
+        return self._call("GET", f"/staff/cluster-logins/{login_id}", ClusterLoginRead)
 
     def map(self, user_email: str, cluster: str, login: str) -> ClusterLoginRead:
         """Staff: set a user's proven login on a cluster (approved at once)."""

@@ -156,11 +156,24 @@ async def request_login(
 
 @router.get("/staff/cluster-logins")
 async def staff_logins(
-    db: DbSession, user: CurrentUser, status: str | None = None
+    db: DbSession,
+    user: CurrentUser,
+    status: str | None = None,
+    cluster: str | None = None,
+    user_email: Annotated[str | None, Query(alias="user")] = None,
+    q: str | None = None,
 ) -> list[ClusterLoginRead]:
-    """Every cluster login and request (admins), e.g. `?status=pending`."""
-    views = await logins.list_logins(db, user, status=status)
+    """Every cluster login and request (admins): `?status=pending&cluster=jz&user=a@b&q=text`."""
+    views = await logins.list_logins(
+        db, user, status=status, cluster=cluster, user_email=user_email, search=q
+    )
     return [ClusterLoginRead.model_validate(v) for v in views]
+
+
+@router.get("/staff/cluster-logins/{login_id}")
+async def staff_login(db: DbSession, user: CurrentUser, login_id: Id) -> ClusterLoginRead:
+    """One cluster login or request, whoever's (admins)."""
+    return ClusterLoginRead.model_validate(await logins.show_login(db, user, login_id))
 
 
 @router.put("/staff/cluster-logins")

@@ -21,6 +21,7 @@ from aifhub.client.output import (
     table,
 )
 from aifhub.compute.cli_clusters import clusters_check
+from aifhub.compute.cli_logins import register_logins
 from aifhub.compute.login_proofs import sync_mapping_files
 from aifhub.compute.push import push_allocations
 from aifhub.core.config import get_settings
@@ -33,9 +34,6 @@ from aifhub.schemas.enums.compute import TERMINAL_STATUSES
 
 clusters_app = typer.Typer(help="Clusters and partitions of the site file.", no_args_is_help=True)
 allocations_app = typer.Typer(help="Allocations on the clusters.", no_args_is_help=True)
-logins_app = typer.Typer(
-    help="Cluster logins: yours, requests, staff approval, the site mapping.", no_args_is_help=True
-)
 
 
 @handles_errors
@@ -269,91 +267,6 @@ def allocations_push(
     console.print(f"[dim]done in {time.perf_counter() - start:.2f} s[/]")
 
 
-@handles_errors
-def logins_list(
-    status: Annotated[str | None, typer.Option(help="Staff: every login of this status")] = None,
-    all_: Annotated[bool, typer.Option("--all", help="Staff: every user's logins")] = False,
-    as_json: JsonOpt = False,
-) -> None:
-    """Your logins and requests (staff: --all or --status pending)."""
-    with signed_in_client() as client:
-        rows = (
-            client.cluster_logins.list(status) if status or all_ else client.cluster_logins.mine()
-        )
-    print_result(
-        rows,
-        as_json,
-        table(
-            "Cluster logins",
-            ["id", "user", "cluster", "login", "state", "source", "reason"],
-            lambda r: (r.id, r.user_email, r.cluster, r.login, r.status, r.source, r.reason or ""),
-        ),
-    )
-
-
-@handles_errors
-def logins_request(cluster: str, login: str) -> None:
-    """Request your login on a cluster (used once the staff approve it)."""
-    with signed_in_client() as client:
-        row = client.cluster_logins.request(cluster, login)
-    console.print(f"Login '{row.login}' on {row.cluster}: {row.status}")
-
-
-@handles_errors
-def logins_map(user_email: str, cluster: str, login: str) -> None:
-    """Staff: set a user's proven login on a cluster (approved at once)."""
-    with signed_in_client() as client:
-        row = client.cluster_logins.map(user_email, cluster, login)
-    console.print(f"Login '{row.login}' on {row.cluster} for {row.user_email}: {row.status}")
-
-
-def _decide(action: str, login_id: int, reason: str) -> None:
-    with signed_in_client() as client:
-        row = client.cluster_logins.decide(login_id, action, reason)
-    console.print(f"Login '{row.login}' on {row.cluster} for {row.user_email}: {row.status}")
-
-
-@handles_errors
-def logins_approve(login_id: int) -> None:
-    """Staff: approve a pending login request."""
-    _decide("approve", login_id, "")
-
-
-@handles_errors
-def logins_reject(
-    login_id: int, reason: Annotated[str, typer.Option(help="Why (the user reads it)")]
-) -> None:
-    """Staff: reject a pending login request."""
-    _decide("reject", login_id, reason)
-
-
-@handles_errors
-def logins_revoke(
-    login_id: int, reason: Annotated[str, typer.Option(help="Why (the user reads it)")]
-) -> None:
-    """Staff: revoke an approved login (the next push removes it from the Slurm accounts)."""
-    _decide("revoke", login_id, reason)
-
-
-def logins_sync() -> None:
-    """Apply the clusters' site mapping files (idempotent; dropped lines are revoked)."""
-    settings = get_settings()
-
-    async def run() -> dict[str, int]:
-        engine = make_engine(settings.resolved_database_url())
-        async with make_sessionmaker(engine)() as session:
-            done = await sync_mapping_files(session)
-            await session.commit()
-        await engine.dispose()
-        return done
-
-    done = asyncio.run(run())
-    console.print(
-        f"{done['approved']} login(s) applied, {done['revoked']} revoked, "
-        f"{done['skipped']} refused (see the log)."
-    )
-
-
 def register(app: typer.Typer) -> None:
     """Add the compute commands to the root command."""
     app.command("submit")(submit)
@@ -365,13 +278,7 @@ def register(app: typer.Typer) -> None:
     clusters_app.command("sync")(clusters_sync)
     clusters_app.command("check")(clusters_check)
     app.add_typer(clusters_app, name="clusters")
-    for name, command in (
-        ("list", logins_list), ("request", logins_request), ("map", logins_map),
-        ("approve", logins_approve), ("reject", logins_reject), ("revoke", logins_revoke),
-        ("sync", logins_sync),
-    ):  # fmt: skip
-        logins_app.command(name)(command)
-    app.add_typer(logins_app, name="logins")
+    register_logins(app)
     # `aifhub allocations` belongs to the access commands: add `push` to that group.
     existing = next((g for g in app.registered_groups if g.name == "allocations"), None)
     target = existing.typer_instance if existing and existing.typer_instance else allocations_app

@@ -4,108 +4,66 @@ A login is proven by staff (mapping), by a trusted identity-provider claim (the 
 `logins.oidc_provider`/`oidc_claim`) or by the site's mapping file (`logins.mapping_file`).
 A user's own claim is only a request: pending, used nowhere (push, accounting, submission)
 until staff approve it. Root, system accounts (uid < 1000 here), the platform's own account,
-the Slurm service user and the site's reserved names are refused whoever asks.
+the Slurm service user and the site's reserved names are refused whoever asks; where this
+host submits the cluster's jobs, an approved login must also be a Unix user of this host
+(login_rules.py).
 """
 
 from __future__ import annotations
 
-import getpass
 import logging
-import os
-import pwd
-import re
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from aifhub.compute.login_rules import (
+    LOGIN_RULE,
+    SYSTEM_LOGINS,
+    LoginRefused,
+    NotAUnixUser,
+    UnknownCluster,
+    check_login,
+    check_provable,
+    cluster_login_rules,
+    platform_user,
+    requires_unix_user,
+    unchecked_note,
+)
+from aifhub.compute.login_views import LoginView, filtered_logins, login_view, logins_of
 from aifhub.compute.models import ClusterLogin
 from aifhub.core import audit
 from aifhub.core.db import utcnow
 from aifhub.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from aifhub.core.i18n import N_, Text
 from aifhub.identity import get_user_by_email
 from aifhub.identity.models import User
-from aifhub.resources import Cluster, UnknownPartition
+from aifhub.resources import Cluster
 from aifhub.schemas.enums.compute import LoginSource, LoginStatus
 from aifhub.schemas.enums.identity import StaffRole
 
+__all__ = [
+    "LOGIN_RULE", "SYSTEM_LOGINS", "LoginRefused", "LoginView", "NotAUnixUser", "check_login",
+    "cluster_login_rules", "login_view", "logins_of", "platform_user", "requires_unix_user",
+    "unchecked_note",
+]  # fmt: skip
+
 log = logging.getLogger("aifhub.compute.logins")
-
-LOGIN_RE = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
-LOGIN_RULE = (
-    "a login is 1 to 32 characters: lower-case letters, digits, '_' and '-', starting with a "
-    "letter or '_'"
-)
-# System and service accounts of common distributions, refused even where this host lacks them.
-SYSTEM_LOGINS = frozenset(
-    "root daemon bin sys sync games man lp mail news uucp proxy www-data backup list irc gnats "
-    "nobody nogroup systemd-network systemd-resolve systemd-timesync messagebus syslog sshd "
-    "_apt polkitd munge slurm slurmdbd slurmrestd mysql postgres admin administrator "
-    "operator adm halt shutdown ftp nfsnobody".split()
-)
-SYSTEM_UID_MAX = 999
-
-
-class LoginRefused(InvalidInput):
-    """A login nobody may hold (syntax, root, a system or service account, the site's list)."""
-
-
-@dataclass(frozen=True)
-class LoginView:
-    """A login as its owner or staff see it."""
-
-    id: int
-    cluster: str
-    login: str
-    status: str
-    source: str
-    reason: str | None
-    user_email: str
-    user_name: str
-    created_at: datetime
-    decided_at: datetime | None
-
-
-def platform_user() -> str:
-    """The Unix user the platform runs as."""
-    try:
-        return pwd.getpwuid(os.geteuid()).pw_name
-    except KeyError:
-        return getpass.getuser()
-
-
-def cluster_login_rules(cluster: Cluster) -> dict[str, Any]:
-    """The cluster's `[clusters.logins]` settings, as synced from the site file."""
-    rules = (cluster.settings or {}).get("logins")
-    return rules if isinstance(rules, dict) else {}
-
-
-def check_login(cluster: Cluster, login: str) -> None:
-    """Refuse (422) a login that is malformed or reserved on this cluster, whoever asks."""
-    if not LOGIN_RE.match(login):
-        raise LoginRefused(f"'{login}' is not a valid login: {LOGIN_RULE}.")
-    rules = cluster_login_rules(cluster)
-    reserved = set(SYSTEM_LOGINS) | {platform_user(), str(rules.get("slurm_user") or "slurm")}
-    reserved |= {str(x) for x in rules.get("reserved") or ()}
-    system = login in reserved
-    if not system:
-        try:
-            system = pwd.getpwnam(login).pw_uid <= SYSTEM_UID_MAX
-        except KeyError:
-            system = False
-    if system:
-        raise LoginRefused(
-            f"'{login}' is a reserved or system account on '{cluster.name}' and is never "
-            "given to a user; use your personal login on that cluster."
-        )
 
 
 async def _cluster(session: AsyncSession, name: str) -> Cluster:
     row = await session.scalar(select(Cluster).where(Cluster.name == name))
-    if row is None:
-        raise UnknownPartition(f"No cluster '{name}'.")
+    if row is None or not row.enabled:
+        known = await session.scalars(
+            select(Cluster.name).where(Cluster.enabled.is_(True)).order_by(Cluster.name)
+        )
+        raise UnknownCluster(
+            Text(
+                N_("No cluster '%(name)s'; the clusters are: %(known)s."),
+                name=name,
+                known=", ".join(known) or "-",
+            ),
+            field="cluster",
+        )
     return row
 
 
@@ -141,8 +99,15 @@ async def _free_login(
     pending = holder.status == LoginStatus.PENDING.value
     if holder.status == LoginStatus.APPROVED.value or (pending and by == "request"):
         raise Conflict(
-            f"The login '{login}' on '{cluster.name}' is already taken. If it is yours, "
-            "contact the factory's support."
+            Text(
+                N_(
+                    "The login '%(login)s' on '%(cluster)s' is already taken. If it is yours, "
+                    "contact the factory's support."
+                ),
+                login=login,
+                cluster=cluster.name,
+            ),
+            field="login",
         )
     # A rejected or revoked row (or, for a proven source, someone's mere request) gives way.
     await audit.record(
@@ -165,7 +130,8 @@ async def request_login(
             return mine
         raise Conflict(
             f"Your login on '{cluster}' is already '{mine.login}'; ask the factory's support "
-            "to change it."
+            "to change it.",
+            field="login",
         )
     await _free_login(session, row, login, user.id, by="request")
     if mine is None:
@@ -190,7 +156,7 @@ async def prove_login(
     decided_by: int | None,
 ) -> tuple[ClusterLogin, bool]:
     """Make `login` the approved login of the user on the cluster; (row, changed)."""
-    check_login(cluster, login)
+    check_provable(cluster, login)
     mine = await _own_row(session, cluster, target_id)
     if (
         mine is not None
@@ -219,9 +185,18 @@ async def map_login(
 ) -> ClusterLogin:
     """Staff set a user's proven login on a cluster (approved at once)."""
     _require_admin(actor)
-    target = await get_user_by_email(session, user_email)
+    target = await get_user_by_email(session, user_email.strip())
     if target is None:
-        raise NotFound(f"No user '{user_email}'.")
+        raise NotFound(
+            Text(
+                N_(
+                    "No user has the e-mail '%(email)s': check the spelling, or ask them to "
+                    "create their account first."
+                ),
+                email=user_email.strip(),
+            ),
+            field="user_email",
+        )
     row, _ = await prove_login(
         session, target.id, await _cluster(session, cluster), login,
         source=LoginSource.STAFF, decided_by=actor.id,
@@ -233,7 +208,9 @@ async def _staff_row(session: AsyncSession, actor: User, login_id: int) -> Clust
     _require_admin(actor)
     row = await session.get(ClusterLogin, login_id)
     if row is None:
-        raise NotFound(f"No cluster login request {login_id}.")
+        raise NotFound(
+            f"No cluster login {login_id}; `aifhub logins list --all` lists them with their ids."
+        )
     return row
 
 
@@ -243,16 +220,24 @@ async def decide_request(
     """Staff approve or reject a pending request (a rejection says why)."""
     row = await _staff_row(session, actor, login_id)
     if row.status != LoginStatus.PENDING.value:
-        raise Conflict(f"This request is already {row.status}; only pending ones are decided.")
+        raise Conflict(
+            Text(
+                N_("This request is already %(status)s; only pending ones are decided."),
+                status=LoginStatus(row.status),
+            )
+        )
     reason = reason.strip()
     if approve:
         cluster = await session.get(Cluster, row.cluster_id)
         assert cluster is not None
-        check_login(cluster, row.login)  # the rules may have changed since the request
+        check_provable(cluster, row.login)  # the rules may have changed since the request
         row.status, row.reason = LoginStatus.APPROVED.value, reason or None
     else:
         if not reason:
-            raise InvalidInput("Say why the request is rejected: the user reads the reason.")
+            raise InvalidInput(
+                Text(N_("Say why the request is rejected: the user reads the reason.")),
+                field="reason",
+            )
         row.status, row.reason = LoginStatus.REJECTED.value, reason
     row.decided_by_id, row.decided_at = actor.id, utcnow()
     await audit.record(
@@ -268,9 +253,16 @@ async def revoke_login(
     """Staff withdraw an approved login (the next push removes it from the Slurm accounts)."""
     row = await _staff_row(session, actor, login_id)
     if row.status != LoginStatus.APPROVED.value:
-        raise Conflict(f"This login is {row.status}; only approved ones are revoked.")
+        raise Conflict(
+            Text(
+                N_("This login is %(status)s; only approved ones are revoked."),
+                status=LoginStatus(row.status),
+            )
+        )
     if not reason.strip():
-        raise InvalidInput("Say why the login is revoked: the user reads the reason.")
+        raise InvalidInput(
+            Text(N_("Say why the login is revoked: the user reads the reason.")), field="reason"
+        )
     row.status, row.reason = LoginStatus.REVOKED.value, reason.strip()
     row.decided_by_id, row.decided_at = actor.id, utcnow()
     await audit.record(
@@ -280,51 +272,47 @@ async def revoke_login(
     return row
 
 
-def _views_query() -> Any:
-    return (
-        select(ClusterLogin, Cluster.name, User.email, User.name)
-        .join(Cluster, Cluster.id == ClusterLogin.cluster_id)
-        .join(User, User.id == ClusterLogin.user_id)
+async def list_logins(
+    session: AsyncSession,
+    actor: User,
+    *,
+    status: str | None = None,
+    cluster: str | None = None,
+    user_email: str | None = None,
+    search: str | None = None,
+) -> list[LoginView]:
+    """Every login or request (staff), oldest first, filtered by status, cluster, user, text."""
+    views, _ = await page_of_logins(
+        session, actor, status=status, cluster=cluster, user_email=user_email, search=search
     )
+    return views
 
 
-def _view(row: ClusterLogin, cluster: str, email: str, name: str) -> LoginView:
-    return LoginView(
-        id=row.id, cluster=cluster, login=row.login, status=row.status, source=row.source,
-        reason=row.reason, user_email=email, user_name=name, created_at=row.created_at,
-        decided_at=row.decided_at,
+async def page_of_logins(
+    session: AsyncSession,
+    actor: User,
+    *,
+    status: str | None = None,
+    cluster: str | None = None,
+    user_email: str | None = None,
+    search: str | None = None,
+    newest_first: bool = False,
+    limit: int | None = None,
+) -> tuple[list[LoginView], int]:
+    """Logins as list_logins filters them, at most `limit`, with how many match in all."""
+    _require_admin(actor)
+    if cluster:
+        await _cluster(session, cluster)
+    return await filtered_logins(
+        session, status=status, cluster=cluster, user_email=user_email, search=search,
+        newest_first=newest_first, limit=limit,
     )  # fmt: skip
 
 
-async def login_view(session: AsyncSession, login_id: int) -> LoginView:
-    """One login row as a view (callers have already been authorised for it)."""
-    row = (await session.execute(_views_query().where(ClusterLogin.id == login_id))).one()
-    return _view(*row)
-
-
-async def logins_of(session: AsyncSession, user: User) -> list[LoginView]:
-    """A user's logins and requests on the clusters, with their state."""
-    rows = await session.execute(
-        _views_query().where(ClusterLogin.user_id == user.id).order_by(Cluster.name)
-    )
-    return [_view(*r) for r in rows.all()]
-
-
-async def list_logins(
-    session: AsyncSession, actor: User, *, status: str | None = None
-) -> list[LoginView]:
-    """Every login or request (staff), optionally of one status, oldest first."""
-    _require_admin(actor)
-    query = _views_query().order_by(ClusterLogin.created_at, ClusterLogin.id)
-    if status:
-        if status not in {s.value for s in LoginStatus}:
-            raise InvalidInput(
-                f"Unknown status '{status}'; use one of "
-                + ", ".join(s.value for s in LoginStatus)
-                + "."
-            )
-        query = query.where(ClusterLogin.status == status)
-    return [_view(*r) for r in (await session.execute(query)).all()]
+async def show_login(session: AsyncSession, actor: User, login_id: int) -> LoginView:
+    """One login or request, whoever's (staff)."""
+    row = await _staff_row(session, actor, login_id)
+    return await login_view(session, row.id)
 
 
 async def approved_login(session: AsyncSession, *, user_id: int, cluster_id: int) -> str | None:

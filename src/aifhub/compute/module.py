@@ -20,7 +20,7 @@ module = DomainModule(
         NavItem(N_("Cluster logins"), "/cluster-logins", order=45),
         NavItem(N_("Job network"), "/staff/network", staff_only=True, staff_roles=ADMIN, order=920),
         NavItem(
-            N_("Login requests"),
+            N_("Manage cluster logins"),
             "/staff/cluster-logins",
             staff_only=True,
             staff_roles=ADMIN,

@@ -69,6 +69,10 @@ class ClusterLoginsConfig(BaseModel):
     reserved: list[str] = []
     # The Slurm service user (slurm.conf `SlurmUser`); read from `slurm_conf` when unset.
     slurm_user: str | None = None
+    # Only a Unix user of the platform's host may be approved or mapped: true by default where
+    # this host submits the jobs (local, slurm CLI), false for slurmrest (the cluster's users
+    # are not visible from here; the first submission then tells a missing one).
+    require_unix_user: bool | None = Field(None, strict=True)
 
     @field_validator("oidc_claim")
     @classmethod
@@ -216,6 +220,11 @@ def login_rules(
         "mapping_file": mapping,
         "reserved": sorted(reserved),
         "slurm_user": _slurm_user(conf),
+        "require_unix_user": (
+            conf.backend != "slurmrest"
+            if conf.logins.require_unix_user is None
+            else conf.logins.require_unix_user
+        ),
     }
 
 

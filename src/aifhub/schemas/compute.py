@@ -201,3 +201,5 @@ class ClusterLoginRead(BaseModel):
     user_email: str
     created_at: datetime
     decided_at: datetime | None
+    # Where the platform cannot check that the login exists on the cluster (slurmrest).
+    note: str | None = None
