@@ -57,7 +57,7 @@ class Balance:
 def overrun_of(used: Decimal, limit: Decimal) -> Decimal:
     """Hours used beyond a limit (an allocation's granted hours, a job's reserved hours); 0
     when the use stays within it."""
-    return max(Decimal(used) - Decimal(limit), ZERO)
+    return max(Decimal(used) - Decimal(limit), ZERO).quantize(HOUR_QUANTUM)
 
 
 # ---- end of overruns
