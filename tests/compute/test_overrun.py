@@ -7,6 +7,7 @@ the scheduler stops it 25 s late, so 85 s are charged: 0.0472 h, on an allocatio
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from datetime import timedelta
@@ -29,6 +30,7 @@ from aifhub.core.mail import MailMessage, deliver_pending
 from aifhub.identity.models import User
 from aifhub.resources import Cluster, Partition
 
+from ..access.test_cli import _run, live_url  # noqa: F401 (live_url: a fixture, used by name)
 from ..web.helpers import HTML, login
 
 GRANTED = Decimal("0.04")
@@ -216,3 +218,32 @@ async def test_an_allocation_that_ended_lately_is_still_watched(client, db, worl
         await db.scalars(select(MailMessage.key).where(MailMessage.kind == "allocation.overrun"))
     )
     assert len(keys) == (1 if lookback_days < 30 else 0)
+
+
+async def test_the_cli_tables_show_the_overrun(
+    client,
+    db,
+    world,
+    live_url,
+    monkeypatch,
+    tmp_path,  # noqa: F811 (the imported fixture)
+):
+    ids = await _charge_past_the_limit(db, world)
+
+    def run(*args: str) -> str:
+        r = _run(monkeypatch, tmp_path, live_url, world.member, *args)
+        assert r.exit_code == 0, r.output
+        return " ".join(r.output.split())
+
+    sentence = (
+        f"Allocation #{ids.gpu_alloc} used 0.0072 h more than granted on testc/gpu: new jobs there "
+        "are refused, and the cluster blocks the project at its next update, until staff grant "
+        "more hours."
+    )
+    usage = await asyncio.to_thread(run, "usage", "proj")
+    assert "overrun" in usage and "│ -0.0072 │ 0.0072 │" in usage and sentence in usage
+    assert f"Allocation #{ids.cpu_alloc} " not in usage
+    listed = await asyncio.to_thread(run, "allocations", "list", "--project", "proj")
+    assert "overrun" in listed and "│ -0.0072 │ 0.0072 │" in listed and sentence in listed
+    shown = await asyncio.to_thread(run, "allocations", "show", str(ids.cpu_alloc))
+    assert "│ 0.0000 │" in shown and "more than granted" not in shown
