@@ -224,9 +224,9 @@ async def test_the_cli_tables_show_the_overrun(
     client,
     db,
     world,
-    live_url,
+    live_url,  # noqa: F811 (the fixture imported above)
     monkeypatch,
-    tmp_path,  # noqa: F811 (the imported fixture)
+    tmp_path,
 ):
     ids = await _charge_past_the_limit(db, world)
 
