@@ -222,7 +222,7 @@ def _usage_table(project: str, report: ProjectUsage) -> None:
             "used",
             "remaining",
             "overrun",
-        ],  # fmt: skip
+        ],
         [
             (
                 a.allocation_id,
