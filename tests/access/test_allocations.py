@@ -56,6 +56,7 @@ async def test_balance_from_the_ledger(client, db):
         "reserved": "60.0000",
         "used": "45.0000",
         "remaining": "895.0000",
+        "overrun_hours": "0.0000",
     }
     assert got["partition"] == "jz/a100" and got["state"] == "active"
     listing = (await client.get("/api/v1/allocations", headers=w.pi)).json()

@@ -18,7 +18,7 @@ def _usage(partition: str = "testc/gpu") -> AllocationUsage:
         allocation_id=3, partition=partition, unit="gpu_hours",
         starts_at=datetime(2026, 11, 1, tzinfo=UTC), ends_at=datetime(2027, 1, 31, tzinfo=UTC),
         state="active", granted=Decimal("5000"), reserved=Decimal("120"),
-        used=Decimal("1234.5"), remaining=Decimal("3645.5"),
+        used=Decimal("1234.5"), remaining=Decimal("3645.5"), overrun_hours=Decimal("0"),
     )  # fmt: skip
 
 

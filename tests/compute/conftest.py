@@ -26,6 +26,7 @@ from aifhub.resources.models import Partition
 from aifhub.resources.site import sync_site
 
 from ..factories import api_user, join_org, make_org, make_project
+from ..smtp_server import smtp_server  # noqa: F401 (a fixture, used by name)
 
 SITE_TOML = """
 [compute]

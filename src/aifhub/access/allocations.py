@@ -232,29 +232,53 @@ EXPIRY_NOTICES = (30, 7, 0)
 USAGE_NOTICES = (80, 100)
 
 
+OVERRUN_LOOKBACK = timedelta(days=30)  # a job ending after its allocation is charged to it
+
+
 async def notify_thresholds(session: AsyncSession, *, now: datetime | None = None) -> int:
-    """Queue expiry (30/7/0 days) and usage (80%/100%) notices; each fires once per allocation."""
+    """Queue expiry (30/7/0 days), usage (80%/100%) and overrun notices; each fires once per
+    allocation (the mail outbox's unique key: a worker killed before its commit queues nothing,
+    and the next round queues it once)."""
     now = now or utcnow()
-    active = list(
-        await session.scalars(select(Allocation).where(Allocation.state == A.ACTIVE.value))
+    # Active allocations, and those that ended lately or are suspended: a late charge can
+    # still push them into overrun.
+    watched = list(
+        await session.scalars(
+            select(Allocation).where(
+                or_(
+                    Allocation.state.in_([A.ACTIVE.value, A.SUSPENDED.value]),
+                    and_(
+                        Allocation.state == A.EXPIRED.value,
+                        Allocation.ends_at >= now - OVERRUN_LOOKBACK,
+                    ),
+                )
+            )
+        )
     )
-    if not active:
+    if not watched:
         return 0
     projects = {
         p.id: p
         for p in await session.scalars(
-            select(Project).where(Project.id.in_({a.project_id for a in active}))
+            select(Project).where(Project.id.in_({a.project_id for a in watched}))
         )
     }
     parts = {
         p.id: p
         for p in await session.scalars(
-            select(Partition).where(Partition.id.in_({a.partition_id for a in active}))
+            select(Partition).where(Partition.id.in_({a.partition_id for a in watched}))
         )
     }
-    bal = await balances(session, [a.id for a in active])
+    bal = await balances(session, [a.id for a in watched])
     queued = 0
-    for alloc in active:
+    for alloc in watched:
+        project, part, b = projects[alloc.project_id], parts[alloc.partition_id], bal[alloc.id]
+        if b.overrun > 0:
+            queued += await notifications.overrun(
+                session, alloc=alloc, project=project, partition=part, balance=b
+            )
+        if alloc.state != A.ACTIVE.value:
+            continue
         days_left = (alloc.ends_at - now) / timedelta(days=1)
         notice = next(
             (
@@ -264,12 +288,10 @@ async def notify_thresholds(session: AsyncSession, *, now: datetime | None = Non
             ),
             None,
         )
-        project, part = projects[alloc.project_id], parts[alloc.partition_id]
         if notice is not None:
             queued += await notifications.expiry(
                 session, alloc=alloc, project=project, partition=part, days=notice
             )
-        b = bal[alloc.id]
         if b.granted > 0:
             pct = (b.used * 100) / b.granted
             level = max((p for p in USAGE_NOTICES if pct >= p), default=None)

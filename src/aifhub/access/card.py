@@ -17,7 +17,8 @@ from aifhub.schemas.enums.access import AllocationState
 
 
 async def access_card(session: AsyncSession, user: User, request: Request) -> Card | None:
-    """My open applications and what is left of my active allocations (staff: not shown)."""
+    """My open applications, what is left of my active allocations and how many are in
+    overrun (staff: not shown)."""
     if user.is_staff:
         return None
     visible = visible_projects(user).with_only_columns(Project.id)
@@ -35,8 +36,14 @@ async def access_card(session: AsyncSession, user: User, request: Request) -> Ca
         return None
     bal = await balances(session, [a.id for a in active])
     remaining = sum((b.remaining for b in bal.values()), start=0)
+    overrun = sum(1 for b in bal.values() if b.overrun > 0)
     return Card(
         "access/card.html",
-        {"open_apps": int(open_apps or 0), "active": len(active), "remaining": remaining},
+        {
+            "open_apps": int(open_apps or 0),
+            "active": len(active),
+            "remaining": remaining,
+            "overrun": overrun,
+        },
         order=30,
     )

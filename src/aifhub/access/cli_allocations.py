@@ -8,7 +8,7 @@ import typer
 
 from aifhub.access.cli import _access_client
 from aifhub.client.output import JsonOpt, console, handles_errors, print_result, table
-from aifhub.schemas.access import AllocationRead
+from aifhub.schemas.access import AllocationRead, overrun_sentence
 
 reviews_app = typer.Typer(help="Your review queue (staff reviewers).", no_args_is_help=True)
 allocs_app = typer.Typer(help="Allocations and their balances.", no_args_is_help=True)
@@ -79,7 +79,14 @@ def _alloc_row(a: AllocationRead) -> tuple[object, ...]:
         a.balance.used,
         a.balance.reserved,
         a.balance.remaining,
+        a.overrun_hours,
     )
+
+
+def _overrun_notes(allocs: list[AllocationRead]) -> None:
+    for a in allocs:
+        if a.overrun_hours > 0:
+            console.print(overrun_sentence(a.id, a.partition, a.overrun_hours))
 
 
 ALLOC_COLUMNS = (
@@ -93,6 +100,7 @@ ALLOC_COLUMNS = (
     "used",
     "reserved",
     "remaining",
+    "overrun",
 )
 
 
@@ -108,6 +116,8 @@ def list_allocations(
     with c:
         page = c.allocations.list(project=project, state=state, limit=500)
     print_result(page.items, as_json, table("Allocations", ALLOC_COLUMNS, _alloc_row))
+    if not as_json:
+        _overrun_notes(page.items)
 
 
 @allocs_app.command("show")
@@ -119,6 +129,8 @@ def show_allocation(allocation_id: int, as_json: JsonOpt = False) -> None:
         a = c.allocations.get(allocation_id)
     show = table(f"Allocation #{a.id}", ALLOC_COLUMNS, _alloc_row)
     print_result(a, as_json, lambda one: show([one]))
+    if not as_json:
+        _overrun_notes([a])
 
 
 def register(app: typer.Typer) -> None:

@@ -37,6 +37,31 @@ class Balance:
     used: Decimal
     remaining: Decimal
 
+    @classmethod
+    def of(cls, granted: Decimal, reserved: Decimal, used: Decimal) -> Balance:
+        """The balance of these sums (remaining derived here, the one place)."""
+        g = Decimal(granted)
+        return cls(granted=g, reserved=reserved, used=used, remaining=g - used - reserved)
+
+    @property
+    def overrun(self) -> Decimal:
+        """Settled hours used beyond the granted amount (0 when within it): see overrun_of."""
+        return overrun_of(self.used, self.granted)
+
+
+# ---- Overruns (read side). Slurm kills a job up to ~30 s after its time limit and the charge
+# is recorded in full, never capped: an allocation's settled use can pass its grant, a job's
+# charge its reservation. This is the one definition every page, export and notice reads.
+
+
+def overrun_of(used: Decimal, limit: Decimal) -> Decimal:
+    """Hours used beyond a limit (an allocation's granted hours, a job's reserved hours); 0
+    when the use stays within it."""
+    return max(Decimal(used) - Decimal(limit), ZERO).quantize(HOUR_QUANTUM)
+
+
+# ---- end of overruns
+
 
 def hours(seconds: int, units: int, factor: Decimal) -> Decimal:
     """Normalised hours of `units` GPUs (or cores) held `seconds`, rounded to 0.0001 h."""
@@ -114,10 +139,7 @@ async def balances(session: AsyncSession, allocation_ids: Iterable[int]) -> dict
     out = {}
     for alloc_id, amount in granted.items():
         reserved, used = usage[alloc_id]
-        g = Decimal(amount)
-        out[alloc_id] = Balance(
-            granted=g, reserved=reserved, used=used, remaining=g - used - reserved
-        )
+        out[alloc_id] = Balance.of(Decimal(amount), reserved, used)
     return out
 
 

@@ -71,6 +71,17 @@ USAGE = MailTemplate(
     "Ask for a top-up if your mode allows it.",
 )
 
+OVERRUN = MailTemplate(
+    kind="allocation.overrun",
+    key="allocation.overrun:{alloc.id}:{to}",
+    subject="Allocation #{alloc.id} on {partition.key} used more hours than granted",
+    body="Project {project.slug} used {balance.used} hours on {partition.key}, "
+    "{balance.overrun} more than the {balance.granted} granted: jobs ran past their time limit "
+    "and are charged in full.\nNew jobs on {partition.key} are refused, and the cluster blocks "
+    "the project at its next update, until staff grant more hours. Ask for a top-up if your "
+    "mode allows it.",
+)
+
 
 async def pi_emails(session: AsyncSession, project_id: int) -> list[str]:
     """E-mail addresses of a project's PIs."""
@@ -172,4 +183,18 @@ async def usage(
         partition=partition,
         percent=percent,
         balance=balance,
+    )
+
+
+async def overrun(
+    session: AsyncSession,
+    *,
+    alloc: Allocation,
+    project: Project,
+    partition: Partition,
+    balance: Balance,
+) -> int:
+    """Overrun notice: the allocation's settled use passed its grant (once per allocation)."""
+    return await _to_pis(
+        session, OVERRUN, project=project, alloc=alloc, partition=partition, balance=balance
     )

@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from aifhub.access.ledger import ledger_terms
+from aifhub.access.ledger import Balance, ledger_terms
 from aifhub.access.models import AccessMode, Allocation, Application, LedgerEntry
 from aifhub.access.web_common import STATES
 from aifhub.core.i18n import N_
@@ -22,7 +22,8 @@ RECENT_APPLICATIONS = 5
 
 @dataclass(frozen=True)
 class AllocationLine:
-    """One allocation of the project with its balance (remaining = granted - used - reserved)."""
+    """One allocation of the project with its balance (the ledger's Balance: remaining and
+    overrun derived there)."""
 
     id: int
     partition: str
@@ -35,8 +36,16 @@ class AllocationLine:
     reserved: Decimal
 
     @property
+    def balance(self) -> Balance:
+        return Balance.of(self.granted, self.reserved, self.used)
+
+    @property
     def remaining(self) -> Decimal:
-        return self.granted - self.used - self.reserved
+        return self.balance.remaining
+
+    @property
+    def overrun(self) -> Decimal:
+        return self.balance.overrun
 
 
 async def project_allocations(session: AsyncSession, project_id: int) -> list[AllocationLine]:
@@ -91,7 +100,8 @@ async def recent_applications(
 
 
 async def access_section(session: AsyncSession, user: User, project: Project) -> Section:
-    """Applications (with "Apply") and allocations with granted, used, reserved and left."""
+    """Applications (with "Apply") and allocations with granted, used, reserved, left and any
+    overrun."""
     return Section(
         "access/_project_section.html",
         {

@@ -132,7 +132,7 @@ def review_read(r: Review, app: Application, reviewer: User) -> ReviewRead:
 def allocation_read(
     a: Allocation, project: str, part: Partition, b: Balance, fallback_keys: list[str] | None = None
 ) -> AllocationRead:
-    """An allocation with its balance."""
+    """An allocation with its balance and its overrun (Balance.overrun)."""
     return AllocationRead(
         id=a.id,
         project=project,
@@ -145,6 +145,11 @@ def allocation_read(
         application_id=a.application_id,
         fallback_partitions=fallback_keys or [],
         balance=BalanceRead(
-            granted=b.granted, reserved=b.reserved, used=b.used, remaining=b.remaining
+            granted=b.granted,
+            reserved=b.reserved,
+            used=b.used,
+            remaining=b.remaining,
+            overrun_hours=b.overrun,
         ),
+        overrun_hours=b.overrun,
     )

@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from aifhub.access.ledger import usage_by_allocation
+from aifhub.access.ledger import Balance, usage_by_allocation
 from aifhub.access.models import Allocation, LedgerEntry, LedgerKind
 from aifhub.core import csvsafe
 from aifhub.identity import get_project
@@ -34,8 +34,7 @@ async def project_usage(session: AsyncSession, actor: User, slug: str) -> Projec
     sums = await usage_by_allocation(session, [a.id for a, _ in allocs])
     balances = []
     for alloc, part in allocs:
-        reserved, used = sums[alloc.id]
-        granted = Decimal(alloc.amount)
+        b = Balance.of(Decimal(alloc.amount), *sums[alloc.id])
         balances.append(
             AllocationUsage(
                 allocation_id=alloc.id,
@@ -44,10 +43,11 @@ async def project_usage(session: AsyncSession, actor: User, slug: str) -> Projec
                 starts_at=alloc.starts_at,
                 ends_at=alloc.ends_at,
                 state=alloc.state,
-                granted=granted,
-                reserved=reserved,
-                used=used,
-                remaining=granted - reserved - used,
+                granted=b.granted,
+                reserved=b.reserved,
+                used=b.used,
+                remaining=b.remaining,
+                overrun_hours=b.overrun,
             )
         )
     keys = {a.id: p.key for a, p in allocs}
@@ -90,12 +90,19 @@ async def project_usage(session: AsyncSession, actor: User, slug: str) -> Projec
 
 
 def usage_csv(usage: ProjectUsage) -> str:
-    """The daily rows as CSV (one line per allocation, day, user, partition)."""
+    """The daily rows as CSV (one line per allocation, day, user, partition); the last column
+    is the row's allocation's overrun at export time (hours used beyond its grant, else 0)."""
     out = io.StringIO()
     writer = csvsafe.writer(out)
-    writer.writerow(["day", "allocation_id", "partition", "user", "hours", "jobs"])
+    overrun = {a.allocation_id: a.overrun_hours for a in usage.allocations}
+    writer.writerow(
+        ["day", "allocation_id", "partition", "user", "hours", "jobs", "allocation_overrun_hours"]
+    )
     for r in usage.rows:
-        writer.writerow([r.day, r.allocation_id, r.partition, r.user, f"{r.hours}", r.jobs])
+        writer.writerow(
+            [r.day, r.allocation_id, r.partition, r.user, f"{r.hours}", r.jobs,
+             f"{overrun[r.allocation_id]}"]
+        )  # fmt: skip
     return out.getvalue()
 
 

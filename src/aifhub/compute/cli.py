@@ -28,7 +28,7 @@ from aifhub.core.config import get_settings
 from aifhub.core.db import make_engine, make_sessionmaker
 from aifhub.core.infra import build_infrastructure
 from aifhub.resources import sync_site
-from aifhub.schemas.access import ProjectUsage
+from aifhub.schemas.access import ProjectUsage, overrun_sentence
 from aifhub.schemas.compute import JobRead
 from aifhub.schemas.enums.compute import TERMINAL_STATUSES
 
@@ -212,7 +212,17 @@ def usage(
 def _usage_table(project: str, report: ProjectUsage) -> None:
     print_table(
         f"Allocations of {project}",
-        ["id", "partition", "state", "until", "granted", "reserved", "used", "remaining"],
+        [
+            "id",
+            "partition",
+            "state",
+            "until",
+            "granted",
+            "reserved",
+            "used",
+            "remaining",
+            "overrun",
+        ],
         [
             (
                 a.allocation_id,
@@ -223,10 +233,14 @@ def _usage_table(project: str, report: ProjectUsage) -> None:
                 a.reserved,
                 a.used,
                 a.remaining,
+                a.overrun_hours,
             )
             for a in report.allocations
         ],  # fmt: skip
     )
+    for a in report.allocations:
+        if a.overrun_hours > 0:
+            console.print(overrun_sentence(a.allocation_id, a.partition, a.overrun_hours))
 
 
 def clusters_sync() -> None:

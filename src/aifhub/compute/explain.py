@@ -12,7 +12,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 
+from aifhub.access import overrun_of
 from aifhub.core.i18n import N_
 from aifhub.schemas.enums.compute import LABELS, JobStatus
 
@@ -66,6 +68,12 @@ SENTENCES: dict[str, str] = {
     "begin_time": N_("The job waits for the start time it was given."),
     "held": N_("The job is held and will not start until it is released."),
 }  # fmt: skip
+
+# A job charged more than it reserved (Slurm stops a job up to ~30 s past its time limit, and
+# the charge is recorded in full): said on its page with both figures.
+RAN_OVER = N_("The job ran past its time limit: charged %(charged)s h, reserved %(reserved)s h. "
+              "The scheduler stops a job a little after its limit and the whole run is charged; "
+              "the difference comes out of the allocation's remaining hours.")  # fmt: skip
 
 TERMINAL_FAILURES = frozenset({"failed", "timeout", "out_of_memory", "node_fail"})
 WAITING = frozenset({"queued", "submitting", "pending"})
@@ -221,3 +229,22 @@ def _waiting(state: str, reason: str | None, cancel_requested: bool) -> Explanat
         if text.startswith(prefix):
             return _made(key)
     return None
+
+
+@dataclass(frozen=True)
+class RanOver:
+    """A job charged more than it reserved: both figures and the difference (the overrun)."""
+
+    charged: Decimal
+    reserved: Decimal
+    hours: Decimal
+    text: str = RAN_OVER
+
+
+def ran_over(charged: Decimal | None, reserved: Decimal) -> RanOver | None:
+    """The job's overrun (the ledger's overrun_of: charged beyond reserved), or None when it was
+    not charged yet or stayed within its reservation."""
+    if charged is None:
+        return None
+    over = overrun_of(charged, reserved)
+    return RanOver(charged, reserved, over) if over > 0 else None

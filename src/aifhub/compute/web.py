@@ -12,7 +12,7 @@ from markupsafe import Markup
 from aifhub import access
 from aifhub.compute import job_form, network, service
 from aifhub.compute import jobs as job_service
-from aifhub.compute.explain import STATE_LABELS
+from aifhub.compute.explain import STATE_LABELS, ran_over
 from aifhub.compute.inputs import JobInputs, JobInputsDep
 from aifhub.core.db import DbSession, attempt
 from aifhub.core.errors import AppError, InvalidInput
@@ -181,7 +181,11 @@ async def _live(request: Request, db: DbSession, user: User, job_id: int, tab: s
     view = await job_service.job_view(
         db, user, job_id, backends=get_infra(request).backends, tail_bytes=LOG_TAIL
     )
-    return {"view": view, "job": view.job, "tab": _tab(tab), "state_labels": STATE_LABELS}
+    job = view.job
+    return {
+        "view": view, "job": job, "tab": _tab(tab), "state_labels": STATE_LABELS,
+        "ran_over": ran_over(job.charged_hours, job.reserved_hours),
+    }  # fmt: skip
 
 
 @router.get("/jobs/{job_id}")

@@ -183,6 +183,10 @@ class BalanceRead(BaseModel):
     reserved: Decimal
     used: Decimal
     remaining: Decimal
+    overrun_hours: Decimal = Field(
+        description="Settled hours used beyond the granted amount (jobs killed past their time "
+        "limit are charged in full); above 0, new jobs are refused until staff grant more."
+    )
 
 
 class AllocationRead(BaseModel):
@@ -197,6 +201,7 @@ class AllocationRead(BaseModel):
     application_id: int | None
     fallback_partitions: list[str]
     balance: BalanceRead
+    overrun_hours: Decimal = Field(description="The balance's overrun_hours, repeated here.")
 
 
 class AllocationStateIn(BaseModel):
@@ -236,6 +241,10 @@ class AllocationUsage(BaseModel):
     reserved: Decimal
     used: Decimal
     remaining: Decimal
+    overrun_hours: Decimal = Field(
+        description="Settled hours used beyond the granted amount; above 0, new jobs on this "
+        "partition are refused until staff grant more."
+    )
 
 
 class UsageRow(BaseModel):
@@ -255,3 +264,13 @@ class ProjectUsage(BaseModel):
     project: str
     allocations: list[AllocationUsage]
     rows: list[UsageRow]
+
+
+def overrun_sentence(allocation_id: int, partition: str, hours: Decimal) -> str:
+    """What an allocation's overrun (its `overrun_hours`) means and what happens next, in the
+    words the CLI prints under its tables (the pages say the same, translated)."""
+    return (
+        f"Allocation #{allocation_id} used {hours} h more than granted on {partition}: new jobs "
+        "there are refused, and the cluster blocks the project at its next update, until staff "
+        "grant more hours."
+    )

@@ -117,6 +117,14 @@ def _number_filter(ctx: Context, value: Any) -> str:
 
 
 @pass_context
+def _hours_filter(ctx: Context, value: Any) -> str:
+    """Hours to their ledger precision (0.0072, not `number`'s 0.007), the locale's way."""
+    if value is None:
+        return ""
+    return format_decimal(value, locale=ctx.get("locale", "en"), decimal_quantization=False)
+
+
+@pass_context
 def _label_filter(ctx: Context, value: Any, kind: str | None = None) -> str:
     """The translated label of a value (enum member or its string, see core.i18n.label);
     `kind` names the enum when several share the value: `m.role|label('ProjectRole')`."""
@@ -156,6 +164,7 @@ templates.env.filters["web_href"] = _web_href
 templates.env.filters["datetime"] = _datetime_filter
 templates.env.filters["date"] = _date_filter
 templates.env.filters["number"] = _number_filter
+templates.env.filters["hours"] = _hours_filter
 templates.env.filters["label"] = _label_filter
 templates.env.filters["language"] = _language_filter
 templates.env.filters["country"] = _country_filter
