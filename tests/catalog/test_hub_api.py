@@ -28,6 +28,7 @@ from ..factories import PASSWORD
 from ..servers import start_server
 
 pytest.importorskip("huggingface_hub")
+tokenizers = pytest.importorskip("tokenizers")
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
 EXTRA_MODELS = 52  # more than one listing page (50 repos) with the tiny model
@@ -98,6 +99,22 @@ def _asset(c: httpx.Client, slug: str, kind: str, **fields: object) -> None:
     assert r.status_code == 201, r.text
 
 
+def _tiny_tokenizer_files() -> dict[str, bytes]:
+    """A BERT configuration and a word-level tokenizer: what transformers loads without torch."""
+    vocab = {"[UNK]": 0, "[PAD]": 1, "bonjour": 2, "le": 3, "monde": 4}
+    tok = tokenizers.Tokenizer(tokenizers.models.WordLevel(vocab, unk_token="[UNK]"))
+    tok.pre_tokenizer = tokenizers.pre_tokenizers.Whitespace()
+    config = {"model_type": "bert", "vocab_size": 5, "hidden_size": 8, "num_hidden_layers": 1,
+              "num_attention_heads": 1, "intermediate_size": 16}  # fmt: skip
+    tok_config = {"tokenizer_class": "PreTrainedTokenizerFast", "unk_token": "[UNK]",
+                  "pad_token": "[PAD]"}  # fmt: skip
+    return {
+        "config.json": json.dumps(config).encode(),
+        "tokenizer.json": tok.to_str().encode(),
+        "tokenizer_config.json": json.dumps(tok_config).encode(),
+    }
+
+
 def _populate(url: str, tokens: dict[str, str], weights: bytes, secret: bytes) -> None:
     auth = {"Authorization": f"Bearer {tokens['owner']}"}
     with httpx.Client(base_url=url, headers=auth, timeout=30) as c:
@@ -112,6 +129,8 @@ def _populate(url: str, tokens: dict[str, str], weights: bytes, secret: bytes) -
         _asset(c, "acme/corpus", "dataset", task="text-classification")
         readme = b"---\nlicense: mit\n---\n# Corpus\n"
         _publish(c, "acme/corpus", "2024", {"README.md": readme, "data/train.csv": b"a,b\n1,2\n"})
+        _asset(c, "acme/tiny-tok", "model", library_name="transformers")
+        _publish(c, "acme/tiny-tok", "v1", _tiny_tokenizer_files())
         _asset(c, "acme/secret-llm", "model", access_policy="gated")
         _publish(c, "acme/secret-llm", "v1", {"weights.bin": secret})
         for i in range(EXTRA_MODELS):
@@ -262,10 +281,10 @@ def test_listing_follows_pages(hub: Hub, tmp_path: Path) -> None:
         tmp_path,
     )
     ids = out["all"]
-    assert len(ids) == EXTRA_MODELS + 2 == len(set(ids))  # over two pages of 50
+    assert len(ids) == EXTRA_MODELS + 3 == len(set(ids))  # over two pages of 50
     assert {"acme/tiny-bert", "acme/secret-llm", "acme/m-51"} <= set(ids)
     assert out["few"] == ids[:3]
-    assert out["search"] == ["acme/tiny-bert"]
+    assert out["search"] == ["acme/tiny-bert", "acme/tiny-tok"]
     assert out["datasets"] == ["acme/corpus"] and out["nobody"] == []
     # The page boundary is in the Link header, as the Hub sends it.
     r = httpx.get(f"{hub.url}/api/models", params={"author": "acme", "limit": 2})
@@ -396,3 +415,23 @@ def test_missing_repo_revision_and_file(hub: Hub, tmp_path: Path) -> None:
         "no_rev_file": "RevisionNotFoundError",
         "no_repo_file": "RepositoryNotFoundError",
     }
+
+
+def test_transformers_loads_config_and_tokenizer(hub: Hub, tmp_path: Path) -> None:
+    """transformers' from_pretrained through the Hub API (no torch here: no model weights)."""
+    pytest.importorskip("transformers")
+    out = hf(
+        hub,
+        "bob",
+        """
+        from transformers import AutoConfig, AutoTokenizer
+        config = AutoConfig.from_pretrained("acme/tiny-tok")
+        tok = AutoTokenizer.from_pretrained("acme/tiny-tok", revision="v1")
+        out["config"] = [config.model_type, config.hidden_size]
+        out["ids"] = tok("bonjour le monde")["input_ids"]
+        """,
+        tmp_path,
+    )
+    assert out == {"config": ["bert", 8], "ids": [2, 3, 4]}
+    paths = {r["path"] for r in access_log(hub, "acme/tiny-tok")}
+    assert {"config.json", "tokenizer.json", "tokenizer_config.json"} <= paths
