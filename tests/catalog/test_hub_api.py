@@ -176,6 +176,9 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
         yield Hub(server.url, base, tokens, weights, secret)
     finally:
         server.stop()
+    # No request, however odd, ended in a server error.
+    log = (base / "server.log").read_text()
+    assert "Traceback" not in log and '" 500' not in log, log[-3000:]
 
 
 def hf(hub: Hub, who: str | None, code: str, home: Path) -> dict:

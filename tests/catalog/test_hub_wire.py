@@ -3,6 +3,8 @@ HEAD versus GET in the access log, and the Hub's error codes."""
 
 from __future__ import annotations
 
+import base64
+
 from .helpers import owner_with_asset, publish, requester, sha
 
 PURPOSE = "Training a segmentation model for wing defects"
@@ -45,6 +47,9 @@ async def test_listing_search_author_sort_and_cursor(client, db):
     assert r.status_code == 200 and "link" not in r.headers
     r = await client.get("/api/models", params={"sort": "likes"})
     assert r.status_code == 422
+    huge = base64.urlsafe_b64encode(b"99999999999999999999").decode()
+    r = await client.get("/api/models", params={"cursor": huge})
+    assert r.status_code == 422 and "cursor" in r.json()["error"]
     r = await client.get("/api/models/neuro/draft-only", headers=owner)
     assert r.status_code == 404 and r.headers["x-error-code"] == "RepoNotFound"
 

@@ -35,6 +35,7 @@ COMMIT = re.compile(r"^[0-9a-f]{40}$")
 README = "README.md"
 DEFAULT_PAGE = 50  # repos per listing page when the client gives no limit
 MAX_PAGE = 1000  # as the Hub caps it
+MAX_OFFSET = 10_000_000
 SORTS = {
     "lastModified": Asset.updated_at,
     "last_modified": Asset.updated_at,
@@ -198,21 +199,16 @@ def tree(rev: Revision, path: str, *, recursive: bool) -> list[wire.HubTreeEntry
         if not fpath.startswith(prefix):
             continue
         rest = fpath[len(prefix) :]
-        if not recursive and "/" in rest:
-            folder = prefix + rest.split("/", 1)[0]
+        folders = rest.split("/")[:-1]
+        # Folders have no object of their own here: their id is derived from commit and path.
+        for i in range(len(folders) if recursive else min(1, len(folders))):
+            folder = prefix + "/".join(folders[: i + 1])
             oid = hashlib.sha1(f"{rev.sha}:{folder}".encode()).hexdigest()
             entries.setdefault(
                 folder, wire.HubTreeEntry(type="directory", oid=oid, size=0, path=folder)
             )
+        if folders and not recursive:
             continue
-        if recursive:
-            parts = rest.split("/")[:-1]
-            for i in range(len(parts)):
-                folder = prefix + "/".join(parts[: i + 1])
-                oid = hashlib.sha1(f"{rev.sha}:{folder}".encode()).hexdigest()
-                entries.setdefault(
-                    folder, wire.HubTreeEntry(type="directory", oid=oid, size=0, path=folder)
-                )
         if f is None:
             readme = generated_readme(rev.asset)
             entries[fpath] = wire.HubTreeEntry(
@@ -238,7 +234,7 @@ def _offset(cursor: str | None) -> int:
         raise InvalidInput(
             "the cursor is not one this server gave; start the listing again"
         ) from exc
-    if offset < 0:
+    if not 0 <= offset <= MAX_OFFSET:
         raise InvalidInput("the cursor is not one this server gave; start the listing again")
     return offset
 
