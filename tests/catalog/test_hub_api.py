@@ -355,9 +355,10 @@ def test_range_and_headers(hub: Hub) -> None:
     assert bad.status_code == 416
     anonymous = httpx.head(url)
     assert anonymous.status_code == 401 and "X-Error-Code" not in anonymous.headers
-    wrong = httpx.head(url, headers={"Authorization": "Bearer aifh_nope"})
+    wrong = httpx.get(url, headers={"Authorization": "Bearer aifh_nope"})
     assert wrong.status_code == 401
     assert wrong.headers["x-error-message"] == "Invalid credentials in Authorization header"
+    assert wrong.json()["error"] and wrong.json()["error"] != wrong.headers["x-error-message"]
 
 
 def test_gated_repo_needs_a_grant(hub: Hub, tmp_path: Path) -> None:

@@ -41,13 +41,15 @@ def hub_error(exc: AppError, commit: str | None = None) -> JSONResponse:
     if isinstance(exc, hub.HubSignInRequired):
         code = "GatedRepo" if exc.gated else None
     elif isinstance(exc, NotAuthenticated):
+        # The client tells a bad token from a missing repo by this exact header; the body
+        # keeps the reason (expired, revoked, malformed).
         message = INVALID_TOKEN
     headers = {"X-Error-Message": message.encode("ascii", "replace").decode()}
     if code:
         headers["X-Error-Code"] = code
     if commit:
         headers["X-Repo-Commit"] = commit
-    return JSONResponse({"error": message}, status_code=exc.status, headers=headers)
+    return JSONResponse({"error": exc.detail}, status_code=exc.status, headers=headers)
 
 
 class HubRoute(APIRoute):
