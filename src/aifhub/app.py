@@ -145,6 +145,8 @@ def create_app(
         app.include_router(router, prefix=API_PREFIX)
     for router in domains.page_routers:
         app.include_router(router)
+    for router in domains.root_routers:
+        app.include_router(router, include_in_schema=False)
     install_openapi(app)
 
     @app.get("/healthz", include_in_schema=False)

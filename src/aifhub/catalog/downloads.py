@@ -25,8 +25,10 @@ async def authorize_download(
     path: str,
     *,
     project_slug: str | None,
+    log: bool = True,
 ) -> tuple[Asset, AssetVersion, AssetFile]:
-    """Check that the actor may download this file now, and log the download.
+    """Check that the actor may download this file now, and log the download (unless `log`
+    is False: a HEAD request, which sends no bytes).
 
     Open assets: any signed-in user. Gated/restricted: the owning organisation's members, or
     a member of a project (named by `project_slug`) holding a grant whose policy permits export.
@@ -50,6 +52,8 @@ async def authorize_download(
             session, asset=asset, project=project, at=utcnow(), destination="export"
         )
         contract_id = grant.id if grant else None
+    if not log:
+        return asset, version, row
     log_access(
         session,
         asset=asset,

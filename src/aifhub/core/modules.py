@@ -112,6 +112,9 @@ class DomainModule:
     name: str
     api_routers: tuple[APIRouter, ...] = ()  # mounted under /api/v1
     page_routers: tuple[APIRouter, ...] = ()
+    # Mounted at the site's root after the pages, outside /api/v1 and its OpenAPI document:
+    # protocols whose paths a third-party client fixes (the Hugging Face Hub API).
+    root_routers: tuple[APIRouter, ...] = ()
     nav: tuple[NavItem, ...] = ()
     cards: tuple[CardProvider, ...] = ()
     project_sections: tuple[ProjectSectionProvider, ...] = ()  # parts of /projects/{slug}
@@ -146,6 +149,11 @@ class Assembly:
     def page_routers(self) -> tuple[APIRouter, ...]:
         """Every page router, in domain order."""
         return tuple(r for m in self.modules for r in m.page_routers)
+
+    @property
+    def root_routers(self) -> tuple[APIRouter, ...]:
+        """Every router mounted at the root for a third-party protocol, in domain order."""
+        return tuple(r for m in self.modules for r in m.root_routers)
 
     @property
     def nav(self) -> tuple[NavItem, ...]:
