@@ -44,7 +44,6 @@ EXPECTED_GAPS = {
     (DCAT.Catalog, DCT.language),
     (DCAT.Catalog, DCT.license),
     (DCAT.Catalog, DCT.spatial),
-    (DCAT.Catalog, DCAT.service),
     (Namespace("http://xmlns.com/foaf/0.1/").Agent, DCT.type),
 }
 
