@@ -121,7 +121,8 @@ def test_pages_raise_no_csp_violation_and_htmx_still_works(live_server, browser)
     page.fill("#f-password", "demo-password")
     page.click("form[action='/login'] button[type=submit]")
     page.wait_for_url(f"{url}/")
-    for path in ["/", "/projects", "/organisations", "/applications", "/jobs", "/catalog"]:
+    for path in ["/", "/projects", "/organisations", "/applications", "/jobs", "/catalog",
+                 "/catalog/neuroscan/mri-features-synthetic"]:  # fmt: skip
         page.goto(f"{url}{path}")
         assert page.locator("h1").count() >= 1, path
     # the state filter submits itself (was an inline onchange handler)
