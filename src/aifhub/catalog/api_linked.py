@@ -3,14 +3,13 @@ schema.org. Harvested by public portals: published assets only, no authenticatio
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
-from aifhub.catalog import linked_catalog, linked_data, linked_schema
+from aifhub.catalog import linked_catalog, linked_data
 from aifhub.core.db import DbSession
-from aifhub.core.errors import NotFound
 from aifhub.core.infra import get_infra
 
 router = APIRouter(tags=["catalog"])
@@ -58,15 +57,15 @@ async def dcat(request: Request, db: DbSession, ns: str, name: str) -> JSONRespo
 @router.get(ASSET + "/schema.jsonld")
 async def schema_org(request: Request, db: DbSession, ns: str, name: str) -> JSONResponse:
     """The dataset as a schema.org Dataset (JSON-LD); published datasets only."""
-    item = await linked_catalog.public_asset(db, f"{ns}/{name}")
-    if item.asset.kind != "dataset":
-        raise NotFound(f"'{ns}/{name}' is a model: schema.org exports describe datasets.")
-    doc = linked_schema.schema_org(
-        item.asset,
-        publisher=item.publisher,
-        base_url=request.app.state.settings.base_url,
-        catalog_name=f"{get_infra(request).site.factory_name} catalogue",
-        version=item.version,
-        files=item.files,
-    )
+    doc = await schema_org_for(request, db, f"{ns}/{name}")
     return JSONResponse(doc, media_type=LD_JSON)
+
+
+async def schema_org_for(request: Request, db: DbSession, slug: str) -> dict[str, Any]:
+    """A published dataset's schema.org Dataset, for the API and for the dataset's page."""
+    return await linked_catalog.schema_org_of(
+        db,
+        slug,
+        base_url=request.app.state.settings.base_url,
+        factory_name=get_infra(request).site.factory_name,
+    )

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from aifhub.catalog.assets import get_asset, has_published_version
 from aifhub.catalog.linked_data import AUTHORITY, CONTEXT, Publisher, dataset_node
+from aifhub.catalog.linked_schema import schema_org
 from aifhub.catalog.models import Asset, AssetFile, AssetVersion
 from aifhub.core.errors import NotFound
 from aifhub.identity.models import Organisation
@@ -73,6 +74,23 @@ async def public_asset(session: AsyncSession, slug: str) -> LinkedAsset:
     if not await session.scalar(select(has_published_version()).where(Asset.id == asset.id)):
         raise NotFound(f"No asset '{slug}' in the catalogue.")
     return (await _linked(session, [asset]))[0]
+
+
+async def schema_org_of(
+    session: AsyncSession, slug: str, *, base_url: str, factory_name: str
+) -> dict[str, Any]:
+    """The schema.org Dataset of a published dataset (NotFound for a model or a draft)."""
+    item = await public_asset(session, slug)
+    if item.asset.kind != "dataset":
+        raise NotFound(f"'{slug}' is a model: schema.org exports describe datasets.")
+    return schema_org(
+        item.asset,
+        publisher=item.publisher,
+        base_url=base_url,
+        catalog_name=f"{factory_name} catalogue",
+        version=item.version,
+        files=item.files,
+    )
 
 
 async def public_assets_page(

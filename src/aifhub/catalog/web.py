@@ -10,8 +10,9 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
-from aifhub.catalog import assets, contracts, downloads, linked_catalog, linked_schema, versions
+from aifhub.catalog import assets, contracts, downloads, versions
 from aifhub.catalog.api import file_response
+from aifhub.catalog.api_linked import schema_org_for
 from aifhub.catalog.labels import LABELS, POLICIES
 from aifhub.catalog.search import SCALAR_FACETS, SORTS, SearchFilters, search_assets
 from aifhub.core.db import DbSession, attempt
@@ -263,20 +264,18 @@ async def asset_page(
 ) -> Response:
     """An asset: its card, versions and files, and how to get access."""
     ctx = await _asset_context(db, user, f"{ns}/{name}")
+    published = any(v.state == "published" for v in ctx["versions"])
     structured = None
-    if ctx["asset"].kind == "dataset" and any(v.state == "published" for v in ctx["versions"]):
-        # What dataset search engines read: the same schema.org Dataset as the API's.
-        item = await linked_catalog.public_asset(db, f"{ns}/{name}")
-        structured = linked_schema.schema_org(
-            item.asset,
-            publisher=item.publisher,
-            base_url=request.app.state.settings.base_url,
-            catalog_name=f"{get_infra(request).site.factory_name} catalogue",
-            version=item.version,
-            files=item.files,
-        )
+    if ctx["asset"].kind == "dataset" and published:
+        structured = await schema_org_for(request, db, f"{ns}/{name}")
     return _page(
-        request, "catalog/asset.html", errors={}, values={}, structured_data=structured, **ctx
+        request,
+        "catalog/asset.html",
+        errors={},
+        values={},
+        published=published,
+        structured_data=structured,
+        **ctx,
     )
 
 
