@@ -140,7 +140,7 @@ async def test_dcat_and_schema_org(client, db):
     r = await client.get("/api/v1/catalog/neuro/mri-small/dcat.jsonld")
     assert r.status_code == 200 and r.headers["content-type"].startswith("application/ld+json")
     d = r.json()
-    assert d["@type"] == "dcat:Dataset" and d["dct:title"]["@value"] == "MRI small"
+    assert d["@type"] == "dcat:Dataset" and d["dct:title"] == "MRI small"
     assert [x["@id"] for x in d["dct:language"]] == [
         "http://publications.europa.eu/resource/authority/language/FRA"
     ]

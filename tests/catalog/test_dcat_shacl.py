@@ -172,15 +172,20 @@ async def test_catalog_page_past_the_end_is_empty_and_links_back(client, db, set
 
 async def test_a_broken_export_does_not_conform(client, db, shapes):
     h = await owner_with_asset(client, db, languages=["fr", "fr-ca", "gsw", "ger", "xx"])
-    await publish(client, h, "neuro/mri-small", "v1", {"scans/a.nii": b"abc"})
+    await publish(client, h, "neuro/mri-small", "v1", {"scans/a.nii": b"abc", "b c.csv": b"x"})
     doc = (await client.get("/api/v1/catalog/neuro/mri-small/dcat.jsonld")).json()
     assert check(doc, shapes)[0] == []
+    # A path with a space is quoted in the IRIs, and the download URL serves the file.
+    spaced = doc["dcat:distribution"][0]
+    assert spaced["dcat:downloadURL"]["@id"].endswith("/files/b%20c.csv")
+    got = await client.get(spaced["dcat:downloadURL"]["@id"], headers=h)
+    assert got.status_code == 200 and got.content == b"x"
     # Only valid ISO 639 codes become authority URIs (fr and fr-CA are one language).
     assert [x["@id"].rsplit("/", 1)[1] for x in doc["dct:language"]] == ["FRA", "GSW", "DEU"]
-    dist = doc["dcat:distribution"][0]
+    dist = doc["dcat:distribution"][1]
     assert dist["spdx:checksum"]["spdx:checksumValue"]["@type"] == "xsd:hexBinary"
     broken = copy.deepcopy(doc)
-    broken["dcat:distribution"][0]["spdx:checksum"]["spdx:checksumValue"] = dist["spdx:checksum"][
+    broken["dcat:distribution"][1]["spdx:checksum"]["spdx:checksumValue"] = dist["spdx:checksum"][
         "spdx:checksumValue"
     ]["@value"]
     violations, _ = check(broken, shapes)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import mimetypes
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from aifhub.catalog.authorities import country_uri, language_uri
 from aifhub.catalog.linked_odrl import odrl_policy
@@ -85,7 +86,7 @@ def file_url(base_url: str, asset: Asset, version: AssetVersion, f: AssetFile) -
     """Where a file of a version is downloaded from."""
     return (
         f"{base_url.rstrip('/')}/api/v1/catalog/{asset.slug}/versions/{version.label}"
-        f"/files/{f.path}"
+        f"/files/{quote(f.path)}"
     )
 
 
@@ -93,10 +94,6 @@ def concept(iri: str, label: str) -> dict[str, Any]:
     """A SKOS concept of a controlled vocabulary, with the label the shapes ask for."""
     label_node = {"@value": label, "@language": "en"}
     return {"@id": iri, "@type": "skos:Concept", "skos:prefLabel": label_node}
-
-
-def _literal(text: str) -> dict[str, str]:
-    return {"@value": text, "@language": "en"}
 
 
 def _datetime(value: Any) -> dict[str, str]:
@@ -155,10 +152,10 @@ def _distribution(
     ext = f.path.rsplit(".", 1)[-1].lower() if "." in f.path else ""
     ftype = FILE_TYPES.get(ext, "OCTET")
     dist: dict[str, Any] = {
-        "@id": f"{asset_url(base_url, asset)}#{version.label}/{f.path}",
+        "@id": f"{asset_url(base_url, asset)}#{version.label}/{quote(f.path)}",
         "@type": "dcat:Distribution",
         "dct:title": f.path,
-        "dct:description": _literal(f"File {f.path} of version {version.label} of {asset.name}."),
+        "dct:description": f"File {f.path} of version {version.label} of {asset.name}.",
         "dcat:accessURL": {"@id": asset_url(base_url, asset)},
         "dcat:downloadURL": {"@id": file_url(base_url, asset, version, f)},
         "dct:format": {"@id": f"{AUTHORITY}/file-type/{ftype}", "@type": "dct:MediaTypeOrExtent"},
@@ -201,9 +198,10 @@ def dataset_node(
         "@id": f"{url}#dataset",
         "@type": ["dcat:Dataset", "mls:Model"] if asset.kind == "model" else "dcat:Dataset",
         "dct:identifier": asset.slug,
-        "dct:title": _literal(asset.name),
-        "dct:description": _literal(asset.summary or asset.name),
-        "dcat:keyword": [_literal(k) for k in keywords],
+        # What owners wrote is in a language the platform does not know: plain literals.
+        "dct:title": asset.name,
+        "dct:description": asset.summary or asset.name,
+        "dcat:keyword": keywords,
         "dcat:landingPage": {"@id": url, "@type": "foaf:Document"},
         "dct:publisher": publisher_node(base_url, publisher),
         "dcat:contactPoint": _contact(base_url, asset, publisher),
