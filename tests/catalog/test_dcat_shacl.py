@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from pyshacl import validate
-from rdflib import Graph, Namespace
+from rdflib import RDF, Graph, Namespace
 
 from aifhub.catalog.authorities import BIBLIOGRAPHIC, ISO_639_1, country_uri, language_uri
 from aifhub.demo import load_demo
@@ -145,6 +145,8 @@ async def test_catalog_pages_conform_and_reach_every_public_asset(client, db, se
     assert len(policies) == 1
     permission = g.value(policies[0], odrl.permission)
     assert g.value(permission, odrl.action) == odrl.use
+    target = g.value(permission, odrl.target)
+    assert (target, RDF.type, DCAT.Dataset) in g and (target, odrl.hasPolicy, policies[0]) in g
     assert len(list(g.objects(permission, odrl.constraint))) == 2
     assert g.value(g.value(policies[0], odrl.prohibition), odrl.action) is not None
 

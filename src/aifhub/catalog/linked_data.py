@@ -37,11 +37,11 @@ CONTEXT: dict[str, Any] = {
 ACCESS_RIGHTS = {"open": "PUBLIC", "gated": "RESTRICTED", "restricted": "NON_PUBLIC"}
 # Organisation kinds -> ADMS publisher types.
 PUBLISHER_TYPES = {
-    "startup": "Company",
-    "sme": "Company",
-    "large_company": "Company",
-    "academic": "Academia-ScientificOrganisation",
-    "public_body": "PublicAuthority",
+    "startup": ("Company", "Company"),
+    "sme": ("Company", "Company"),
+    "large_company": ("Company", "Company"),
+    "academic": ("Academia-ScientificOrganisation", "Academia/Scientific organisation"),
+    "public_body": ("PublicAuthority", "Public authority"),
 }
 # Catalogue sectors -> EU data themes (no theme for "other").
 THEMES = {
@@ -107,11 +107,9 @@ def publisher_node(base_url: str, publisher: Publisher) -> dict[str, Any]:
         "@type": "foaf:Agent",
         "foaf:name": publisher.name,
     }
-    if kind := PUBLISHER_TYPES.get(publisher.kind):
-        label = {"Company": "Company", "PublicAuthority": "Public authority"}.get(
-            kind, "Academia/Scientific organisation"
-        )
-        node["dct:type"] = concept(f"http://purl.org/adms/publishertype/{kind}", label)
+    if publisher.kind in PUBLISHER_TYPES:
+        code, label = PUBLISHER_TYPES[publisher.kind]
+        node["dct:type"] = concept(f"http://purl.org/adms/publishertype/{code}", label)
     if publisher.website:
         node["foaf:homepage"] = {"@id": publisher.website}
     return node
@@ -192,10 +190,11 @@ def dataset_node(
     """The dcat:Dataset node of an asset (no @context): one distribution per file of the
     latest published version."""
     url = asset_url(base_url, asset)
+    iri = f"{url}#dataset"
     keywords = list(dict.fromkeys([*asset.tags, *(x for x in (asset.task, asset.modality) if x)]))
     rights = ACCESS_RIGHTS[asset.access_policy]
     doc: dict[str, Any] = {
-        "@id": f"{url}#dataset",
+        "@id": iri,
         "@type": ["dcat:Dataset", "mls:Model"] if asset.kind == "model" else "dcat:Dataset",
         "dct:identifier": asset.slug,
         # What owners wrote is in a language the platform does not know: plain literals.
@@ -232,7 +231,7 @@ def dataset_node(
             asset.policy_rules,
             uid=policy_id,
             assigner=publisher_node(base_url, publisher)["@id"],
-            target=url,
+            target=iri,
             base_url=base_url,
         )
     if version is not None:
