@@ -131,10 +131,12 @@ def catalog_document(
     base_url: str,
     factory_name: str,
     dates: tuple[Any, Any],
+    extension: str = "jsonld",
 ) -> dict[str, Any]:
-    """One page of the dcat:Catalog, with the hydra:PartialCollectionView links to the others."""
+    """One page of the dcat:Catalog, with the hydra:PartialCollectionView links to the others
+    (pages of the same format: dcat.jsonld or dcat.ttl)."""
     base = base_url.rstrip("/")
-    catalog_url = f"{base}/api/v1/catalog/dcat.jsonld"
+    catalog_url = f"{base}/api/v1/catalog/dcat.{extension}"
     last = max(1, -(-total // per_page))
     view: dict[str, Any] = {
         "@id": _page_url(catalog_url, page, per_page),
@@ -148,7 +150,8 @@ def catalog_document(
         view["hydra:previous"] = {"@id": _page_url(catalog_url, min(page - 1, last), per_page)}
     doc: dict[str, Any] = {
         "@context": CONTEXT,
-        "@id": catalog_url,
+        # One IRI for the catalogue whatever the format its pages are read in.
+        "@id": f"{base}/catalog#catalog",
         "@type": ["dcat:Catalog", "hydra:Collection"],
         "dct:title": {"@value": f"{factory_name} catalogue", "@language": "en"},
         "dct:description": {

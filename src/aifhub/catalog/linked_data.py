@@ -10,10 +10,13 @@ label...) because the range shapes check the class of every object.
 
 from __future__ import annotations
 
+import json
 import mimetypes
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
+
+from rdflib import Graph
 
 from aifhub.catalog.authorities import country_uri, language_uri
 from aifhub.catalog.linked_odrl import odrl_policy
@@ -254,3 +257,12 @@ def dcat(
     """A DCAT-AP 3 JSON-LD document of one dataset or model."""
     node = dataset_node(asset, publisher=publisher, base_url=base_url, version=version, files=files)
     return {"@context": CONTEXT, **node}
+
+
+def to_turtle(doc: dict[str, Any]) -> str:
+    """The same description in Turtle (the JSON-LD parsed as RDF, its context inline)."""
+    graph = Graph()
+    for prefix, namespace in CONTEXT.items():
+        graph.bind(prefix, namespace)
+    graph.parse(data=json.dumps(doc), format="json-ld")
+    return graph.serialize(format="turtle")
