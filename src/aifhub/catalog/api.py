@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, status
-from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from fastapi.responses import FileResponse, PlainTextResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from aifhub import identity
@@ -15,7 +15,6 @@ from aifhub.catalog import (
     contracts,
     downloads,
     huggingface_cards,
-    linked_data,
     versions,
 )
 from aifhub.catalog.models import AssetFile
@@ -148,39 +147,6 @@ async def export_card(
     return PlainTextResponse(
         huggingface_cards.card_of(asset), media_type="text/markdown; charset=utf-8"
     )
-
-
-async def _linked(request: Request, db: DbSession, slug: str, fmt: str) -> JSONResponse:
-    # Linked-data exports are harvested by public portals: published assets only.
-    asset = await assets.visible_asset(db, None, slug)
-    if asset.kind != "dataset":
-        raise NotFound(f"'{slug}' is a model: DCAT and schema.org exports describe datasets.")
-    try:
-        version = await versions.find_version(db, asset, None)
-        files = await versions.version_files(db, version)
-    except NotFound:
-        version, files = None, []
-    fn = linked_data.dcat if fmt == "dcat" else linked_data.schema_org
-    doc = fn(
-        asset,
-        publisher=await assets.org_slug(db, asset),
-        base_url=request.app.state.settings.base_url,
-        version=version,
-        files=files,
-    )
-    return JSONResponse(doc, media_type=LD_JSON)
-
-
-@router.get(ASSET + "/dcat.jsonld")
-async def dcat(request: Request, db: DbSession, ns: str, name: str) -> JSONResponse:
-    """The dataset in DCAT-AP (JSON-LD)."""
-    return await _linked(request, db, f"{ns}/{name}", "dcat")
-
-
-@router.get(ASSET + "/schema.jsonld")
-async def schema_org(request: Request, db: DbSession, ns: str, name: str) -> JSONResponse:
-    """The dataset as a schema.org Dataset (JSON-LD)."""
-    return await _linked(request, db, f"{ns}/{name}", "schema")
 
 
 # ---------------------------------------------------------------- versions and files

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aifhub.catalog import api, api_hub, cli, web
+from aifhub.catalog import api, api_hub, api_linked, cli, web
 from aifhub.catalog.card import requests_card
 from aifhub.catalog.job_inputs import CatalogJobInputs
 from aifhub.catalog.project_section import catalog_section
@@ -15,7 +15,7 @@ JOB_INPUTS: JobInputs = CatalogJobInputs()
 
 module = DomainModule(
     name="catalog",
-    api_routers=(api.router,),
+    api_routers=(api.router, api_linked.router),
     page_routers=(web.router,),
     root_routers=(api_hub.router,),
     nav=(NavItem(N_("Catalogue"), "/catalog", order=50),),

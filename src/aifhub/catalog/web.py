@@ -12,6 +12,7 @@ from starlette.datastructures import UploadFile
 
 from aifhub.catalog import assets, contracts, downloads, versions
 from aifhub.catalog.api import file_response
+from aifhub.catalog.api_linked import schema_org_for
 from aifhub.catalog.labels import LABELS, POLICIES
 from aifhub.catalog.search import SCALAR_FACETS, SORTS, SearchFilters, search_assets
 from aifhub.core.db import DbSession, attempt
@@ -263,7 +264,19 @@ async def asset_page(
 ) -> Response:
     """An asset: its card, versions and files, and how to get access."""
     ctx = await _asset_context(db, user, f"{ns}/{name}")
-    return _page(request, "catalog/asset.html", errors={}, values={}, **ctx)
+    published = any(v.state == "published" for v in ctx["versions"])
+    structured = None
+    if ctx["asset"].kind == "dataset" and published:
+        structured = await schema_org_for(request, db, f"{ns}/{name}")
+    return _page(
+        request,
+        "catalog/asset.html",
+        errors={},
+        values={},
+        published=published,
+        structured_data=structured,
+        **ctx,
+    )
 
 
 @router.get("/catalog/{ns}/{name}/files/{label}/{path:path}")
