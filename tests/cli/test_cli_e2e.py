@@ -232,7 +232,7 @@ def test_cli_bad_login_and_unreachable(server: str, tmp_path: Path) -> None:
         "FR",
         env={"AIFHUB_URL": server, "AIFHUB_TOKEN": "aifh_unknown"},
     )
-    assert r.returncode == 1 and "Unknown API token" in r.stderr
+    assert r.returncode == ExitCode.NOT_SIGNED_IN and "Unknown API token" in r.stderr
 
 
 def test_sdk_pagination_and_errors(server: str) -> None:

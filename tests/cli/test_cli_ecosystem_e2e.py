@@ -93,7 +93,10 @@ def test_tickets_from_the_cli(demo_server: str, tmp_path: Path) -> None:
     # Without --admin the desk's token carries no staff roles: refused, with the reason.
     plain_desk = signed_in(tmp_path, demo_server, DESK)
     r = cli(plain_desk, "tickets", "propose", tid, "--json")
-    assert r.returncode == ExitCode.FORBIDDEN and "Only the support desk" in r.stderr
+    # Under --json the refusal is JSON on standard output: the server's problem and the code.
+    refusal = json.loads(r.stdout)
+    assert r.returncode == ExitCode.FORBIDDEN == refusal["exit_code"]
+    assert "Only the support desk" in refusal["error"]["detail"] and not r.stderr
     out = ok(cli(desk, "tickets", "propose", tid, "--json"))
     proposals = json.loads(out)
     assert proposals and all(p["reasons"] for p in proposals)

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from aifhub import __version__
 from aifhub.cli import app
-from aifhub.client.errors import ApiError, NotSignedIn, ServerUnreachable
+from aifhub.client.errors import ApiError, NotSignedIn, ServerUnreachable, StateConflict
 from aifhub.client.output import ExitCode, exit_code_for
 
 runner = CliRunner()
@@ -39,6 +39,7 @@ def test_api_errors_map_to_their_kind(status: int, code: int) -> None:
 def test_local_failures_map_to_their_kind() -> None:
     assert exit_code_for(NotSignedIn("x")) == ExitCode.NOT_SIGNED_IN
     assert exit_code_for(ServerUnreachable("u", "r")) == ExitCode.UNAVAILABLE
+    assert exit_code_for(StateConflict("x")) == ExitCode.CONFLICT
     assert exit_code_for(ValueError("x")) == ExitCode.INVALID
     assert exit_code_for(OSError("x")) == ExitCode.FAILED
 

@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import quote
 
 from aifhub.client.base import Resource
-from aifhub.client.errors import ApiError, ClientError
+from aifhub.client.errors import ApiError, ClientError, StateConflict
 from aifhub.schemas.catalog import FileRead, SearchResult, VersionRead
 
 CHUNK = 1024 * 1024
@@ -92,7 +92,7 @@ class Catalog(Resource):
             if exc.status != 409:
                 raise
             if self.version(asset, version).state != "draft":
-                raise ClientError(
+                raise StateConflict(
                     f"{asset}@{version} is already published; choose a new label"
                 ) from None
         held = {f.path: f.sha256 for f in self.version(asset, version).files}

@@ -11,6 +11,11 @@ class ClientError(Exception):
     """Anything that stopped an SDK call; `str(err)` is a message for a person."""
 
 
+class StateConflict(ClientError):
+    """The client found, before asking, that the current state forbids the call (a version
+    already published...): the same kind of failure as the server's 409."""
+
+
 class NotSignedIn(ClientError):
     """No token saved or given: the command needs `aifhub login` (or AIFHUB_TOKEN) first."""
 

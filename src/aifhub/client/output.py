@@ -23,7 +23,13 @@ from rich.table import Table
 
 from aifhub.client import Client
 from aifhub.client.config import load_config
-from aifhub.client.errors import ApiError, ClientError, NotSignedIn, ServerUnreachable
+from aifhub.client.errors import (
+    ApiError,
+    ClientError,
+    NotSignedIn,
+    ServerUnreachable,
+    StateConflict,
+)
 
 console = Console()
 err_console = Console(stderr=True)
@@ -68,6 +74,8 @@ def exit_code_for(exc: Exception) -> ExitCode:
         return _BY_STATUS.get(exc.status, ExitCode.FAILED)
     if isinstance(exc, NotSignedIn):
         return ExitCode.NOT_SIGNED_IN
+    if isinstance(exc, StateConflict):
+        return ExitCode.CONFLICT
     if isinstance(exc, ServerUnreachable):
         return ExitCode.UNAVAILABLE
     if isinstance(exc, ValueError):
