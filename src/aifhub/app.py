@@ -143,6 +143,8 @@ def create_app(
 
     for router in domains.api_routers:
         app.include_router(router, prefix=API_PREFIX)
+    for router in domains.root_routers:
+        app.include_router(router)
     for router in domains.page_routers:
         app.include_router(router)
 

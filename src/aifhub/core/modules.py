@@ -110,6 +110,9 @@ class DomainModule:
 
     name: str
     api_routers: tuple[APIRouter, ...] = ()  # mounted under /api/v1
+    # Mounted as they are, at the site's root: APIs that a foreign client expects at a base
+    # path of their own (each router carries its prefix).
+    root_routers: tuple[APIRouter, ...] = ()
     page_routers: tuple[APIRouter, ...] = ()
     nav: tuple[NavItem, ...] = ()
     cards: tuple[CardProvider, ...] = ()
@@ -139,6 +142,11 @@ class Assembly:
     def api_routers(self) -> tuple[APIRouter, ...]:
         """Every REST router, in domain order."""
         return tuple(r for m in self.modules for r in m.api_routers)
+
+    @property
+    def root_routers(self) -> tuple[APIRouter, ...]:
+        """Every router mounted at the root with its own prefix, in domain order."""
+        return tuple(r for m in self.modules for r in m.root_routers)
 
     @property
     def page_routers(self) -> tuple[APIRouter, ...]:
