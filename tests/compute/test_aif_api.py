@@ -17,6 +17,7 @@ import pytest
 from ai_factory.sdk import (
     AIFactoryClient,
     APIError,
+    AsyncAIFactoryClient,
     AuthError,
     ContainerJobRequest,
     JobRequest,
@@ -387,3 +388,16 @@ def test_container_jobs_are_refused_for_now(live: Live) -> None:
         )
     assert r.headers["content-type"].startswith("application/problem+json")
     assert r.json()["type"].endswith("/container-jobs-unavailable")
+
+
+async def test_the_async_client_too(live: Live) -> None:
+    async with AsyncAIFactoryClient(
+        base_url=live.api, token=live.ada, slurm_user="ada@aif.example"
+    ) as sdk:
+        sent = await sdk.submit_job(
+            JobRequest(name="async", script="echo async", partition="cpu", time_limit=1)
+        )
+        done = await sdk.wait(str(sent.job_id), interval=0.5, timeout=WAIT_S)
+        assert done.status == "completed" and done.name == "async"
+        listed = await sdk.list_jobs(limit=1)
+        assert listed.jobs[0].job_id == str(sent.job_id)  # newest first

@@ -108,8 +108,8 @@ async def _names_user(session: AsyncSession, user: User, name: str) -> bool:
 
 
 async def paying_project(session: AsyncSession, user: User, chosen: str | None) -> Project:
-    """The project named by X-AIFHUB-PROJECT, else the user's only project (refused when
-    the user is in none or in several, naming the choices)."""
+    """The chosen project (by the base URL or X-AIFHUB-PROJECT), else the user's only project
+    (refused when the user is in none or in several, naming the choices)."""
     if chosen:
         return await service.member_project(session, user, chosen.strip())
     slugs = await service.member_project_slugs(session, user)
