@@ -6,9 +6,9 @@ POST /api/v1/jobs, against the same real server in the same run.
 Starts `aifhub serve --no-worker` on a migrated SQLite file (jobs stay queued: this measures
 the API, the checks, the reservation and the commit, not the backend), seeds one user with a
 token, a project and an allocation, then submits the same 1-minute `true` job in rounds that
-alternate the two ways, one client each, sequential (as a user's script does). Prints jobs/s
-of each, the server's CPU time per submission (steadier than wall time on a shared machine),
-and the ratio SDK / platform.
+alternate the two ways (and which goes first), one client each, sequential (as a user's
+script does). Prints jobs/s of each, the server's and the client's CPU time per submission
+(steadier than wall time on a shared machine), and the ratio SDK / platform.
 """
 
 from __future__ import annotations
@@ -78,16 +78,20 @@ async def grant(url: str, slug: str) -> None:
     await engine.dispose()
 
 
-def timed(n: int, submit: Callable[[int], None], proc: psutil.Process) -> tuple[float, float]:
-    """(jobs/s, server CPU ms per job) of n sequential submissions."""
+def timed(
+    n: int, submit: Callable[[int], None], proc: psutil.Process
+) -> tuple[float, float, float]:
+    """(jobs/s, server CPU ms per job, client CPU ms per job) of n sequential submissions."""
     cpu0 = proc.cpu_times()
+    client0 = time.process_time()
     t0 = time.perf_counter()
     for i in range(n):
         submit(i)
     elapsed = time.perf_counter() - t0
+    client_ms = (time.process_time() - client0) * 1000 / n
     cpu1 = proc.cpu_times()
     cpu_ms = ((cpu1.user + cpu1.system) - (cpu0.user + cpu0.system)) * 1000 / n
-    return n / elapsed, cpu_ms
+    return n / elapsed, cpu_ms, client_ms
 
 
 def main() -> None:
@@ -125,15 +129,22 @@ def main() -> None:
                 server_proc = psutil.Process(proc.pid)
                 timed(5, by_sdk, server_proc)  # warm up both paths
                 timed(5, by_platform, server_proc)
-                results: dict[str, list[tuple[float, float]]] = {"sdk": [], "platform": []}
-                for _ in range(args.rounds):
-                    results["sdk"].append(timed(args.jobs, by_sdk, server_proc))
-                    results["platform"].append(timed(args.jobs, by_platform, server_proc))
+                results: dict[str, list[tuple[float, float, float]]] = {
+                    "sdk": [],
+                    "platform": [],
+                }
+                ways = {"sdk": by_sdk, "platform": by_platform}
+                for r in range(args.rounds):
+                    # Each way goes first every other round: neither always meets a larger table.
+                    for way in ("sdk", "platform") if r % 2 == 0 else ("platform", "sdk"):
+                        results[way].append(timed(args.jobs, ways[way], server_proc))
                 sdk.close()
-    rates = {k: statistics.median(r for r, _ in v) for k, v in results.items()}
-    cpu = {k: statistics.median(c for _, c in v) for k, v in results.items()}
+    rates = {k: statistics.median(r[0] for r in v) for k, v in results.items()}
+    cpu = {k: statistics.median(r[1] for r in v) for k, v in results.items()}
+    client = {k: statistics.median(r[2] for r in v) for k, v in results.items()}
     for way in ("sdk", "platform"):
         print(f"{way:9s} {rates[way]:7.1f} jobs/s   server CPU {cpu[way]:5.1f} ms/job   "
+              f"client CPU {client[way]:4.1f} ms/job "
               f"(median of {args.rounds} rounds of {args.jobs})")  # fmt: skip
     print(f"ratio SDK/platform: {rates['sdk'] / rates['platform']:.2f} (jobs/s), "
           f"{cpu['sdk'] / cpu['platform']:.2f} (server CPU per job)")  # fmt: skip

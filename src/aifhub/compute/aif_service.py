@@ -107,11 +107,12 @@ async def _names_user(session: AsyncSession, user: User, name: str) -> bool:
     return login is not None
 
 
-async def paying_project(session: AsyncSession, user: User, chosen: str | None) -> Project:
-    """The chosen project (by the base URL or X-AIFHUB-PROJECT), else the user's only project
-    (refused when the user is in none or in several, naming the choices)."""
+async def paying_project(session: AsyncSession, user: User, chosen: str | None) -> str:
+    """The slug of the chosen project (by the base URL or X-AIFHUB-PROJECT), else of the
+    user's only project (refused when the user is in none or in several, naming the choices).
+    A chosen project's membership is checked by `submit_job`, as for every submission."""
     if chosen:
-        return await service.member_project(session, user, chosen.strip())
+        return chosen.strip()
     slugs = await service.member_project_slugs(session, user)
     if not slugs:
         raise NotProjectMember(
@@ -124,11 +125,12 @@ async def paying_project(session: AsyncSession, user: User, chosen: str | None) 
             f"'{PROJECT_HEADER}: <project>').",
             choices=slugs,
         )
-    return await service.member_project(session, user, slugs[0])
+    return slugs[0]
 
 
-async def default_partition(session: AsyncSession, project: Project) -> str:
+async def default_partition(session: AsyncSession, user: User, slug: str) -> str:
     """The only partition where the project has an active allocation (else say the choices)."""
+    project = await service.member_project(session, user, slug)
     paying = await access.paying_allocations(session, project_id=project.id)
     keys = sorted(
         await session.scalars(select(Partition.key).where(Partition.id.in_(list(paying))))
@@ -181,15 +183,18 @@ async def to_job_create(
     for field in ("standard_output", "standard_error"):
         if getattr(body, field) is not None:
             raise InvalidInput(NO_OUTPUT_PATHS.format(field=field), field=field)
-    project = await paying_project(session, user, project_header)
-    key = body.partition or await default_partition(session, project)
-    partition, _ = await resources.find_partition(session, key)
+    slug = await paying_project(session, user, project_header)
+    key = body.partition or await default_partition(session, user, slug)
+    gpus = 0
+    if body.gres is not None:  # its GPU type is checked against the partition's
+        partition, _ = await resources.find_partition(session, key)
+        gpus = gpus_of(body.gres, partition)
     data: dict[str, object] = {
-        "project": project.slug,
-        "partition": partition.key,
+        "project": slug,
+        "partition": key,
         "name": body.name,
         "script": body.script,
-        "gpus": gpus_of(body.gres, partition),
+        "gpus": gpus,
     }
     if body.time_limit is not None:
         data["time_limit"] = f"{body.time_limit}m"  # minutes, as Slurm reads --time=N
