@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from fastapi.routing import iter_route_contexts
 from sqlalchemy import func, select
 
 from aifhub.access.models import LedgerEntry
@@ -22,6 +23,19 @@ def sdk_headers(world_headers: dict[str, str], email: str) -> dict[str, str]:
     """The SDK's two headers for the user of these platform headers."""
     token = world_headers["Authorization"].removeprefix("Bearer ")
     return {"X-SLURM-USER-TOKEN": token, "X-SLURM-USER-NAME": email}
+
+
+async def test_mounted_at_its_own_base_and_per_project(client, app) -> None:
+    paths = {r.path for r in iter_route_contexts(app.routes) if r.path.startswith("/compute")}
+    assert paths == {
+        f"{base}{path}"
+        for base in (BASE, f"{BASE}/projects/{{project}}")
+        for path in ("/jobs", "/jobs/container", "/jobs/{job_id}")
+    }
+    spec = (await client.get("/api/v1/openapi.json")).json()
+    assert sorted(p for p in spec["paths"] if p.startswith("/compute")) == [
+        f"{BASE}/jobs", f"{BASE}/jobs/container", f"{BASE}/jobs/{{job_id}}",
+    ]  # fmt: skip
 
 
 def test_every_platform_state_has_one_of_the_four() -> None:
