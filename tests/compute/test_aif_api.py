@@ -273,7 +273,9 @@ def test_list_with_its_filters_and_pages(live: Live) -> None:
         assert str(ids[-1]) not in {j.job_id for j in after.jobs}
         before = sdk.list_jobs(end_time=last.submit_time - 1, limit=500)
         assert str(ids[-1]) not in {j.job_id for j in before.jobs}
-        around = sdk.list_jobs(start_time=last.submit_time, end_time=last.end_time, limit=500)
+        # (Unix times are whole seconds: the job's submission lies before its end_time + 1.)
+        window = {"start_time": last.submit_time, "end_time": last.end_time + 1}
+        around = sdk.list_jobs(**window, limit=500)
         assert str(ids[-1]) in {j.job_id for j in around.jobs}
         assert sdk.list_jobs(update_time=last.end_time + 1).total <= everything.total
         changed = sdk.list_jobs(update_time=last.submit_time, limit=500)
