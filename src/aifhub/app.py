@@ -140,13 +140,13 @@ def create_app(
     https = settings.secure_cookies or settings.base_url.startswith("https://")
     app.add_middleware(SecurityHeaders, hsts=https, docs_path=API_DOCS)
 
-    allow_head((*domains.api_routers, *domains.page_routers))
+    allow_head((*domains.api_routers, *domains.page_routers, *domains.root_routers))
     for router in domains.api_routers:
         app.include_router(router, prefix=API_PREFIX)
     for router in domains.page_routers:
         app.include_router(router)
     for router in domains.root_routers:
-        app.include_router(router, include_in_schema=False)
+        app.include_router(router)
     install_openapi(app)
 
     @app.get("/healthz", include_in_schema=False)

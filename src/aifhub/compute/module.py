@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aifhub.compute import api, cli, tasks, web, web_clusters, web_logins
+from aifhub.compute import aif_api, api, cli, tasks, web, web_clusters, web_logins
 from aifhub.compute.login_proofs import apply_oidc_claims
 from aifhub.compute.metrics import job_gauges
 from aifhub.compute.project_section import compute_section
@@ -14,6 +14,8 @@ ADMIN = ("admin",)
 module = DomainModule(
     name="compute",
     api_routers=(api.router,),
+    # The AI Factory Compute API, at the base path its SDK expects (/compute-api/v1).
+    root_routers=(aif_api.routes,),
     page_routers=(web.router, web_logins.router, web_clusters.router),
     nav=(
         NavItem(N_("Jobs"), "/jobs", order=40),

@@ -40,9 +40,10 @@ _DETAILS = {
 
 
 def allow_head(routers: Iterable[APIRouter]) -> None:
-    """Let every GET route of these routers answer HEAD too (before they are included)."""
+    """Let every GET route of these routers (and of the routers they include) answer HEAD
+    too, before the app serves its first request."""
     for router in routers:
-        for route in router.routes:
+        for _, route in leaf_routes(router.routes):
             if isinstance(route, APIRoute) and route.methods and "GET" in route.methods:
                 route.methods.add("HEAD")
 

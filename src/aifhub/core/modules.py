@@ -112,8 +112,9 @@ class DomainModule:
     name: str
     api_routers: tuple[APIRouter, ...] = ()  # mounted under /api/v1
     page_routers: tuple[APIRouter, ...] = ()
-    # Mounted at the site's root after the pages, outside /api/v1 and its OpenAPI document:
-    # protocols whose paths a third-party client fixes (the Hugging Face Hub API).
+    # Mounted as they are at the site's root, after the pages: protocols whose paths a
+    # third-party client fixes (the Hugging Face Hub API, the AI Factory Compute API). Each
+    # router carries its prefix and says itself whether it belongs in the OpenAPI document.
     root_routers: tuple[APIRouter, ...] = ()
     nav: tuple[NavItem, ...] = ()
     cards: tuple[CardProvider, ...] = ()

@@ -7,7 +7,7 @@ by their own path.
 
 from __future__ import annotations
 
-from aifhub.identity.credentials import claim_value, reload_user
+from aifhub.identity.credentials import Principal, claim_value, reload_user, resolve_token
 from aifhub.identity.demo import DEMO_PASSWORD
 from aifhub.identity.deps import (
     CurrentUser,
@@ -46,6 +46,7 @@ __all__ = [
     "OptionalPrincipal",
     "PROJECT_MANAGERS",
     "PageUser",
+    "Principal",
     "SECTORS",
     "StaffPageUser",
     "StaffUser",
@@ -67,6 +68,7 @@ __all__ = [
     "refused",
     "refused_message",
     "reload_user",
+    "resolve_token",
     "require_project_role",
     "visible_projects",
 ]

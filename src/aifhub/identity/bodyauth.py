@@ -12,6 +12,7 @@ from aifhub.core.errors import NotAuthenticated
 from aifhub.identity import credentials
 from aifhub.identity.deps import SESSION_COOKIE
 
+SLURM_TOKEN_HEADER = "x-slurm-user-token"
 MISSING = (
     "Sign in, or send an API token as 'Authorization: Bearer <token>', "
     "before sending a request body."
@@ -28,10 +29,15 @@ async def credentials_problem(scope: dict[str, Any]) -> str | None:
     maker: async_sessionmaker[AsyncSession] = conn.app.state.sessionmaker
     auth = conn.headers.get("authorization", "")
     cookie = conn.cookies.get(SESSION_COOKIE)
-    if not auth and not cookie:
+    # The AI Factory Compute API's clients carry the same API token in their own header.
+    slurm_token = conn.headers.get(SLURM_TOKEN_HEADER, "").strip()
+    if not auth and not cookie and not slurm_token:
         return MISSING
     async with maker() as session:
         try:
+            if slurm_token and not auth:
+                await credentials.resolve_token(session, slurm_token)
+                return None
             if auth:
                 scheme, _, value = auth.partition(" ")
                 if scheme.lower() != "bearer" or not value.strip():
