@@ -10,6 +10,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from aifhub.identity.credentials import open_web_session
 from aifhub.identity.models import WebSession
 
 from ..factories import PASSWORD, make_user
@@ -164,7 +165,8 @@ async def test_answer_from_another_issuer_is_refused(aifhub_url, db):
 
 @pytest.fixture(scope="session")
 def plain_aifhub_url(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """aifhub with a provider whose metadata does not promise `iss` (RFC 9207)."""
+    """aifhub with a provider whose metadata neither promises `iss` (RFC 9207) nor offers an
+    end_session_endpoint, and a provider that cannot be reached."""
     port = free_port()
     with running_provider(
         client_id=CLIENT_ID,
@@ -173,9 +175,11 @@ def plain_aifhub_url(database_url: str, tmp_path_factory: pytest.TempPathFactory
         app_urls=[f"http://127.0.0.1:{port}"],
         provider="plainidp",
         OIDC_ISS_METADATA="off",
+        OIDC_RP_LOGOUT="off",
     ) as issuer:
         doc = httpx.get(f"{issuer}/.well-known/openid-configuration").json()
         assert "authorization_response_iss_parameter_supported" not in doc
+        assert "end_session_endpoint" not in doc
         site = f"""
 [[oidc]]
 name = "plainidp"
@@ -183,6 +187,12 @@ label = "Plain federation"
 issuer = "{issuer}"
 client_id = "{CLIENT_ID}"
 client_secret = "{CLIENT_SECRET}"
+
+[[oidc]]
+name = "gone"
+label = "Gone federation"
+issuer = "http://127.0.0.1:{free_port()}"
+client_id = "{CLIENT_ID}"
 """
         with running_aifhub(
             port=port,
@@ -202,6 +212,38 @@ async def test_answer_without_iss_is_accepted_when_not_promised(plain_aifhub_url
         assert any("/callback?" in u and "iss=" not in u for u in browser.visited)
         assert me.status_code == 200, me.text
         assert me.json()["email"] == "ada@example.eu"
+        assert await counts(db) == (1, 1, 1)
+        # No end_session_endpoint: no ID token kept, and signing out stays on the site.
+        ws = await db.scalar(select(WebSession))
+        assert ws.oidc_provider is None and ws.id_token is None
+        token = await csrf_token(browser, plain_aifhub_url)
+        out = await browser.http.post(f"{plain_aifhub_url}/logout", data={"csrf_token": token})
+        assert out.status_code == 303 and out.headers["location"] == "/login"
     finally:
         await browser.close()
-    assert await counts(db) == (1, 1, 1)
+
+
+async def test_sign_out_when_the_provider_cannot_be_reached(plain_aifhub_url, db):
+    user = await make_user(db, "ada@example.eu")
+    raw = await open_web_session(
+        db,
+        user,
+        hours=1,
+        client_addr=None,
+        user_agent=None,
+        oidc_provider="gone",
+        id_token="a.b.c",
+    )
+    await db.commit()
+    async with httpx.AsyncClient(
+        base_url=plain_aifhub_url, cookies={"aifhub_session": raw}
+    ) as browser:
+        page = await browser.get("/account", headers=HTML)
+        logout = next(f for f in parse_page(page.text).forms if f.action == "/logout")
+        out = await browser.post("/logout", data=logout.fields)
+        # aifhub's session ends all the same, and the page says what is left to do.
+        assert out.status_code == 303 and out.headers["location"] == "/login"
+        assert (await browser.get("/api/v1/me")).status_code == 401
+        login = await browser.get("/login")
+        assert "You are signed out." in login.text
+        assert "could not be reached to end your session there too" in login.text

@@ -8,6 +8,7 @@
 //   OIDC_ACCOUNTS       JSON {"<login>": {claims...}}: the accounts one can sign in as
 //   OIDC_POST_LOGOUT_REDIRECT_URIS  the client's post-logout redirect URIs, comma-separated
 //                       (RP-initiated logout, at the metadata's end_session_endpoint)
+//   OIDC_RP_LOGOUT      "off" for a provider without end_session_endpoint
 //   OIDC_ISS_METADATA   "off" to leave authorization_response_iss_parameter_supported out
 //                       of the discovery document (RFC 9207; the `iss` is still sent)
 //
@@ -69,7 +70,7 @@ const configuration = {
   },
   features: {
     devInteractions: { enabled: true },
-    rpInitiatedLogout: { enabled: true },
+    rpInitiatedLogout: { enabled: process.env.OIDC_RP_LOGOUT !== 'off' },
   },
   async findAccount(ctx, id) {
     const claims = accounts[id];
