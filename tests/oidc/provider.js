@@ -6,6 +6,11 @@
 //   OIDC_CLIENT_SECRET  its secret (default "aifhub-secret")
 //   OIDC_REDIRECT_URIS  its redirect URIs, comma-separated (required)
 //   OIDC_ACCOUNTS       JSON {"<login>": {claims...}}: the accounts one can sign in as
+//   OIDC_POST_LOGOUT_REDIRECT_URIS  the client's post-logout redirect URIs, comma-separated
+//                       (RP-initiated logout, at the metadata's end_session_endpoint)
+//   OIDC_RP_LOGOUT      "off" for a provider without end_session_endpoint
+//   OIDC_ISS_METADATA   "off" to leave authorization_response_iss_parameter_supported out
+//                       of the discovery document (RFC 9207; the `iss` is still sent)
 //
 // Sign-in uses the provider's own development interactions: a login form (any password is
 // accepted for a known login) then a consent form, both real HTML forms a client posts.
@@ -24,6 +29,9 @@ if (redirectUris.length === 0) {
   console.error('OIDC_REDIRECT_URIS is required');
   process.exit(2);
 }
+const postLogoutRedirectUris = (process.env.OIDC_POST_LOGOUT_REDIRECT_URIS || '')
+  .split(',')
+  .filter(Boolean);
 const accounts = JSON.parse(process.env.OIDC_ACCOUNTS || '{}');
 const issuer = `http://127.0.0.1:${port}`;
 
@@ -41,6 +49,7 @@ const configuration = {
       client_id: process.env.OIDC_CLIENT_ID || 'aifhub',
       client_secret: process.env.OIDC_CLIENT_SECRET || 'aifhub-secret',
       redirect_uris: redirectUris,
+      post_logout_redirect_uris: postLogoutRedirectUris,
       grant_types: ['authorization_code'],
       response_types: ['code'],
       token_endpoint_auth_method: 'client_secret_basic',
@@ -61,6 +70,7 @@ const configuration = {
   },
   features: {
     devInteractions: { enabled: true },
+    rpInitiatedLogout: { enabled: process.env.OIDC_RP_LOGOUT !== 'off' },
   },
   async findAccount(ctx, id) {
     const claims = accounts[id];
@@ -83,6 +93,15 @@ const configuration = {
 };
 
 const provider = new Provider(issuer, configuration);
+if (process.env.OIDC_ISS_METADATA === 'off') {
+  // A provider that does not promise RFC 9207's `iss` on its authorization responses.
+  provider.use(async (ctx, next) => {
+    await next();
+    if (ctx.path === '/.well-known/openid-configuration' && ctx.body) {
+      delete ctx.body.authorization_response_iss_parameter_supported;
+    }
+  });
+}
 provider.on('server_error', (ctx, err) => console.error('server_error', err));
 const server = provider.listen(port, '127.0.0.1', () => {
   console.log(`oidc-provider listening on ${issuer}`);

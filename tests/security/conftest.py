@@ -12,7 +12,7 @@ from aifhub.core.config import Settings
 
 from ..compute.conftest import SITE_TOML as COMPUTE_SITE_TOML
 from ..compute.conftest import world  # noqa: F401  (uses the compute_settings below)
-from ..identity.test_oidc import aifhub_url, openid_provider  # noqa: F401 (fixtures, by name)
+from ..identity.conftest import aifhub_url, openid_provider  # noqa: F401 (fixtures, by name)
 from ..smtp_server import smtp_server  # noqa: F401 (a fixture, used by name)
 
 # The compute tests' site, plus a site-declared writable folder for `workdir` and network

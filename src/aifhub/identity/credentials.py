@@ -178,8 +178,11 @@ async def open_web_session(
     hours: int,
     client_addr: str | None,
     user_agent: str | None,
+    oidc_provider: str | None = None,
+    id_token: str | None = None,
 ) -> str:
-    """Start a browser session; returns the cookie value (stored hashed)."""
+    """Start a browser session; returns the cookie value (stored hashed). `oidc_provider` and
+    `id_token`: a federated sign-in whose provider offers RP-initiated logout."""
     raw = secrets.token_urlsafe(32)
     session.add(
         WebSession(
@@ -189,6 +192,8 @@ async def open_web_session(
             expires_at=utcnow() + timedelta(hours=hours),
             client_addr=client_addr,
             user_agent=(user_agent or "")[:300],
+            oidc_provider=oidc_provider if id_token else None,
+            id_token=id_token,
         )
     )
     await audit.record(session, "session.open", "user", user.id)
@@ -209,12 +214,25 @@ async def resolve_web_session(session: AsyncSession, raw: str) -> Principal | No
     return Principal(user=user, via="session", csrf_token=ws.csrf_token)
 
 
-async def close_web_session(session: AsyncSession, raw: str) -> None:
-    """End a browser session (sign out)."""
+@dataclass(frozen=True)
+class FederatedSession:
+    """What ending a federated session at its provider needs (RP-initiated logout)."""
+
+    provider: str
+    id_token: str
+
+
+async def close_web_session(session: AsyncSession, raw: str) -> FederatedSession | None:
+    """End a browser session (sign out); returns its provider session to end, if any."""
     ws = await session.scalar(select(WebSession).where(WebSession.digest == token_digest(raw)))
-    if ws is not None:
-        await session.delete(ws)
-        await audit.record(session, "session.close", "user", ws.user_id)
+    if ws is None:
+        return None
+    federated = None
+    if ws.oidc_provider and ws.id_token:
+        federated = FederatedSession(ws.oidc_provider, ws.id_token)
+    await session.delete(ws)
+    await audit.record(session, "session.close", "user", ws.user_id)
+    return federated
 
 
 # ---------------------------------------------------------------- federation

@@ -185,6 +185,10 @@ class WebSession(Base):
     expires_at: Mapped[datetime]
     client_addr: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(300))
+    # A session opened through a provider that offers RP-initiated logout: its [[oidc]] name
+    # and the ID token, sent back as `id_token_hint` when the person signs out (never a cookie).
+    oidc_provider: Mapped[str | None] = mapped_column(String(40))
+    id_token: Mapped[str | None] = mapped_column(Text)
 
 
 class LoginAttempt(Base):

@@ -4,10 +4,15 @@
 checks its answer, finds or creates the user (`credentials.federated_login`) and opens a web
 session. Between the two, `state`, `nonce` and the PKCE verifier travel in a signed cookie that
 lives ten minutes and serves once, so any web process can finish a sign-in another one began.
+
+Signing out of a session opened through a provider that offers RP-initiated logout sends the
+browser on to the provider's `end_session_endpoint` (`provider_sign_out`), which ends the
+provider's session too and sends the browser back to the sign-in page.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -25,11 +30,16 @@ from aifhub.identity import credentials
 from aifhub.identity.deps import SESSION_COOKIE
 from aifhub.identity.oidc_client import (
     FederatedSignInFailed,
+    ProviderMetadata,
     authorization_request,
     complete_sign_in,
     discover,
+    end_session_url,
     same_secret,
 )
+from aifhub.web.render import flash, gettext, redirect
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(tags=["oidc"], include_in_schema=False)
 
@@ -81,6 +91,11 @@ def _serializer(settings: Settings) -> URLSafeTimedSerializer:
 def redirect_uri(settings: Settings, name: str) -> str:
     """The callback URL to register at the provider for the [[oidc]] section `name`."""
     return f"{settings.base_url.rstrip('/')}/auth/oidc/{name}/callback"
+
+
+def post_logout_redirect_uri(settings: Settings) -> str:
+    """Where the provider sends the browser back after a sign-out (register it there)."""
+    return f"{settings.base_url.rstrip('/')}/login"
 
 
 def _safe_next(value: str | None) -> str:
@@ -159,6 +174,8 @@ async def oidc_callback(
                 "The sign-in answer does not match the sign-in this browser started (state)."
                 " Start again from the sign-in page."
             )
+        meta = await discover(provider)
+        _check_issuer(request, provider, meta, iss)
         if error:
             raise FederatedSignInFailed(
                 f"The identity provider '{provider.label}' did not sign you in: {error}"
@@ -167,20 +184,14 @@ async def oidc_callback(
             )
         if not code:
             raise FederatedSignInFailed("The identity provider sent no authorization code.")
-        if iss is not None:
-            # RFC 9207: the answer names its issuer, which defeats provider mix-up attacks.
-            meta = await discover(provider)
-            if iss.rstrip("/") != meta.issuer.rstrip("/"):
-                raise FederatedSignInFailed(
-                    f"The answer comes from issuer {iss!r}, not from '{provider.label}'."
-                )
-        claims = await complete_sign_in(
+        signed_in = await complete_sign_in(
             provider,
             code=code,
             redirect_uri=redirect_uri(settings, name),
             code_verifier=str(pending["v"]),
             nonce=str(pending["n"]),
         )
+        claims = signed_in.claims
         user = await credentials.federated_login(db, provider=provider, claims=claims)
         # Other domains act on the provider's trusted claims (e.g. compute: cluster logins).
         for hook in getattr(request.app.state, "federated_sign_in_hooks", ()):
@@ -192,6 +203,9 @@ async def oidc_callback(
             hours=settings.session_hours,
             client_addr=request.client.host if request.client else None,
             user_agent=request.headers.get("user-agent"),
+            # Kept only where sign-out can use it (RP-initiated logout): never in a cookie.
+            oidc_provider=provider.name,
+            id_token=signed_in.id_token if meta.end_session_endpoint else None,
         )
     except AppError as exc:
         await db.rollback()  # nothing of a failed sign-in is kept
@@ -210,3 +224,75 @@ async def oidc_callback(
         samesite="lax",
     )
     return response
+
+
+def _check_issuer(
+    request: Request, provider: OIDCProvider, meta: ProviderMetadata, iss: str | None
+) -> None:
+    """RFC 9207: the answer names its issuer, which defeats provider mix-up attacks. A
+    provider that promises `iss` and an answer without it means the answer is not its own."""
+    again = gettext(
+        request,
+        "Start again from the sign-in page; if this happens again, tell the factory's support.",
+    )
+    if iss is None:
+        if meta.iss_parameter_supported:
+            raise FederatedSignInFailed(
+                gettext(
+                    request,
+                    "The sign-in answer does not say which identity provider sent it, although"
+                    " '%(label)s' always does: it may not come from '%(label)s', so it was"
+                    " refused.",
+                    label=provider.label,
+                )
+                + " "
+                + again
+            )
+        return
+    if iss.rstrip("/") != meta.issuer.rstrip("/"):
+        raise FederatedSignInFailed(
+            gettext(
+                request,
+                "The sign-in answer comes from the identity provider %(iss)s, not from"
+                " '%(label)s', so it was refused.",
+                iss=repr(iss),
+                label=provider.label,
+            )
+            + " "
+            + again
+        )
+
+
+async def provider_sign_out(
+    request: Request, federated: credentials.FederatedSession
+) -> Response | None:
+    """After the web session is closed: the redirect that ends the provider's session too
+    (RP-initiated logout), or None when that provider offers none."""
+    provider = next((p for p in get_infra(request).site.oidc if p.name == federated.provider), None)
+    if provider is None:  # the [[oidc]] section was removed since the sign-in
+        return None
+    settings = _settings(request)
+    signed_out = gettext(request, "You are signed out.")
+    try:
+        meta = await discover(provider)
+    except AppError as exc:
+        log.warning("sign-out at %s skipped: %s", provider.name, exc.detail)
+        response = redirect(request, "/login", signed_out, "info")
+        warning = gettext(
+            request,
+            "'%(label)s' could not be reached to end your session there too: if this"
+            " computer is shared, sign out at '%(label)s' yourself or close the browser.",
+            label=provider.label,
+        )
+        flash(request, response, warning, "error")
+        return response
+    url = end_session_url(
+        provider,
+        meta,
+        id_token=federated.id_token,
+        post_logout_redirect_uri=post_logout_redirect_uri(settings),
+    )
+    if url is None:
+        return None
+    # The message waits in its cookie until the provider sends the browser back.
+    return redirect(request, url, signed_out, "info")

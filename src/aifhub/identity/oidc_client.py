@@ -56,6 +56,18 @@ class ProviderMetadata:
     userinfo_endpoint: str | None
     token_auth_methods: tuple[str, ...]
     id_token_algs: tuple[str, ...]
+    # RP-initiated logout: where to send the browser to end the provider's own session.
+    end_session_endpoint: str | None = None
+    # RFC 9207: the provider promises an `iss` parameter on every authorization response.
+    iss_parameter_supported: bool = False
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """A finished sign-in: the verified claims and the raw ID token they came from."""
+
+    claims: dict[str, Any]
+    id_token: str
 
 
 @dataclass(frozen=True)
@@ -134,6 +146,9 @@ async def discover(provider: OIDCProvider) -> ProviderMetadata:
                 # "none" and HMAC are not accepted: the signature must come from the JWKS.
                 if a != "none" and not a.startswith("HS")
             ),
+            end_session_endpoint=doc.get("end_session_endpoint") or None,
+            iss_parameter_supported=doc.get("authorization_response_iss_parameter_supported")
+            is True,
         )
     except KeyError as exc:
         raise IdentityProviderUnavailable(
@@ -297,8 +312,8 @@ async def complete_sign_in(
     redirect_uri: str,
     code_verifier: str,
     nonce: str,
-) -> dict[str, Any]:
-    """Exchange the code and return the verified claims (ID token, completed by userinfo)."""
+) -> SignedIn:
+    """Exchange the code; the verified claims (ID token, completed by userinfo) and the token."""
     meta = await discover(provider)
     tokens = await exchange_code(
         provider, meta, code=code, redirect_uri=redirect_uri, code_verifier=code_verifier
@@ -314,4 +329,25 @@ async def complete_sign_in(
             provider, meta, access_token=access_token, subject=str(claims["sub"])
         )
         claims = {**info, **claims}
-    return claims
+    return SignedIn(claims=claims, id_token=str(tokens["id_token"]))
+
+
+def end_session_url(
+    provider: OIDCProvider,
+    meta: ProviderMetadata,
+    *,
+    id_token: str,
+    post_logout_redirect_uri: str,
+) -> str | None:
+    """Where to send the browser to end the provider's session (OpenID Connect RP-Initiated
+    Logout 1.0), or None when the provider offers no `end_session_endpoint`."""
+    if not meta.end_session_endpoint:
+        return None
+    return add_params_to_uri(
+        meta.end_session_endpoint,
+        [
+            ("id_token_hint", id_token),
+            ("client_id", provider.client_id),
+            ("post_logout_redirect_uri", post_logout_redirect_uri),
+        ],
+    )

@@ -15,7 +15,7 @@ from aifhub.identity import credentials, passwords, registration, service, verif
 from aifhub.identity import projects as project_service
 from aifhub.identity.deps import SESSION_COOKIE
 from aifhub.identity.models import User
-from aifhub.identity.oidc import oidc_providers
+from aifhub.identity.oidc import oidc_providers, provider_sign_out
 from aifhub.identity.page_deps import AnonCsrfForm, CsrfForm, OptionalPageUser, PageUser
 from aifhub.identity.throttle import LoginLimits
 from aifhub.identity.web_common import (
@@ -145,9 +145,11 @@ async def login(request: Request, db: DbSession, form: AnonCsrfForm) -> Response
 
 @router.post("/logout")
 async def logout(request: Request, db: DbSession, user: PageUser, form: CsrfForm) -> Response:
-    """End the browser session."""
-    await credentials.close_web_session(db, request.cookies.get(SESSION_COOKIE, ""))
-    response = redirect(request, "/login", gettext(request, "You are signed out."), "info")
+    """End the browser session, and the provider's too after a federated sign-in."""
+    federated = await credentials.close_web_session(db, request.cookies.get(SESSION_COOKIE, ""))
+    response = (await provider_sign_out(request, federated) if federated else None) or redirect(
+        request, "/login", gettext(request, "You are signed out."), "info"
+    )
     response.delete_cookie(SESSION_COOKIE)
     return response
 
