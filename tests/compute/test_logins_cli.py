@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from aifhub.app import create_app
 from aifhub.cli import app as cli_app
+from aifhub.client.output import ExitCode
 from aifhub.compute import cli_logins
 from aifhub.compute.models import ClusterLogin
 from aifhub.core.config import SiteConfig
@@ -88,25 +89,30 @@ async def cli(db, live_url, monkeypatch, tmp_path):
 async def test_map_and_its_refusals(cli, unix_user):
     missing = missing_unix_name()
     code, out = await cli("admin", "logins", "map", "ada@lab.eu", "loc", missing)
-    assert code == 1
+    assert code == ExitCode.INVALID
     assert (
         f"'{missing}' is not a user on the host that submits to cluster 'loc': create the Unix "
         "user there first, or check the spelling." in out
     )
     code, out = await cli("admin", "logins", "map", "ada@lab.eu", "loc", "nobody")
-    assert code == 1 and "'nobody' is a reserved or system account on 'loc'" in out
+    assert code == ExitCode.INVALID and "'nobody' is a reserved or system account on 'loc'" in out
     code, out = await cli("admin", "logins", "map", "who@else.eu", "loc", unix_user)
-    assert code == 1 and "No user has the e-mail 'who@else.eu': check the spelling" in out
+    assert (
+        code == ExitCode.NOT_FOUND
+        and "No user has the e-mail 'who@else.eu': check the spelling" in out
+    )
     code, out = await cli("admin", "logins", "map", "ada@lab.eu", "nope", unix_user)
-    assert code == 1 and "No cluster 'nope'; the clusters are: loc, rest." in out
+    assert code == ExitCode.NOT_FOUND and "No cluster 'nope'; the clusters are: loc, rest." in out
     code, out = await cli("ada", "logins", "map", "ada@lab.eu", "loc", unix_user)
-    assert code == 1 and "Only the factory's admins map, approve or revoke" in out
+    assert code == ExitCode.FORBIDDEN and "Only the factory's admins map, approve or revoke" in out
 
     code, out = await cli("admin", "logins", "map", "ada@lab.eu", "loc", unix_user)
     assert code == 0, out
     assert out == f"Login '{unix_user}' on loc for ada@lab.eu: approved"
     code, out = await cli("admin", "logins", "map", "bob@lab.eu", "loc", unix_user)
-    assert code == 1 and f"The login '{unix_user}' on 'loc' is already taken." in out
+    assert (
+        code == ExitCode.CONFLICT and f"The login '{unix_user}' on 'loc' is already taken." in out
+    )
     # slurmrest: accepted as written, and the output says the platform could not check it
     code, out = await cli("admin", "logins", "map", "bob@lab.eu", "rest", missing)
     assert code == 0, out
@@ -122,7 +128,7 @@ async def test_request_list_filters_show_decide(cli, db, unix_user):
     code, out = await cli("ada", "logins", "list")
     assert code == 0 and unix_user in out and "bobby" not in out
     code, out = await cli("ada", "logins", "list", "--all")
-    assert code == 1 and "Only the factory's admins" in out
+    assert code == ExitCode.FORBIDDEN and "Only the factory's admins" in out
 
     async def listed(*args: str) -> list[tuple[str, str, str]]:
         code, out = await cli("admin", "logins", "list", "--json", *args)
@@ -136,7 +142,7 @@ async def test_request_list_filters_show_decide(cli, db, unix_user):
     assert await listed("--user", "ada@lab.eu") == everyone[:1]
     assert await listed("--cluster", "rest", "--status", "approved") == []
     code, out = await cli("admin", "logins", "list", "--status", "done")
-    assert code == 1 and "Unknown status 'done'; use one of pending, approved" in out
+    assert code == ExitCode.INVALID and "Unknown status 'done'; use one of pending, approved" in out
     code, out = await cli("admin", "logins", "list", "--all")
     assert code == 0 and "Cluster logins (2)" in out and "bob@lab.eu" in out
 
@@ -147,18 +153,21 @@ async def test_request_list_filters_show_decide(cli, db, unix_user):
     code, out = await cli("admin", "logins", "show", str(bob_id), "--json")
     assert code == 0 and json.loads(out)["note"].startswith("The platform cannot see")
     code, out = await cli("admin", "logins", "show", "999999")
-    assert code == 1 and "No cluster login 999999" in out
+    assert code == ExitCode.NOT_FOUND and "No cluster login 999999" in out
 
     code, out = await cli("admin", "logins", "approve", str(ada_id))
     assert (code, out) == (0, f"Login '{unix_user}' on loc for ada@lab.eu: approved")
     code, out = await cli("admin", "logins", "approve", str(ada_id))
-    assert code == 1 and "This request is already approved; only pending ones are decided." in out
+    assert (
+        code == ExitCode.CONFLICT
+        and "This request is already approved; only pending ones are decided." in out
+    )
     code, out = await cli("admin", "logins", "reject", str(bob_id), "--reason", "")
-    assert code == 1 and "Say why the request is rejected" in out
+    assert code == ExitCode.INVALID and "Say why the request is rejected" in out
     code, out = await cli("admin", "logins", "reject", str(bob_id), "--reason", "not yours")
     assert (code, out) == (0, "Login 'bobby' on rest for bob@lab.eu: rejected")
     code, out = await cli("admin", "logins", "revoke", str(ada_id), "--reason", " ")
-    assert code == 1 and "Say why the login is revoked" in out
+    assert code == ExitCode.INVALID and "Say why the login is revoked" in out
     code, out = await cli("admin", "logins", "revoke", str(ada_id), "--reason", "left the lab")
     assert (code, out) == (0, f"Login '{unix_user}' on loc for ada@lab.eu: revoked")
     code, out = await cli("ada", "logins", "list", "--json")

@@ -68,7 +68,7 @@ def chosen_project(
 ChosenProject = Annotated[str | None, Depends(chosen_project)]
 
 
-@router.post("/jobs")
+@router.post("/jobs", operation_id="aif_submit_job")
 async def submit_job(
     db: DbSession,
     user: AifUser,
@@ -83,13 +83,13 @@ async def submit_job(
     return AifSubmitResponse(job_id=job.id, output_dir=job.workdir, logs_url=url)
 
 
-@router.post("/jobs/container")
+@router.post("/jobs/container", operation_id="aif_submit_container")
 async def submit_container(user: AifUser, body: AifContainerJobRequest) -> AifSubmitResponse:
     """Container jobs: refused (422) until the platform runs containers."""
     raise aif_service.refuse_container()
 
 
-@router.get("/jobs")
+@router.get("/jobs", operation_id="aif_list_jobs")
 async def list_jobs(
     db: DbSession,
     user: AifUser,
@@ -119,13 +119,13 @@ async def list_jobs(
     return AifJobList(jobs=items, total=total, limit=limit, offset=offset)
 
 
-@router.get("/jobs/{job_id}")
+@router.get("/jobs/{job_id}", operation_id="aif_read_job")
 async def read_job(db: DbSession, user: AifUser, infra: Infra, job_id: Id) -> AifJobDetail:
     """One job: its state among four, Unix times, duration in seconds."""
     return await aif_service.job_detail(db, user, job_id, site_url=infra.settings.base_url)
 
 
-@router.delete("/jobs/{job_id}")
+@router.delete("/jobs/{job_id}", operation_id="aif_cancel_job")
 async def cancel_job(db: DbSession, user: AifUser, job_id: Id) -> AifCancelResponse:
     """Cancel a job (at once while queued, else on the cluster within seconds)."""
     return AifCancelResponse(message=await aif_service.cancel(db, user, job_id))
