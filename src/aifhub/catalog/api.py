@@ -22,6 +22,7 @@ from aifhub.catalog.search import SORTS, SearchFilters, search_assets
 from aifhub.core.db import DbSession
 from aifhub.core.errors import InvalidInput, NotFound, PayloadTooLarge
 from aifhub.core.infra import get_infra
+from aifhub.core.openapi import file_responses, request_body, text_responses
 from aifhub.core.pagination import Pagination
 from aifhub.core.validation import Id
 from aifhub.identity import CurrentUser, OptionalPrincipal, current_principal, optional_principal
@@ -31,6 +32,7 @@ from aifhub.storage import ObjectStore
 router = APIRouter(tags=["catalog"])
 ASSET = "/catalog/{ns}/{name}"
 LD_JSON = "application/ld+json"
+CARD_BODY = request_body("text/markdown", "A Hugging Face README.md: YAML front matter + Markdown")
 
 
 class LargeFileResponse(FileResponse):
@@ -79,7 +81,11 @@ async def create_asset(
     return await assets.to_read(db, await assets.create_asset(db, user, data=body))
 
 
-@router.post("/catalog/import", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/catalog/import",
+    status_code=status.HTTP_201_CREATED,
+    openapi_extra=CARD_BODY,
+)
 async def import_card(
     request: Request,
     db: DbSession,
@@ -126,7 +132,10 @@ async def update_asset(
     return await assets.to_read(db, await assets.update_asset(db, user, f"{ns}/{name}", data=body))
 
 
-@router.put(ASSET + "/card")
+@router.put(
+    ASSET + "/card",
+    openapi_extra=CARD_BODY,
+)
 async def put_card(
     request: Request, db: DbSession, user: CurrentUser, ns: str, name: str
 ) -> schemas.AssetRead:
@@ -137,7 +146,11 @@ async def put_card(
     )
 
 
-@router.get(ASSET + "/README.md", response_class=PlainTextResponse)
+@router.get(
+    ASSET + "/README.md",
+    response_class=Response,
+    responses=text_responses("text/markdown", "The card as a Hugging Face README.md"),
+)
 async def export_card(
     db: DbSession, principal: OptionalPrincipal, ns: str, name: str
 ) -> PlainTextResponse:
@@ -191,7 +204,11 @@ async def publish_version(
     return await versions.to_read(db, version)
 
 
-@router.put(ASSET + "/versions/{label}/files/{path:path}", status_code=status.HTTP_201_CREATED)
+@router.put(
+    ASSET + "/versions/{label}/files/{path:path}",
+    status_code=status.HTTP_201_CREATED,
+    openapi_extra=request_body("application/octet-stream", "The file's bytes", binary=True),
+)
 async def upload_file(
     request: Request,
     ns: str,
@@ -237,7 +254,11 @@ async def delete_file(
     await versions.delete_draft_file(db, user, f"{ns}/{name}", label, path=path)
 
 
-@router.get(ASSET + "/versions/{label}/files/{path:path}")
+@router.get(
+    ASSET + "/versions/{label}/files/{path:path}",
+    response_class=LargeFileResponse,
+    responses=file_responses(),
+)
 async def download_file(
     request: Request,
     db: DbSession,
@@ -289,7 +310,11 @@ async def list_requests(
     return [contracts.to_read(r) for r in rows]
 
 
-@router.get(ASSET + "/grants.csv", response_class=PlainTextResponse)
+@router.get(
+    ASSET + "/grants.csv",
+    response_class=Response,
+    responses=text_responses("text/csv", "The grants, one per row"),
+)
 async def grants_csv(db: DbSession, user: CurrentUser, ns: str, name: str) -> Response:
     """Who has or had access to an asset, as CSV (owners)."""
     rows = await contracts.list_for_asset(db, user, f"{ns}/{name}")

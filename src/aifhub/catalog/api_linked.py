@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from aifhub.catalog import linked_catalog, linked_data
 from aifhub.core.db import DbSession
 from aifhub.core.infra import get_infra
+from aifhub.core.openapi import text_responses
 
 router = APIRouter(tags=["catalog"])
 ASSET = "/catalog/{ns}/{name}"
@@ -55,7 +56,11 @@ async def _turtle(doc: dict[str, Any]) -> Response:
     return Response(text, media_type=TURTLE)
 
 
-@router.get("/catalog/dcat.jsonld")
+@router.get(
+    "/catalog/dcat.jsonld",
+    response_class=JSONResponse,
+    responses=text_responses(LD_JSON, "A page of the DCAT-AP 3 catalogue (JSON-LD)"),
+)
 async def dcat_catalog(
     request: Request, db: DbSession, page: Page = 1, per_page: PerPage = (linked_catalog.PAGE_SIZE)
 ) -> JSONResponse:
@@ -64,7 +69,11 @@ async def dcat_catalog(
     return JSONResponse(doc, media_type=LD_JSON)
 
 
-@router.get("/catalog/dcat.ttl")
+@router.get(
+    "/catalog/dcat.ttl",
+    response_class=Response,
+    responses=text_responses(TURTLE, "A page of the DCAT-AP 3 catalogue (Turtle)"),
+)
 async def dcat_catalog_turtle(
     request: Request, db: DbSession, page: Page = 1, per_page: PerPage = (linked_catalog.PAGE_SIZE)
 ) -> Response:
@@ -72,19 +81,31 @@ async def dcat_catalog_turtle(
     return await _turtle(await _catalog_page(request, db, page, per_page, "ttl"))
 
 
-@router.get(ASSET + "/dcat.jsonld")
+@router.get(
+    ASSET + "/dcat.jsonld",
+    response_class=JSONResponse,
+    responses=text_responses(LD_JSON, "The asset in DCAT-AP 3 (JSON-LD)"),
+)
 async def dcat(request: Request, db: DbSession, ns: str, name: str) -> JSONResponse:
     """The dataset or model in DCAT-AP 3 (JSON-LD); published assets only."""
     return JSONResponse(await _asset_doc(request, db, f"{ns}/{name}"), media_type=LD_JSON)
 
 
-@router.get(ASSET + "/dcat.ttl")
+@router.get(
+    ASSET + "/dcat.ttl",
+    response_class=Response,
+    responses=text_responses(TURTLE, "The asset in DCAT-AP 3 (Turtle)"),
+)
 async def dcat_turtle(request: Request, db: DbSession, ns: str, name: str) -> Response:
     """The dataset or model in DCAT-AP 3 (Turtle); published assets only."""
     return await _turtle(await _asset_doc(request, db, f"{ns}/{name}"))
 
 
-@router.get(ASSET + "/schema.jsonld")
+@router.get(
+    ASSET + "/schema.jsonld",
+    response_class=JSONResponse,
+    responses=text_responses(LD_JSON, "The dataset as a schema.org Dataset (JSON-LD)"),
+)
 async def schema_org(request: Request, db: DbSession, ns: str, name: str) -> JSONResponse:
     """The dataset as a schema.org Dataset (JSON-LD); published datasets only."""
     doc = await schema_org_for(request, db, f"{ns}/{name}")

@@ -155,7 +155,7 @@ def body_of(media_type: str, *, binary: bool = False) -> dict[str, Any]:
     return {media_type: {"schema": schema}}
 
 
-def file_response(description: str = "The file's bytes") -> dict[int | str, dict[str, Any]]:
+def file_responses(description: str = "The file's bytes") -> dict[int | str, dict[str, Any]]:
     """`responses=` of a route that answers a file (Range requests give 206)."""
     content = body_of("application/octet-stream", binary=True)
     return {
@@ -168,6 +168,17 @@ def file_response(description: str = "The file's bytes") -> dict[int | str, dict
     }
 
 
-def text_response(media_type: str, description: str) -> dict[int | str, dict[str, Any]]:
+def text_responses(media_type: str, description: str) -> dict[int | str, dict[str, Any]]:
     """`responses=` of a route that answers text of this media type instead of JSON."""
     return {200: {"description": description, "content": body_of(media_type)}}
+
+
+def request_body(media_type: str, description: str, *, binary: bool = False) -> dict[str, Any]:
+    """`openapi_extra=` of a route that reads its raw body (a card, a file) itself."""
+    return {
+        "requestBody": {
+            "required": True,
+            "description": description,
+            "content": body_of(media_type, binary=binary),
+        }
+    }

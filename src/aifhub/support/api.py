@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse
 from aifhub import identity
 from aifhub.core.db import DbSession
 from aifhub.core.infra import Infra, get_infra
-from aifhub.core.openapi import file_response
+from aifhub.core.openapi import file_responses
 from aifhub.core.pagination import Pagination
 from aifhub.core.validation import Id
 from aifhub.identity import CurrentUser
@@ -234,7 +234,7 @@ async def post_message(
 @router.get(
     "/tickets/{ticket_id}/attachments/{attachment_id}",
     response_class=FileResponse,
-    responses=file_response("The attachment's bytes, with its own content type"),
+    responses=file_responses("The attachment's bytes, with its own content type"),
 )
 async def download_attachment(
     db: DbSession, user: CurrentUser, infra: Infra, ticket_id: Id, attachment_id: Id
