@@ -24,10 +24,12 @@ Reading and running sacctmgr is `aifhub.backends.slurm.accounts`; the pure plann
 
 from __future__ import annotations
 
+import asyncio
 import shlex
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
+from typing import cast
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -99,7 +101,8 @@ async def project_accounts(session: AsyncSession, cluster: Cluster) -> list[Proj
     parent = str(settings.get("parent_account", "root"))
     account_format = str(settings.get("account_format", "{project}"))
     accounts: dict[int, ProjectAccount] = {}
-    for row in await allocation_rows_on_cluster(session, cluster.id):
+    rows = await allocation_rows_on_cluster(session, cluster.id)
+    for row in rows:
         acc = accounts.get(row.project_id)
         if acc is None:
             acc = ProjectAccount(_account_name(account_format, row.slug), parent)
@@ -107,10 +110,14 @@ async def project_accounts(session: AsyncSession, cluster: Cluster) -> list[Proj
         tres = "gres/gpu" if row.unit == "gpu_hours" else "cpu"
         left = 0
         if row.state == AllocationState.ACTIVE.value and row.starts_at <= now < row.ends_at:
-            left = native_minutes(Decimal(row.amount) - Decimal(row.used), row.charge_factor)
+            # (str: SQLite sums numerics as floats)
+            left = native_minutes(
+                Decimal(str(row.amount)) - Decimal(str(row.used)), row.charge_factor
+            )
         acc.remaining[tres] = acc.remaining.get(tres, 0) + left
     logins: dict[int, set[str]] = defaultdict(set)
-    member_rows = await session.execute(
+    # Core rows (no ORM loading): 15,000 members are read in one statement.
+    member_rows = await (await session.connection()).execute(
         select(ProjectMember.project_id, ClusterLogin.login)
         .join(ClusterLogin, ClusterLogin.user_id == ProjectMember.user_id)
         .where(
@@ -140,7 +147,6 @@ async def push_allocations(
         query = query.where(Cluster.name == cluster)
     lines: list[str] = []
     for c in await session.scalars(query.order_by(Cluster.name)):
-        wanted = await project_accounts(session, c)
         settings = dict(c.settings or {})
         name = str(settings.get("cluster_name") or c.name)
         accounts = SlurmAccounts(
@@ -149,8 +155,16 @@ async def push_allocations(
             float(settings.get("push_timeout_s", 600.0)),
             settings.get("bin_dir"),
         )
-        # Planning from nothing: every command, as on a fresh slurmdbd (no usage counted).
-        state = await accounts.read() if read_cluster else ClusterState()
+        if read_cluster:  # Slurm's state is read while the database is
+            found = await asyncio.gather(
+                project_accounts(session, c), accounts.read(), return_exceptions=True
+            )
+            for result in found:  # the platform's own error (a bad account name) first
+                if isinstance(result, BaseException):
+                    raise result
+            wanted, state = cast(list[ProjectAccount], found[0]), cast(ClusterState, found[1])
+        else:  # planning from nothing: every command, as on a fresh slurmdbd (no usage counted)
+            wanted, state = await project_accounts(session, c), ClusterState()
         desired = [a.limit(state.usage.get(a.account, {})) for a in wanted]
         try:
             commands = plan(desired, state.accounts, name, cluster_exists=state.exists)

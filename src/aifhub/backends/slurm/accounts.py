@@ -9,6 +9,7 @@ with a sentence an operator can act on (which command, what Slurm said, what to 
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shlex
 import tempfile
@@ -130,24 +131,34 @@ class SlurmAccounts:
         return parse_assoc(await self._read("the accounts", show_assoc_command(self.cluster)))
 
     async def read(self, with_usage: bool = True) -> ClusterState:
-        """The cluster entry, its associations and (when asked) its usage: three reads."""
-        clusters = parse_clusters(
-            await self._read(
-                "the cluster list",
-                ["sacctmgr", "-n", "-P", "show", "cluster", "format=Cluster,ControlHost"],
-            )
-        )
+        """The cluster entry, its associations and (when asked) its usage.
+
+        The three reads run at once (each is a round trip to slurmdbd or slurmctld); a failed
+        usage read only matters when there is usage to read.
+        """
+        cluster_cmd = ["sacctmgr", "-n", "-P", "show", "cluster", "format=Cluster,ControlHost"]
+        # sshare asks the controller of SLURM_CONF (the cluster's slurm_conf); without -a it
+        # lists every account and only the caller's own user rows.
+        usage_cmd = ["sshare", "-P", "-n", "-o", "Account,User,GrpTRESRaw"]
+        reads = [
+            self._read("the cluster list", cluster_cmd),
+            self._read("the accounts", show_assoc_command(self.cluster)),
+        ]
+        if with_usage:
+            reads.append(self._read("the usage (sshare)", usage_cmd))
+        done = await asyncio.gather(*reads, return_exceptions=True)
+        for result in done[:2]:
+            if isinstance(result, BaseException):
+                raise result
+        clusters = parse_clusters(str(done[0]))
         if self.cluster not in clusters:
             return ClusterState(exists=False)
-        state = ClusterState(exists=True, accounts=await self.current())
+        state = ClusterState(exists=True, accounts=parse_assoc(str(done[1])))
         # No controller ever registered: nothing was ever counted (and there is none to ask).
-        # sshare asks the controller of SLURM_CONF (the cluster's slurm_conf): accounts only,
-        # user rows are of the caller alone.
         if with_usage and clusters[self.cluster]:
-            out = await self._read(
-                "the usage (sshare)", ["sshare", "-P", "-n", "-o", "Account,User,GrpTRESRaw"]
-            )
-            state.usage = parse_usage(out)
+            if isinstance(done[2], BaseException):
+                raise done[2]
+            state.usage = parse_usage(str(done[2]))
         return state
 
     async def plan(self, desired: Sequence[AccountLimit]) -> list[list[str]]:
