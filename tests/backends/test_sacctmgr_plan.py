@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from aifhub.backends.base import BackendError
-from aifhub.backends.slurm.accounts import explain, parse_clusters, parse_usage
+from aifhub.backends.slurm.accounts import SlurmAccounts, explain, parse_clusters, parse_usage
 from aifhub.backends.slurm.sacctmgr import (
     AccountLimit,
     CurrentAccount,
@@ -154,3 +154,14 @@ def test_parse_usage_and_clusters() -> None:
 )  # fmt: skip
 def test_explain_gives_a_sentence(said: str, expected: str) -> None:
     assert expected in explain("sacctmgr", BackendError(said))
+
+
+def test_a_refused_cluster_entry_says_what_to_run_instead() -> None:
+    accounts = SlurmAccounts("c9")
+    said = " Problem adding clusters: Access/permission denied"
+    text = accounts._failed(["add", "cluster", "c9"], BackendError(said), 0, 3)
+    assert "sacctmgr may not add the cluster 'c9'" in text
+    assert "run `sacctmgr -i add cluster c9`" in text and "Nothing was changed" in text
+    other = accounts._failed(["modify", "account"], BackendError("boom"), 2, 5)
+    assert other.startswith("Command 3 of 5 failed: `sacctmgr -i modify account`: sacctmgr failed")
+    assert "The 2 command(s) before it were applied; re-running the push is safe" in other
