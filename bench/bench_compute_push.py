@@ -7,7 +7,8 @@ cluster logins (15,000; 10 % of the allocations expired: those accounts are bloc
 the dry run planned from nothing (DB -> desired -> plan). With --apply (SLURM_CONF: the real
 Slurm test cluster of scripts/start-slurm.sh) it applies the push, then measures the dry run
 against the live cluster once its 3,000 accounts exist (the realistic second push: the
-sacctmgr show cluster / show assoc and sshare reads included), runs the push again (must be 0
+sacctmgr show cluster / show assoc reads included; sshare is skipped on an entry no controller
+registered), runs the push again (must be 0
 commands) and deletes the bench cluster entry, accounts and users afterwards. With
 --accounts-only the users are not added (slurmdbd adds user associations slowly: see
 docs/backends.md); the dry run then plans their 15,000 additions.
