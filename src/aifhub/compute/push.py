@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import shlex
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
 from typing import cast
@@ -132,6 +133,15 @@ async def project_accounts(session: AsyncSession, cluster: Cluster) -> list[Proj
     for project_id, acc in accounts.items():
         acc.users = sorted(logins[project_id])
     return [accounts[pid] for pid in sorted(accounts)]
+
+
+async def desired_limits(
+    session: AsyncSession, cluster: Cluster, usage: Mapping[str, dict[str, int]] | None = None
+) -> list[AccountLimit]:
+    """The accounts this cluster should have, given what Slurm counted per account (none:
+    planned from nothing, usage 0)."""
+    counted = usage or {}
+    return [a.limit(counted.get(a.account, {})) for a in await project_accounts(session, cluster)]
 
 
 async def push_allocations(
