@@ -19,8 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
+from aifhub.backends.slurm.accounts import SlurmAccounts  # noqa: E402
 from aifhub.backends.slurm.commands import run_slurm_command, slurm_env  # noqa: E402
-from aifhub.backends.slurm.sacctmgr import AccountLimit, SlurmAccounts  # noqa: E402
+from aifhub.backends.slurm.sacctmgr import AccountLimit  # noqa: E402
 
 
 async def main() -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from aifhub.backends.base import BackendError
+from aifhub.backends.slurm.accounts import SlurmAccounts, explain, parse_clusters, parse_usage
 from aifhub.backends.slurm.sacctmgr import (
     AccountLimit,
     CurrentAccount,
@@ -103,3 +105,63 @@ def test_load_file_and_show_command() -> None:
         "cluster=ci",
         f"format={show_assoc_command(None)[-1][7:]}",
     ]
+
+
+def test_plan_adds_the_missing_cluster_and_parent_first() -> None:
+    desired = [AccountLimit("p1", parent="aifhub", grp_tres_mins={"cpu": 5})]
+    cmds = plan(desired, {}, cluster="c9", cluster_exists=False)
+    assert cmds[:3] == [
+        ["add", "cluster", "c9"],
+        ["add", "account", "aifhub", "cluster=c9", "parent=root"],
+        ["add", "account", "p1", "cluster=c9", "parent=aifhub", "GrpTRESMins=cpu=5"],
+    ]
+    # once both exist, neither is planned again
+    current = parse_assoc("root|||||\naifhub||root|||\np1||aifhub|cpu=5||\n")
+    assert plan(desired, current, cluster="c9") == []
+
+
+def test_plan_refuses_limits_sacctmgr_would_store_as_none() -> None:
+    with pytest.raises(ValueError, match="from 0 to"):
+        plan([AccountLimit("a", grp_tres_mins={"cpu": 2**63})], {})
+
+
+def test_parse_usage_and_clusters() -> None:
+    sshare = (
+        "root||cpu=2,mem=1092,energy=0,gres/gpu=0\n"
+        " root|root|cpu=2,mem=1092,gres/gpu=0\n"
+        " p1||cpu=0,mem=0,gres/gpu=125\n"
+        "  p1|alice|cpu=0,gres/gpu=125\n"
+        "CLUSTER: ci\n"
+    )
+    usage = parse_usage(sshare)
+    assert usage["p1"]["gres/gpu"] == 125 and usage["root"]["cpu"] == 2
+    assert set(usage) == {"root", "p1"}
+    assert parse_clusters("ci|127.0.0.1\nnew|\n") == {"ci": "127.0.0.1", "new": ""}
+
+
+@pytest.mark.parametrize(
+    ("said", "expected"),
+    [
+        ("cannot run /x/sacctmgr: [Errno 2] No such file or directory", "not installed"),
+        ("cannot run /x/sacctmgr: [Errno 13] Permission denied", "cannot be started"),
+        (" Problem adding accounts: Access/permission denied", "needs a Slurm administrator"),
+        ("sacctmgr: error: slurm_persist_conn_open_without_init: failed to open persistent "
+         "connection to host:localhost:6999: Connection refused", "slurmdbd cannot be reached"),
+        ("Couldn't get shares from controller: Unable to contact slurm controller",
+         "slurmctld cannot be reached"),
+        ("This account 'x' doesn't exist.", "sacctmgr failed: This account"),
+    ],
+)  # fmt: skip
+def test_explain_gives_a_sentence(said: str, expected: str) -> None:
+    assert expected in explain("sacctmgr", BackendError(said))
+
+
+def test_a_refused_cluster_entry_says_what_to_run_instead() -> None:
+    accounts = SlurmAccounts("c9")
+    said = " Problem adding clusters: Access/permission denied"
+    text = accounts._failed(["add", "cluster", "c9"], BackendError(said), 0, 3)
+    assert "sacctmgr may not add the cluster 'c9'" in text
+    assert "run `sacctmgr -i add cluster c9`" in text and "Nothing was changed" in text
+    other = accounts._failed(["modify", "account"], BackendError("boom"), 2, 5)
+    assert other.startswith("Command 3 of 5 failed: `sacctmgr -i modify account`: sacctmgr failed")
+    assert "The 2 command(s) before it were applied; re-running the push is safe" in other

@@ -23,8 +23,9 @@ from aifhub.backends.base import (
 )
 from aifhub.backends.registry import make_backend
 from aifhub.backends.slurm import SlurmBackend
+from aifhub.backends.slurm.accounts import SlurmAccounts
 from aifhub.backends.slurm.rest import SlurmRestBackend
-from aifhub.backends.slurm.sacctmgr import AccountLimit, SlurmAccounts
+from aifhub.backends.slurm.sacctmgr import AccountLimit
 
 pytestmark = [pytest.mark.slow, pytest.mark.slurm]
 T0 = datetime.now(UTC) - timedelta(seconds=5)

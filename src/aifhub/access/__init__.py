@@ -11,6 +11,7 @@ from aifhub.access.allocations import allocations_on_cluster
 from aifhub.access.ledger import (
     Balance,
     Movement,
+    allocation_rows_on_cluster,
     allocations_by_account,
     charged_job_keys,
     current_allocation,
@@ -34,6 +35,7 @@ __all__ = [
     "LedgerKind",
     "Movement",
     "daily_moves",
+    "allocation_rows_on_cluster",
     "allocations_by_account",
     "allocations_on_cluster",
     "charged_job_keys",

@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, insert, select
+from sqlalchemy import ColumnElement, Row, case, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aifhub.access.errors import NoActiveAllocation
@@ -21,6 +21,7 @@ from aifhub.access.models import Allocation, LedgerEntry, LedgerKind
 from aifhub.core.db import utcnow
 from aifhub.core.errors import NotFound
 from aifhub.identity.models import Project
+from aifhub.resources import Partition
 from aifhub.schemas.enums.access import AllocationState
 
 ZERO = Decimal("0")
@@ -303,3 +304,37 @@ async def allocations_by_account(
     for alloc, slug in rows.all():
         out.setdefault((account_format.format(project=slug), alloc.partition_id), []).append(alloc)
     return out
+
+
+async def allocation_rows_on_cluster(session: AsyncSession, cluster_id: int) -> list[Row[Any]]:
+    """Every allocation on a cluster's partitions as plain rows, in one query: id, project_id,
+    slug, state, starts_at, ends_at, amount, unit and charge_factor (its partition's), and
+    used (its settled use: the ledger's charges and adjustments)."""
+    _, used = ledger_terms()
+    use = (
+        select(LedgerEntry.allocation_id.label("allocation_id"), func.sum(used).label("used"))
+        .join(Allocation, Allocation.id == LedgerEntry.allocation_id)
+        .join(Partition, Partition.id == Allocation.partition_id)
+        .where(Partition.cluster_id == cluster_id)
+        .group_by(LedgerEntry.allocation_id)
+        .subquery()
+    )
+    rows = await session.execute(
+        select(
+            Allocation.id,
+            Allocation.project_id,
+            Project.slug,
+            Allocation.state,
+            Allocation.starts_at,
+            Allocation.ends_at,
+            Allocation.amount,
+            Partition.unit,
+            Partition.charge_factor,
+            func.coalesce(use.c.used, 0).label("used"),
+        )  # fmt: skip
+        .join(Partition, Partition.id == Allocation.partition_id)
+        .join(Project, Project.id == Allocation.project_id)
+        .outerjoin(use, use.c.allocation_id == Allocation.id)
+        .where(Partition.cluster_id == cluster_id)
+    )
+    return list(rows.all())

@@ -10,10 +10,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
+from aifhub.backends.base import BackendError
 from aifhub.client.output import (
     JsonOpt,
     console,
+    err_console,
     handles_errors,
     print_result,
     print_table,
@@ -26,6 +29,7 @@ from aifhub.compute.login_proofs import sync_mapping_files
 from aifhub.compute.push import push_allocations
 from aifhub.core.config import get_settings
 from aifhub.core.db import make_engine, make_sessionmaker
+from aifhub.core.errors import AppError
 from aifhub.core.infra import build_infrastructure
 from aifhub.resources import sync_site
 from aifhub.schemas.access import ProjectUsage, overrun_sentence
@@ -269,14 +273,22 @@ def allocations_push(
 
     async def run() -> list[str]:
         engine = make_engine(settings.resolved_database_url())
-        async with make_sessionmaker(engine)() as session:
-            lines = await push_allocations(session, dry_run=dry_run, cluster=cluster)
-            await session.commit()
-        await engine.dispose()
+        try:
+            async with make_sessionmaker(engine)() as session:
+                lines = await push_allocations(session, dry_run=dry_run, cluster=cluster)
+                await session.commit()
+        finally:
+            await engine.dispose()
         return lines
 
     start = time.perf_counter()
-    for line in asyncio.run(run()):
+    try:
+        lines = asyncio.run(run())
+    except (BackendError, AppError) as exc:
+        # slurmdbd/slurmctld down, sacctmgr missing or refused, a bad account name: a sentence.
+        err_console.print(f"[red]Push failed: {escape(str(exc))}[/]", soft_wrap=True)
+        raise typer.Exit(1) from None
+    for line in lines:
         print(line)
     console.print(f"[dim]done in {time.perf_counter() - start:.2f} s[/]")
 

@@ -1,30 +1,35 @@
-"""Pushing allocations to Slurm's accounting: accounts, their users and GrpTRESMins limits.
+"""Pushing allocations to Slurm's accounting: the pure planner (no subprocess here).
 
 The platform declares the desired state (one :class:`AccountLimit` per Slurm account it
-manages); :func:`plan` compares it with the current associations (read in ONE
-``sacctmgr show assoc`` call) and returns the minimal list of sacctmgr commands, grouped so
-that accounts sharing the same change are handled by one command. Running the plan twice
-changes nothing the second time.
+manages); :func:`plan` compares it with what slurmdbd has (read by
+``aifhub.backends.slurm.accounts`` in one call per kind of state) and returns the minimal list
+of sacctmgr commands, grouped so that accounts sharing the same change are handled by one
+command. What the push needs first comes first: ``add cluster`` when slurmdbd does not know the
+cluster, ``add account PARENT cluster=C parent=root`` when a parent account is missing. Running
+the plan twice changes nothing the second time.
 
-Blocking: a blocked account gets ``GrpSubmitJobs=0`` and ``GrpJobs=0``: new submissions are
-refused at once with a clear sbatch error (the platform sees SubmissionRejected), jobs already
-queued stay pending, running jobs finish. Its GrpTRESMins is kept, so unblocking restores the
-allocation exactly. Accounts the platform does not list are never touched, and accounts are
-never deleted (their accounting history must stay).
+Limits (decided semantics, also in docs/backends.md and docs/compute.md): Slurm's usage
+counter is never reset, so for each TRES a project uses on the cluster (``gres/gpu`` for GPU
+partitions, ``cpu`` for CPU partitions) GrpTRESMins = what Slurm has already counted for the
+account (its GrpTRESRaw, in minutes) + the native minutes still remaining on the project's
+current allocations of that TRES. Blocked (``GrpSubmitJobs=0``, ``GrpJobs=0``: sbatch refuses
+at once with a message, running jobs finish) when no current allocation has any minute left
+(suspended, expired, exhausted or overrun); a blocked account's GrpTRESMins follows the same
+formula. Unblocking is the next push after a new grant or a top-up. Accounts the platform does
+not list are never touched, and accounts are never deleted (their history stays for
+fair-share).
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections import defaultdict
 from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
 
-from aifhub.backends.slurm.commands import run_slurm_command, slurm_env
 from aifhub.backends.slurm.sbatch import _LOGIN, _SLURM_ENTITY, _check
 
 UNLIMITED = -1
+MAX_MINUTES = 2**62
 
 
 @dataclass(frozen=True)
@@ -107,8 +112,11 @@ def _validate(desired: Sequence[AccountLimit]) -> None:
                 "gres/"
             ):
                 raise ValueError(f"unknown TRES {key!r} in the limits of {a.account}")
-            if not isinstance(value, int) or value < 0:
-                raise ValueError(f"GrpTRESMins {key} of {a.account} must be an integer >= 0")
+            # sacctmgr silently stores a value past 2**63 as "no limit": refuse it here.
+            if not isinstance(value, int) or not 0 <= value < MAX_MINUTES:
+                raise ValueError(
+                    f"GrpTRESMins {key} of {a.account} must be an integer from 0 to {MAX_MINUTES}"
+                )
         if a.account in seen:
             raise ValueError(f"account {a.account} is listed twice")
         seen.add(a.account)
@@ -118,15 +126,26 @@ def plan(
     desired: Sequence[AccountLimit],
     current: Mapping[str, CurrentAccount],
     cluster: str | None = None,
+    *,
+    cluster_exists: bool = True,
 ) -> list[list[str]]:
     """Return the sacctmgr commands (argv without ``sacctmgr -i``) that reach ``desired``.
 
-    Pure: for a dry run, print them. Order: parents before children, accounts before users.
+    Pure: for a dry run, print them. Order: the cluster, missing parent accounts, then new
+    accounts (parents before children), changed accounts, users.
     """
     _validate(desired)
     where_cluster = [f"cluster={cluster}"] if cluster else []
     by_name = {a.account: a for a in desired}
     commands: list[list[str]] = []
+
+    # 0. What the accounts hang from: the cluster entry, and parents the platform does not list.
+    if cluster and not cluster_exists:
+        _check("cluster", cluster, _SLURM_ENTITY)
+        commands.append(["add", "cluster", cluster])
+    parents = sorted({a.parent for a in desired} - set(by_name) - set(current) - {"root"})
+    if parents:
+        commands.append(["add", "account", ",".join(parents), *where_cluster, "parent=root"])
 
     # 1. New accounts, grouped by identical (parent, limits, blocked); parents first.
     new = [a for a in desired if a.account not in current]
@@ -235,54 +254,3 @@ def to_load_file(
                     defaulted.add(u)
                     lines.append(f"User - '{u}':DefaultAccount='{account}'")
     return "\n".join(lines) + "\n"
-
-
-class SlurmAccounts:
-    """Reads and applies the account/user/limit state of one cluster through sacctmgr."""
-
-    def __init__(
-        self, cluster: str, slurm_conf: str | None = None, timeout_s: float = 600.0
-    ) -> None:
-        self.cluster = cluster
-        self.env = slurm_env(slurm_conf)
-        self.timeout_s = timeout_s
-
-    async def current(self) -> dict[str, CurrentAccount]:
-        """Read every association of the cluster in one sacctmgr call."""
-        out = await run_slurm_command(
-            show_assoc_command(self.cluster), self.env, None, self.timeout_s
-        )
-        return parse_assoc(out)
-
-    async def plan(self, desired: Sequence[AccountLimit]) -> list[list[str]]:
-        """The commands that would bring the cluster to ``desired`` (dry run)."""
-        return plan(desired, await self.current(), self.cluster)
-
-    async def apply(self, desired: Sequence[AccountLimit]) -> list[list[str]]:
-        """Bring the cluster to ``desired``; return the commands that were run."""
-        current = await self.current()
-        commands = plan(desired, current, self.cluster)
-        user_adds = [c for c in commands if c[:2] == ["add", "user"]]
-        others = [c for c in commands if c[:2] != ["add", "user"]]
-        for cmd in others:
-            await run_slurm_command(["sacctmgr", "-i", *cmd], self.env, None, self.timeout_s)
-        if len(user_adds) > 3:
-            known = {u for acc in current.values() for u in acc.users}
-            content = to_load_file(user_adds, self.cluster, known)
-            assert content is not None
-            await self._load(content)
-        else:
-            for cmd in user_adds:
-                await run_slurm_command(["sacctmgr", "-i", *cmd], self.env, None, self.timeout_s)
-        return commands
-
-    async def _load(self, content: str) -> None:
-        fd, path = tempfile.mkstemp(prefix="aifhub-sacctmgr-", suffix=".cfg")
-        try:
-            with os.fdopen(fd, "w") as f:
-                f.write(content)
-            await run_slurm_command(
-                ["sacctmgr", "-i", "load", f"file={path}"], self.env, None, self.timeout_s
-            )
-        finally:
-            os.unlink(path)
