@@ -28,8 +28,14 @@ REPO = Path(__file__).resolve().parents[1]
 PASSWORD = "walkthrough-Passw0rd"
 
 
-def shell(argv: list[str], env: dict[str, str], *, check: bool = True, show: bool = True,
-          stdin: str | None = None) -> str:  # fmt: skip
+def shell(
+    argv: list[str],
+    env: dict[str, str],
+    *,
+    check: bool = True,
+    show: bool = True,
+    stdin: str | None = None,
+) -> str:
     """Run one command, print it and its output as the guide shows them."""
     shown = " ".join(a if " " not in a else repr(a) for a in argv)
     if argv[:3] == [sys.executable, "-m", "aifhub"]:
@@ -59,10 +65,17 @@ async def make_users(env: dict[str, str]) -> None:
 
     engine = make_engine(Settings().resolved_database_url())
     async with make_sessionmaker(engine)() as s:
-        await create_user(s, email="pi@lab.example.eu", name="Ada PI", password=PASSWORD,
-                          email_verified=True)  # fmt: skip
-        await create_user(s, email="reviewer@factory.example.eu", name="Rita Reviewer",
-                          password=PASSWORD, staff_roles=["reviewer"], email_verified=True)  # fmt: skip
+        await create_user(
+            s, email="pi@lab.example.eu", name="Ada PI", password=PASSWORD, email_verified=True
+        )
+        await create_user(
+            s,
+            email="reviewer@factory.example.eu",
+            name="Rita Reviewer",
+            password=PASSWORD,
+            staff_roles=["reviewer"],
+            email_verified=True,
+        )
         await s.commit()
     await engine.dispose()
 
@@ -74,8 +87,12 @@ def main() -> None:
     if os.geteuid() != 0:
         raise SystemExit("run as root: the walkthrough starts Slurm and adds a Unix user")
     base = os.environ.get("SLURM_CI_BASE", "/tmp/slurm-ci")
-    subprocess.run(["bash", str(REPO / "scripts" / "start-slurm.sh"), "start"], check=True,
-                   capture_output=True, env={**os.environ, "SLURM_CI_BASE": base})  # fmt: skip
+    subprocess.run(
+        ["bash", str(REPO / "scripts" / "start-slurm.sh"), "start"],
+        check=True,
+        capture_output=True,
+        env={**os.environ, "SLURM_CI_BASE": base},
+    )
     slurm_conf = f"{base}/etc/slurm.conf"
     tag = uuid.uuid4().hex[:6]
     parent, login = f"aifhub{tag}", f"ada{tag}"
@@ -123,11 +140,25 @@ charge_factor = "2"
         shell([*aifhub, "db", "upgrade"], env)
         shell([*aifhub, "clusters", "sync"], env)
         shell([*aifhub, "clusters", "check"], env, check=False)
-        shell([*aifhub, "create-admin", "admin@factory.example.eu", "--name", "Ops",
-               "--password", PASSWORD], env)  # fmt: skip
+        shell(
+            [
+                *aifhub,
+                "create-admin",
+                "admin@factory.example.eu",
+                "--name",
+                "Ops",
+                "--password",
+                PASSWORD,
+            ],
+            env,
+        )
         asyncio.run(make_users(env))
-        server = subprocess.Popen([*aifhub, "serve", "--port", str(port)], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        server = subprocess.Popen(
+            [*aifhub, "serve", "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         for _ in range(100):
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
@@ -140,44 +171,161 @@ charge_factor = "2"
         def as_(who: str) -> dict[str, str]:
             return {**env, "XDG_CONFIG_HOME": str(homes[who])}
 
-        for who, email, extra in (("pi", "pi@lab.example.eu", []),
-                                  ("admin", "admin@factory.example.eu", ["--admin"]),
-                                  ("reviewer", "reviewer@factory.example.eu", ["--admin"])):  # fmt: skip
-            shell([*aifhub, "login", "--url", url, "--email", email, "--password-stdin", *extra],
-                  as_(who), stdin=PASSWORD + "\n", show=who == "pi")  # fmt: skip
+        for who, email, extra in (
+            ("pi", "pi@lab.example.eu", []),
+            ("admin", "admin@factory.example.eu", ["--admin"]),
+            ("reviewer", "reviewer@factory.example.eu", ["--admin"]),
+        ):
+            shell(
+                [*aifhub, "login", "--url", url, "--email", email, "--password-stdin", *extra],
+                as_(who),
+                stdin=PASSWORD + "\n",
+                show=who == "pi",
+            )
         pi, admin, rev = as_("pi"), as_("admin"), as_("reviewer")
-        shell([*aifhub, "orgs", "create", "ada-lab", "--name", "Ada Lab", "--kind", "startup",
-               "--country", "FR"], pi)  # fmt: skip
-        shell([*aifhub, "projects", "create", "llm-fr", "--name", "LLM FR", "--org", "ada-lab",
-               "--sector", "health"], pi)  # fmt: skip
-        app = json.loads(shell([*aifhub, "apply", "--project", "llm-fr", "--mode", "fast-lane",
-                                "--title", "Fine-tune a French LLM", "--months", "3", "--hours",
-                                "ci/gpu=10", "--submit", "--json"], pi, show=False))  # fmt: skip
+        shell(
+            [
+                *aifhub,
+                "orgs",
+                "create",
+                "ada-lab",
+                "--name",
+                "Ada Lab",
+                "--kind",
+                "startup",
+                "--country",
+                "FR",
+            ],
+            pi,
+        )
+        shell(
+            [
+                *aifhub,
+                "projects",
+                "create",
+                "llm-fr",
+                "--name",
+                "LLM FR",
+                "--org",
+                "ada-lab",
+                "--sector",
+                "health",
+            ],
+            pi,
+        )
+        app = json.loads(
+            shell(
+                [
+                    *aifhub,
+                    "apply",
+                    "--project",
+                    "llm-fr",
+                    "--mode",
+                    "fast-lane",
+                    "--title",
+                    "Fine-tune a French LLM",
+                    "--months",
+                    "3",
+                    "--hours",
+                    "ci/gpu=10",
+                    "--submit",
+                    "--json",
+                ],
+                pi,
+                show=False,
+            )
+        )
         app_id = str(app["id"])
-        print(f"$ aifhub apply --project llm-fr --mode fast-lane --title 'Fine-tune a French LLM' "
-              f"--months 3 --hours ci/gpu=10 --submit\n(application {app_id}, submitted)\n")
+        print(
+            f"$ aifhub apply --project llm-fr --mode fast-lane --title 'Fine-tune a French LLM' "
+            f"--months 3 --hours ci/gpu=10 --submit\n(application {app_id}, submitted)\n"
+        )
         shell([*aifhub, "applications", "assess", app_id], admin)
-        shell([*aifhub, "applications", "assign", app_id, "--reviewer",
-               "reviewer@factory.example.eu"], admin)  # fmt: skip
+        shell(
+            [
+                *aifhub,
+                "applications",
+                "assign",
+                app_id,
+                "--reviewer",
+                "reviewer@factory.example.eu",
+            ],
+            admin,
+        )
         reviews = json.loads(shell([*aifhub, "reviews", "list", "--json"], rev, show=False))
-        shell([*aifhub, "reviews", "submit", str(reviews[0]["id"]), "--score", "feasibility=4",
-               "--score", "quality=4", "--score", "impact=5", "--score", "resources=4",
-               "--comment", "Sound plan."], rev)  # fmt: skip
-        shell([*aifhub, "applications", "decide", app_id, "accept", "--reason",
-               "Clear plan, modest hours."], admin)  # fmt: skip
+        shell(
+            [
+                *aifhub,
+                "reviews",
+                "submit",
+                str(reviews[0]["id"]),
+                "--score",
+                "feasibility=4",
+                "--score",
+                "quality=4",
+                "--score",
+                "impact=5",
+                "--score",
+                "resources=4",
+                "--comment",
+                "Sound plan.",
+            ],
+            rev,
+        )
+        shell(
+            [
+                *aifhub,
+                "applications",
+                "decide",
+                app_id,
+                "accept",
+                "--reason",
+                "Clear plan, modest hours.",
+            ],
+            admin,
+        )
         shell([*aifhub, "logins", "map", "pi@lab.example.eu", "ci", login], admin)
         shell([*aifhub, "allocations", "push", "--dry-run"], env)
         shell([*aifhub, "allocations", "push"], env)
         shell([*aifhub, "allocations", "push"], env)
-        shell(["sacctmgr", "-n", "-P", "show", "assoc", f"account={parent},llm-fr",
-               "format=Account,User,ParentName,GrpTRESMins,GrpSubmit,GrpJobs"], env)  # fmt: skip
+        shell(
+            [
+                "sacctmgr",
+                "-n",
+                "-P",
+                "show",
+                "assoc",
+                f"account={parent},llm-fr",
+                "format=Account,User,ParentName,GrpTRESMins,GrpSubmit,GrpJobs",
+            ],
+            env,
+        )
         script = work / "train.sh"
-        script.write_text("#!/bin/bash\necho \"GPU: $CUDA_VISIBLE_DEVICES\"\nsleep 20\n")
-        job = json.loads(shell([*aifhub, "submit", str(script), "--project", "llm-fr",
-                                "--partition", "ci/gpu", "--gpus", "1", "--time", "10m",
-                                "--json"], pi, show=False))  # fmt: skip
-        print(f"$ aifhub submit train.sh --project llm-fr --partition ci/gpu --gpus 1 --time 10m"
-              f"\n(job {job['id']}: {job['state']}, reserved {job.get('reserved_hours')})\n")
+        script.write_text('#!/bin/bash\necho "GPU: $CUDA_VISIBLE_DEVICES"\nsleep 20\n')
+        job = json.loads(
+            shell(
+                [
+                    *aifhub,
+                    "submit",
+                    str(script),
+                    "--project",
+                    "llm-fr",
+                    "--partition",
+                    "ci/gpu",
+                    "--gpus",
+                    "1",
+                    "--time",
+                    "10m",
+                    "--json",
+                ],
+                pi,
+                show=False,
+            )
+        )
+        print(
+            f"$ aifhub submit train.sh --project llm-fr --partition ci/gpu --gpus 1 --time 10m"
+            f"\n(job {job['id']}: {job['state']}, reserved {job.get('reserved_hours')})\n"
+        )
         for _ in range(120):
             state = json.loads(shell([*aifhub, "job", str(job["id"]), "--json"], pi, show=False))
             if state["state"] in ("completed", "failed") and state.get("charged_hours"):
@@ -185,15 +333,28 @@ charge_factor = "2"
             time.sleep(2)
         shell([*aifhub, "job", str(job["id"])], pi)
         shell([*aifhub, "usage", "llm-fr"], pi)
-        shell(["sacct", "-n", "-P", "-X", "-A", "llm-fr", "--format=JobID,Account,User,State,"
-               "ElapsedRaw,AllocTRES"], env)  # fmt: skip
+        shell(
+            [
+                "sacct",
+                "-n",
+                "-P",
+                "-X",
+                "-A",
+                "llm-fr",
+                "--format=JobID,Account,User,State,ElapsedRaw,AllocTRES",
+            ],
+            env,
+        )
     finally:
         if server is not None:
             server.terminate()
             server.wait(timeout=30)
         if not args.keep:
-            subprocess.run(["sacctmgr", "-i", "delete", "account", f"llm-fr,{parent}"],
-                           env=env, capture_output=True)  # fmt: skip
+            subprocess.run(
+                ["sacctmgr", "-i", "delete", "account", f"llm-fr,{parent}"],
+                env=env,
+                capture_output=True,
+            )
             subprocess.run(["userdel", "-r", login], capture_output=True)
             shutil.rmtree(work, ignore_errors=True)
 
